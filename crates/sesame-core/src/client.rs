@@ -1,0 +1,336 @@
+//! Registered clients and their metadata, named as in RFC 7591 §2 and OpenID Connect Dynamic
+//! Client Registration 1.0 §2, so a client reads the same in the config file, the CLI and the store.
+
+use crate::keys::Algorithm;
+use crate::scope::Scopes;
+use crate::secret::SecretHash;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// `grant_types` values (RFC 7591 §2, RFC 8628 §7.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum GrantType {
+    #[serde(rename = "authorization_code")]
+    AuthorizationCode,
+    #[serde(rename = "implicit")]
+    Implicit,
+    #[serde(rename = "refresh_token")]
+    RefreshToken,
+    #[serde(rename = "client_credentials")]
+    ClientCredentials,
+    #[serde(rename = "password")]
+    Password,
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode,
+}
+
+impl GrantType {
+    pub const ALL: [GrantType; 6] = [
+        Self::AuthorizationCode,
+        Self::Implicit,
+        Self::RefreshToken,
+        Self::ClientCredentials,
+        Self::Password,
+        Self::DeviceCode,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthorizationCode => "authorization_code",
+            Self::Implicit => "implicit",
+            Self::RefreshToken => "refresh_token",
+            Self::ClientCredentials => "client_credentials",
+            Self::Password => "password",
+            Self::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == value)
+    }
+}
+
+impl fmt::Display for GrantType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `token_endpoint_auth_method` values (RFC 7591 §2, OIDC Core §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    #[default]
+    ClientSecretBasic,
+    ClientSecretPost,
+    PrivateKeyJwt,
+    None,
+}
+
+impl AuthMethod {
+    pub const SUPPORTED: [AuthMethod; 4] = [
+        Self::ClientSecretBasic,
+        Self::ClientSecretPost,
+        Self::PrivateKeyJwt,
+        Self::None,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
+            Self::None => "none",
+        }
+    }
+
+    pub fn uses_secret(self) -> bool {
+        matches!(self, Self::ClientSecretBasic | Self::ClientSecretPost)
+    }
+}
+
+/// How access tokens for this client are issued (Sesame's own metadata).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessTokenFormat {
+    /// RFC 9068 JWT: verifiable by a resource server with the JWKS alone.
+    #[default]
+    Jwt,
+    /// A random string stored hashed: only introspection can read it, revocation takes effect at once.
+    Opaque,
+}
+
+/// The metadata of a client, everything but its identifier and secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientMetadata {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub grant_types: Vec<GrantType>,
+    pub response_types: Vec<String>,
+    pub token_endpoint_auth_method: AuthMethod,
+    pub scope: Scopes,
+    pub id_token_signed_response_alg: Algorithm,
+    pub access_token_format: AccessTokenFormat,
+    pub skip_consent: bool,
+    pub oauth1: bool,
+    /// RFC 7591 `jwks`: the client's public keys, for `private_key_jwt`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<serde_json::Value>,
+}
+
+impl Default for ClientMetadata {
+    /// RFC 7591 §2 defaults: `authorization_code`, `code`, `client_secret_basic`.
+    fn default() -> Self {
+        Self {
+            client_name: None,
+            redirect_uris: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
+            grant_types: vec![GrantType::AuthorizationCode],
+            response_types: vec!["code".to_owned()],
+            token_endpoint_auth_method: AuthMethod::ClientSecretBasic,
+            scope: Scopes::default(),
+            id_token_signed_response_alg: Algorithm::RS256,
+            access_token_format: AccessTokenFormat::Jwt,
+            skip_consent: false,
+            oauth1: false,
+            jwks: None,
+        }
+    }
+}
+
+/// A registered client as the store keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Client {
+    pub client_id: String,
+    pub secret_hash: Option<SecretHash>,
+    pub metadata: ClientMetadata,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The shortest client secret accepted when set by hand (DESIGN §3).
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// Why a client's registration is not acceptable; the text names the metadata field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidClientMetadata(pub String);
+
+fn invalid(msg: impl Into<String>) -> InvalidClientMetadata {
+    InvalidClientMetadata(msg.into())
+}
+
+impl Client {
+    pub fn is_public(&self) -> bool {
+        self.metadata.token_endpoint_auth_method == AuthMethod::None
+    }
+
+    pub fn allows_grant(&self, grant: GrantType) -> bool {
+        self.metadata.grant_types.contains(&grant)
+    }
+
+    pub fn display_name(&self) -> &str {
+        self.metadata
+            .client_name
+            .as_deref()
+            .unwrap_or(&self.client_id)
+    }
+
+    /// Checks the registration as a whole: identifiers, secrets and the grants the client may use.
+    pub fn validate(&self) -> Result<(), InvalidClientMetadata> {
+        validate_client_id(&self.client_id)?;
+        let m = &self.metadata;
+        let method = m.token_endpoint_auth_method;
+        match (method.uses_secret(), self.secret_hash.is_some()) {
+            (true, false) => {
+                return Err(invalid(format!(
+                    "client_secret: required for token_endpoint_auth_method {}",
+                    method.as_str()
+                )));
+            }
+            (false, true) => {
+                return Err(invalid(format!(
+                    "client_secret: not used with token_endpoint_auth_method {}",
+                    method.as_str()
+                )));
+            }
+            _ => {}
+        }
+        if method == AuthMethod::PrivateKeyJwt {
+            let keys = m
+                .jwks
+                .as_ref()
+                .and_then(|j| j.get("keys"))
+                .and_then(|k| k.as_array());
+            match keys {
+                Some(keys) if !keys.is_empty() => {}
+                _ => {
+                    return Err(invalid(
+                        "jwks: private_key_jwt needs a JWK Set with at least one public key",
+                    ));
+                }
+            }
+        }
+        if m.grant_types.is_empty() {
+            return Err(invalid("grant_types: at least one grant type is required"));
+        }
+        // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
+        if method == AuthMethod::None && m.grant_types.contains(&GrantType::ClientCredentials) {
+            return Err(invalid(
+                "grant_types: client_credentials needs a confidential client (token_endpoint_auth_method other than none)",
+            ));
+        }
+        for uri in m.redirect_uris.iter().chain(&m.post_logout_redirect_uris) {
+            validate_redirect_uri(uri)?;
+        }
+        if !matches!(
+            m.id_token_signed_response_alg,
+            Algorithm::RS256 | Algorithm::ES256 | Algorithm::PS256 | Algorithm::EdDSA
+        ) {
+            return Err(invalid("id_token_signed_response_alg: unsupported algorithm"));
+        }
+        Ok(())
+    }
+}
+
+/// A client_id is visible ASCII without spaces, 1 to 128 characters.
+pub fn validate_client_id(id: &str) -> Result<(), InvalidClientMetadata> {
+    if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(invalid(
+            "client_id: 1 to 128 visible ASCII characters, without spaces",
+        ));
+    }
+    Ok(())
+}
+
+/// A hand-set secret must be long enough that a fast hash protects it.
+pub fn validate_client_secret(secret: &str) -> Result<(), InvalidClientMetadata> {
+    if secret.chars().count() < MIN_SECRET_LEN {
+        return Err(invalid(format!(
+            "client_secret: must be at least {MIN_SECRET_LEN} characters (or omit it to have one generated)"
+        )));
+    }
+    Ok(())
+}
+
+/// RFC 6749 §3.1.2: an absolute URI without a fragment.
+fn validate_redirect_uri(uri: &str) -> Result<(), InvalidClientMetadata> {
+    let parsed = url::Url::parse(uri)
+        .map_err(|e| invalid(format!("redirect_uris: {uri:?} is not an absolute URI ({e})")))?;
+    if parsed.fragment().is_some() {
+        return Err(invalid(format!(
+            "redirect_uris: {uri:?} must not contain a fragment"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn client(method: AuthMethod, grants: &[GrantType]) -> Client {
+        Client {
+            client_id: "c1".into(),
+            secret_hash: method.uses_secret().then(|| Secret::generate().hash()),
+            metadata: ClientMetadata {
+                token_endpoint_auth_method: method,
+                grant_types: grants.to_vec(),
+                ..Default::default()
+            },
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn metadata_uses_rfc7591_names() {
+        let m: ClientMetadata = serde_json::from_value(serde_json::json!({
+            "grant_types": ["client_credentials", "urn:ietf:params:oauth:grant-type:device_code"],
+            "token_endpoint_auth_method": "client_secret_post",
+            "scope": "api:read api:write",
+            "access_token_format": "opaque"
+        }))
+        .unwrap();
+        assert_eq!(m.grant_types, vec![GrantType::ClientCredentials, GrantType::DeviceCode]);
+        assert_eq!(m.token_endpoint_auth_method, AuthMethod::ClientSecretPost);
+        assert_eq!(m.access_token_format, AccessTokenFormat::Opaque);
+        assert!(serde_json::from_value::<ClientMetadata>(serde_json::json!({"grant_type": []})).is_err());
+    }
+
+    #[test]
+    fn public_clients_cannot_use_client_credentials() {
+        let c = client(AuthMethod::None, &[GrantType::ClientCredentials]);
+        assert!(c.validate().unwrap_err().0.contains("confidential"));
+    }
+
+    #[test]
+    fn secret_methods_need_a_secret_and_others_refuse_one() {
+        let mut c = client(AuthMethod::ClientSecretBasic, &[GrantType::ClientCredentials]);
+        assert!(c.validate().is_ok());
+        c.secret_hash = None;
+        assert!(c.validate().is_err());
+        let mut p = client(AuthMethod::None, &[GrantType::AuthorizationCode]);
+        assert!(p.validate().is_ok());
+        p.secret_hash = Some(Secret::generate().hash());
+        assert!(p.validate().is_err());
+    }
+
+    #[test]
+    fn private_key_jwt_needs_keys() {
+        let mut c = client(AuthMethod::PrivateKeyJwt, &[GrantType::ClientCredentials]);
+        assert!(c.validate().is_err());
+        c.metadata.jwks = Some(serde_json::json!({"keys": [{"kty": "EC"}]}));
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn short_hand_set_secrets_are_refused() {
+        assert!(validate_client_secret("short").is_err());
+        assert!(validate_client_secret(&"x".repeat(32)).is_ok());
+    }
+}

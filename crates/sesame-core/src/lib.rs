@@ -1,0 +1,26 @@
+//! Sesame's protocol core: the OAuth 2.0 and OpenID Connect rules, with no HTTP and no SQL.
+//!
+//! The HTTP layer hands this crate parsed parameters and the raw `Authorization` header; the core
+//! validates, decides and mints, and answers with a response to serialise or an RFC error. Storage
+//! is reached only through the traits in [`store`]; time only through [`clock::Clock`].
+
+pub mod client;
+pub mod client_auth;
+pub mod clock;
+pub mod error;
+pub mod introspection;
+pub mod keys;
+pub mod oidc;
+pub mod params;
+pub mod provider;
+pub mod revocation;
+pub mod scope;
+pub mod secret;
+pub mod store;
+pub mod token;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use error::{ErrorCode, TokenError};
+pub use provider::{Provider, Settings};

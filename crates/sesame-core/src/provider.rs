@@ -1,0 +1,209 @@
+//! The provider: settings, the store, the clock, the key ring and a short-lived client cache,
+//! shared by every endpoint. It holds no per-request state, so any number of nodes can run it.
+
+use crate::client::Client;
+use crate::clock::Clock;
+use crate::keys::{Algorithm, KeyError, KeyRing, MasterKey, StoredKey};
+use crate::store::{Store, StoreError};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// What the provider needs to know from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The issuer identifier, exactly as configured (OIDC Discovery §3, RFC 8414 §2).
+    pub issuer: String,
+    /// Lifetime of access tokens, in seconds.
+    pub access_token_ttl: i64,
+    /// The algorithm JWT access tokens are signed with.
+    pub access_token_signing_alg: Algorithm,
+    /// The `aud` of access tokens (RFC 9068 §3); the issuer when not set.
+    pub access_token_audience: Option<String>,
+    /// The algorithms Sesame keeps a signing key for.
+    pub signing_algorithms: Vec<Algorithm>,
+    /// How long a node may serve a client from memory before reading it again, in seconds.
+    pub client_cache_ttl: i64,
+    /// How far a client assertion's `exp` may lie in the future, in seconds (bounds the replay store).
+    pub max_assertion_lifetime: i64,
+}
+
+impl Settings {
+    pub fn new(issuer: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            access_token_ttl: 3600,
+            access_token_signing_alg: Algorithm::ES256,
+            access_token_audience: None,
+            signing_algorithms: vec![Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA],
+            client_cache_ttl: 5,
+            max_assertion_lifetime: 3600,
+        }
+    }
+
+    /// An endpoint URL under the issuer.
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{}", self.issuer.trim_end_matches('/'), path)
+    }
+
+    pub fn audience(&self) -> &str {
+        self.access_token_audience.as_deref().unwrap_or(&self.issuer)
+    }
+
+    /// The longest any token signed today can live: how long a retired key stays published.
+    pub fn max_signed_token_ttl(&self) -> i64 {
+        self.access_token_ttl
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+}
+
+pub struct Provider {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+    master_key: Option<MasterKey>,
+    keys: RwLock<Arc<KeyRing>>,
+    clients: ClientCache,
+}
+
+impl Provider {
+    /// Makes sure a signing key exists for every configured algorithm, then loads the ring.
+    pub async fn start(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+        master_key: Option<MasterKey>,
+    ) -> Result<Self, ProviderError> {
+        let now = clock.now();
+        let rows = store.list_signing_keys().await?;
+        for alg in &settings.signing_algorithms {
+            if !rows.iter().any(|k| k.alg == *alg && k.is_active()) {
+                let key = StoredKey::generate(*alg, master_key.as_ref(), now)?;
+                store.insert_signing_key(&key).await?;
+            }
+        }
+        let rows = store.list_signing_keys().await?;
+        let ring = KeyRing::build(&rows, master_key.as_ref(), now, None)?;
+        let clients = ClientCache::new(settings.client_cache_ttl);
+        Ok(Self {
+            store,
+            clock,
+            settings,
+            master_key,
+            keys: RwLock::new(Arc::new(ring)),
+            clients,
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub fn key_ring(&self) -> Arc<KeyRing> {
+        match self.keys.read() {
+            Ok(ring) => Arc::clone(&ring),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Re-reads the keys from the store (another node or the CLI may have rotated them).
+    /// Returns whether the ring changed.
+    pub async fn reload_keys(&self) -> Result<bool, ProviderError> {
+        let rows = self.store.list_signing_keys().await?;
+        let current = self.key_ring();
+        let ring = KeyRing::build(&rows, self.master_key.as_ref(), self.now(), Some(&current))?;
+        if ring.fingerprint() == current.fingerprint() {
+            return Ok(false);
+        }
+        let mut slot = match self.keys.write() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *slot = Arc::new(ring);
+        Ok(true)
+    }
+
+    /// Adds a new key for every configured algorithm and makes it the signer; the old keys stay
+    /// published until every token they signed has expired.
+    pub async fn rotate_keys(&self) -> Result<Vec<StoredKey>, ProviderError> {
+        let now = self.now();
+        let new_keys = self
+            .settings
+            .signing_algorithms
+            .iter()
+            .map(|alg| StoredKey::generate(*alg, self.master_key.as_ref(), now))
+            .collect::<Result<Vec<_>, _>>()?;
+        // A minute of grace for clock skew between nodes and resource servers.
+        let publish_until = now + self.settings.max_signed_token_ttl() + 60;
+        self.store
+            .rotate_signing_keys(&new_keys, now, publish_until)
+            .await?;
+        self.reload_keys().await?;
+        Ok(new_keys)
+    }
+
+    /// The client, from memory if it was read less than `client_cache_ttl` seconds ago.
+    pub async fn client(&self, client_id: &str) -> Result<Option<Arc<Client>>, StoreError> {
+        let now = self.now();
+        if let Some(client) = self.clients.get(client_id, now) {
+            return Ok(Some(client));
+        }
+        let Some(client) = self.store.get_client(client_id).await? else {
+            return Ok(None);
+        };
+        let client = Arc::new(client);
+        self.clients.put(Arc::clone(&client), now);
+        Ok(Some(client))
+    }
+}
+
+/// Clients are read on every token request; caching them for a few seconds saves a store round
+/// trip per request. A change made elsewhere (CLI, another node) is seen within the TTL.
+struct ClientCache {
+    ttl: i64,
+    entries: RwLock<HashMap<String, (Arc<Client>, i64)>>,
+}
+
+/// Enough for every client of a large deployment; past it the cache starts over.
+const CLIENT_CACHE_CAPACITY: usize = 10_000;
+
+impl ClientCache {
+    fn new(ttl: i64) -> Self {
+        Self {
+            ttl,
+            entries: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, client_id: &str, now: i64) -> Option<Arc<Client>> {
+        let entries = self.entries.read().ok()?;
+        let (client, fetched_at) = entries.get(client_id)?;
+        (now - fetched_at < self.ttl).then(|| Arc::clone(client))
+    }
+
+    fn put(&self, client: Arc<Client>, now: i64) {
+        if self.ttl <= 0 {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= CLIENT_CACHE_CAPACITY {
+                entries.clear();
+            }
+            entries.insert(client.client_id.clone(), (client, now));
+        }
+    }
+}

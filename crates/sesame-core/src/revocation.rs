@@ -1,0 +1,51 @@
+//! Token revocation (RFC 7009): a client says it no longer needs a token.
+
+use crate::client_auth::{Credentials, authenticate};
+use crate::error::TokenError;
+use crate::params::Params;
+use crate::provider::Provider;
+use crate::token::inspect::{TokenHandle, find_active_token};
+
+pub async fn revoke(
+    provider: &Provider,
+    authorization: Option<&str>,
+    mut params: Params,
+) -> Result<(), TokenError> {
+    let credentials = Credentials::extract(authorization, &mut params)?;
+    let settings = provider.settings();
+    let endpoint = settings.endpoint("/revoke");
+    let token_endpoint = settings.endpoint("/token");
+    // RFC 7009 §2.1: confidential clients authenticate; public clients name themselves.
+    let client = authenticate(
+        provider,
+        credentials,
+        &[&settings.issuer, &endpoint, &token_endpoint],
+    )
+    .await?;
+    let token = params.require("token")?;
+    // RFC 7009 §2.2: an invalid, unknown or already expired token is answered with 200 as well.
+    let Some(known) = find_active_token(provider, token).await? else {
+        return Ok(());
+    };
+    // RFC 7009 §2.1: the token must have been issued to the client asking.
+    if known.claims.client_id != client.client_id {
+        return Err(TokenError::unauthorized_client(
+            "the token was not issued to this client",
+        ));
+    }
+    match known.handle {
+        TokenHandle::Opaque(hash) => {
+            provider
+                .store()
+                .revoke_access_token(&hash, provider.now())
+                .await?;
+        }
+        TokenHandle::Jwt => {
+            provider
+                .store()
+                .revoke_jti(&known.claims.jti, known.claims.exp)
+                .await?;
+        }
+    }
+    Ok(())
+}

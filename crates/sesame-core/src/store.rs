@@ -1,0 +1,110 @@
+//! Storage traits, one per aggregate, with their contracts written down.
+//!
+//! `Ok(None)` means "not found" and the caller decides what that means; [`StoreError`] means
+//! only that the backend failed. Time is always a parameter (the core's clock), never the
+//! database's `now()`. Single-use items are consumed by one atomic call.
+
+use crate::client::Client;
+use crate::keys::StoredKey;
+use crate::scope::Scopes;
+use crate::secret::SecretHash;
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The backend cannot be reached (connection refused, pool timed out): retry later.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A row broke the store's own invariants (bad JSON, a wrong-sized hash).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    #[error("store error: {0}")]
+    Backend(String),
+}
+
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    async fn get_client(&self, client_id: &str) -> Result<Option<Client>, StoreError>;
+    async fn list_clients(&self) -> Result<Vec<Client>, StoreError>;
+    /// Inserts a new client; `Ok(false)` if the client_id is taken (nothing is changed then).
+    async fn insert_client(&self, client: &Client) -> Result<bool, StoreError>;
+    /// Inserts or replaces the client with this client_id (declarative config).
+    async fn upsert_client(&self, client: &Client) -> Result<(), StoreError>;
+    /// Replaces an existing client; `Ok(false)` if there is none.
+    async fn update_client(&self, client: &Client) -> Result<bool, StoreError>;
+    /// `Ok(false)` if there was no such client.
+    async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError>;
+}
+
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    async fn list_signing_keys(&self) -> Result<Vec<StoredKey>, StoreError>;
+    async fn insert_signing_key(&self, key: &StoredKey) -> Result<(), StoreError>;
+    /// In one transaction: retires every active key of each new key's algorithm (setting
+    /// `retired_at` and `publish_until`) and inserts the new keys.
+    async fn rotate_signing_keys(
+        &self,
+        new_keys: &[StoredKey],
+        retired_at: i64,
+        publish_until: i64,
+    ) -> Result<(), StoreError>;
+}
+
+/// An opaque access token as stored: only the SHA-256 of the token, never the token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpaqueAccessToken {
+    pub token_hash: SecretHash,
+    pub jti: String,
+    pub client_id: String,
+    pub subject: String,
+    pub scope: Scopes,
+    pub audience: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn insert_access_token(&self, token: &OpaqueAccessToken) -> Result<(), StoreError>;
+    async fn find_access_token(
+        &self,
+        token_hash: &SecretHash,
+    ) -> Result<Option<OpaqueAccessToken>, StoreError>;
+    /// Marks the token revoked; `Ok(false)` if there was no such token.
+    async fn revoke_access_token(
+        &self,
+        token_hash: &SecretHash,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Records a self-contained (JWT) token's `jti` as revoked until it would have expired.
+    async fn revoke_jti(&self, jti: &str, expires_at: i64) -> Result<(), StoreError>;
+    async fn is_jti_revoked(&self, jti: &str) -> Result<bool, StoreError>;
+}
+
+#[async_trait]
+pub trait ReplayStore: Send + Sync {
+    /// Records a client assertion's `jti` (RFC 7523 §3 item 7) until `expires_at`. `Ok(true)` the
+    /// first time; `Ok(false)` if this client already used it. Atomic: of two racing calls with
+    /// the same jti exactly one gets `true`.
+    async fn record_assertion_jti(
+        &self,
+        client_id: &str,
+        jti: &str,
+        expires_at: i64,
+    ) -> Result<bool, StoreError>;
+}
+
+#[async_trait]
+pub trait Maintenance: Send + Sync {
+    /// Cheap round trip proving the backend answers (readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Deletes up to `batch` expired rows of each kind (tokens, revoked jtis, assertion jtis,
+    /// keys no longer published); returns how many went.
+    async fn sweep_expired(&self, now: i64, batch: u32) -> Result<u64, StoreError>;
+}
+
+/// Everything Sesame keeps.
+pub trait Store: ClientStore + KeyStore + TokenStore + ReplayStore + Maintenance {}
+
+impl<T: ClientStore + KeyStore + TokenStore + ReplayStore + Maintenance> Store for T {}

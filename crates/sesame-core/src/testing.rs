@@ -1,0 +1,199 @@
+//! An in-memory store and fixtures, so the protocol core is tested without a database.
+
+use crate::client::{AuthMethod, Client, ClientMetadata, GrantType};
+use crate::clock::FixedClock;
+use crate::keys::StoredKey;
+use crate::provider::{Provider, Settings};
+use crate::scope::Scopes;
+use crate::secret::{Secret, SecretHash};
+use crate::store::*;
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+#[derive(Default)]
+struct Tables {
+    clients: HashMap<String, Client>,
+    keys: Vec<StoredKey>,
+    tokens: HashMap<[u8; 32], OpaqueAccessToken>,
+    revoked_jtis: HashMap<String, i64>,
+    assertion_jtis: HashMap<(String, String), i64>,
+}
+
+/// Follows the same contracts as the SQL stores, with one mutex around everything.
+#[derive(Default)]
+pub struct MemoryStore(Mutex<Tables>);
+
+impl MemoryStore {
+    fn tables(&self) -> MutexGuard<'_, Tables> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl ClientStore for MemoryStore {
+    async fn get_client(&self, client_id: &str) -> Result<Option<Client>, StoreError> {
+        Ok(self.tables().clients.get(client_id).cloned())
+    }
+    async fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
+        let mut v: Vec<Client> = self.tables().clients.values().cloned().collect();
+        v.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        Ok(v)
+    }
+    async fn insert_client(&self, client: &Client) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        if t.clients.contains_key(&client.client_id) {
+            return Ok(false);
+        }
+        t.clients.insert(client.client_id.clone(), client.clone());
+        Ok(true)
+    }
+    async fn upsert_client(&self, client: &Client) -> Result<(), StoreError> {
+        self.tables()
+            .clients
+            .insert(client.client_id.clone(), client.clone());
+        Ok(())
+    }
+    async fn update_client(&self, client: &Client) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        match t.clients.get_mut(&client.client_id) {
+            Some(c) => {
+                *c = client.clone();
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+    async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
+        Ok(self.tables().clients.remove(client_id).is_some())
+    }
+}
+
+#[async_trait]
+impl KeyStore for MemoryStore {
+    async fn list_signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
+        Ok(self.tables().keys.clone())
+    }
+    async fn insert_signing_key(&self, key: &StoredKey) -> Result<(), StoreError> {
+        self.tables().keys.push(key.clone());
+        Ok(())
+    }
+    async fn rotate_signing_keys(
+        &self,
+        new_keys: &[StoredKey],
+        retired_at: i64,
+        publish_until: i64,
+    ) -> Result<(), StoreError> {
+        let mut t = self.tables();
+        for k in t.keys.iter_mut() {
+            if k.retired_at.is_none() && new_keys.iter().any(|n| n.alg == k.alg) {
+                k.retired_at = Some(retired_at);
+                k.publish_until = Some(publish_until);
+            }
+        }
+        t.keys.extend(new_keys.iter().cloned());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TokenStore for MemoryStore {
+    async fn insert_access_token(&self, token: &OpaqueAccessToken) -> Result<(), StoreError> {
+        self.tables()
+            .tokens
+            .insert(token.token_hash.0, token.clone());
+        Ok(())
+    }
+    async fn find_access_token(
+        &self,
+        token_hash: &SecretHash,
+    ) -> Result<Option<OpaqueAccessToken>, StoreError> {
+        Ok(self.tables().tokens.get(&token_hash.0).cloned())
+    }
+    async fn revoke_access_token(&self, token_hash: &SecretHash, now: i64) -> Result<bool, StoreError> {
+        Ok(match self.tables().tokens.get_mut(&token_hash.0) {
+            Some(t) => {
+                t.revoked_at.get_or_insert(now);
+                true
+            }
+            None => false,
+        })
+    }
+    async fn revoke_jti(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+        self.tables().revoked_jtis.insert(jti.to_owned(), expires_at);
+        Ok(())
+    }
+    async fn is_jti_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+        Ok(self.tables().revoked_jtis.contains_key(jti))
+    }
+}
+
+#[async_trait]
+impl ReplayStore for MemoryStore {
+    async fn record_assertion_jti(
+        &self,
+        client_id: &str,
+        jti: &str,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let key = (client_id.to_owned(), jti.to_owned());
+        let mut t = self.tables();
+        if t.assertion_jtis.contains_key(&key) {
+            return Ok(false);
+        }
+        t.assertion_jtis.insert(key, expires_at);
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl Maintenance for MemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn sweep_expired(&self, now: i64, _batch: u32) -> Result<u64, StoreError> {
+        let mut t = self.tables();
+        let before = t.tokens.len() + t.revoked_jtis.len() + t.assertion_jtis.len() + t.keys.len();
+        t.tokens.retain(|_, v| v.expires_at > now);
+        t.revoked_jtis.retain(|_, exp| *exp > now);
+        t.assertion_jtis.retain(|_, exp| *exp > now);
+        t.keys.retain(|k| k.is_published(now));
+        let after = t.tokens.len() + t.revoked_jtis.len() + t.assertion_jtis.len() + t.keys.len();
+        Ok((before - after) as u64)
+    }
+}
+
+/// The fixed time every fixture starts at.
+pub const T0: i64 = 1_700_000_000;
+
+/// A provider on a memory store and a fixed clock, issuer `https://id.test`.
+pub async fn provider() -> (Provider, Arc<MemoryStore>, Arc<FixedClock>) {
+    let store = Arc::new(MemoryStore::default());
+    let clock = Arc::new(FixedClock::at(T0));
+    let mut settings = Settings::new("https://id.test");
+    // Tests change clients between calls and expect to see it.
+    settings.client_cache_ttl = 0;
+    #[allow(clippy::expect_used)]
+    let provider = Provider::start(store.clone(), clock.clone(), settings, None)
+        .await
+        .expect("provider starts on a memory store");
+    (provider, store, clock)
+}
+
+/// A confidential client_credentials client with this secret and scope.
+pub fn service_client(client_id: &str, secret: &Secret, scope: &str) -> Client {
+    #[allow(clippy::expect_used)]
+    let scope = Scopes::parse(scope).expect("fixture scope");
+    Client {
+        client_id: client_id.to_owned(),
+        secret_hash: Some(secret.hash()),
+        metadata: ClientMetadata {
+            grant_types: vec![GrantType::ClientCredentials],
+            token_endpoint_auth_method: AuthMethod::ClientSecretBasic,
+            scope,
+            ..Default::default()
+        },
+        created_at: T0,
+        updated_at: T0,
+    }
+}

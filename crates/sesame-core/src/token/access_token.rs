@@ -1,0 +1,91 @@
+//! Access tokens: RFC 9068 JWTs (`typ: at+jwt`) or opaque strings stored hashed, per client.
+
+use crate::client::{AccessTokenFormat, Client};
+use crate::error::TokenError;
+use crate::provider::Provider;
+use crate::scope::Scopes;
+use crate::secret::{SecretHash, random_token};
+use crate::store::OpaqueAccessToken;
+use serde::{Deserialize, Serialize};
+
+/// Opaque access tokens start with this, so a leaked one is recognisable (and greppable).
+pub const OPAQUE_PREFIX: &str = "sat_";
+
+/// RFC 9068 §2.2 claims. The same shape describes an opaque token at introspection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessTokenClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+}
+
+#[derive(Debug)]
+pub struct IssuedAccessToken {
+    pub token: String,
+    pub expires_in: i64,
+}
+
+/// Mints an access token for `subject` in the client's format.
+pub async fn issue_access_token(
+    provider: &Provider,
+    client: &Client,
+    subject: &str,
+    scope: &Scopes,
+) -> Result<IssuedAccessToken, TokenError> {
+    let settings = provider.settings();
+    let now = provider.now();
+    let ttl = settings.access_token_ttl;
+    let jti = random_token(16);
+    let token = match client.metadata.access_token_format {
+        AccessTokenFormat::Jwt => {
+            let claims = AccessTokenClaims {
+                iss: settings.issuer.clone(),
+                sub: subject.to_owned(),
+                aud: settings.audience().to_owned(),
+                exp: now + ttl,
+                iat: now,
+                jti,
+                client_id: client.client_id.clone(),
+                scope: scope.to_string(),
+            };
+            let ring = provider.key_ring();
+            let signer = ring
+                .signer(settings.access_token_signing_alg)
+                .ok_or_else(|| {
+                    TokenError::server_error(format!(
+                        "no active {} signing key",
+                        settings.access_token_signing_alg
+                    ))
+                })?;
+            signer
+                .sign_jwt("at+jwt", &claims)
+                .map_err(TokenError::server_error)?
+        }
+        AccessTokenFormat::Opaque => {
+            let token = format!("{OPAQUE_PREFIX}{}", random_token(32));
+            let record = OpaqueAccessToken {
+                token_hash: SecretHash::of(&token),
+                jti,
+                client_id: client.client_id.clone(),
+                subject: subject.to_owned(),
+                scope: scope.clone(),
+                audience: settings.audience().to_owned(),
+                issued_at: now,
+                expires_at: now + ttl,
+                revoked_at: None,
+            };
+            provider.store().insert_access_token(&record).await?;
+            token
+        }
+    };
+    Ok(IssuedAccessToken {
+        token,
+        expires_in: ttl,
+    })
+}
