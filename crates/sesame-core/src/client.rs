@@ -230,7 +230,9 @@ impl Client {
             m.id_token_signed_response_alg,
             Algorithm::RS256 | Algorithm::ES256 | Algorithm::PS256 | Algorithm::EdDSA
         ) {
-            return Err(invalid("id_token_signed_response_alg: unsupported algorithm"));
+            return Err(invalid(
+                "id_token_signed_response_alg: unsupported algorithm",
+            ));
         }
         Ok(())
     }
@@ -258,8 +260,11 @@ pub fn validate_client_secret(secret: &str) -> Result<(), InvalidClientMetadata>
 
 /// RFC 6749 §3.1.2: an absolute URI without a fragment.
 fn validate_redirect_uri(uri: &str) -> Result<(), InvalidClientMetadata> {
-    let parsed = url::Url::parse(uri)
-        .map_err(|e| invalid(format!("redirect_uris: {uri:?} is not an absolute URI ({e})")))?;
+    let parsed = url::Url::parse(uri).map_err(|e| {
+        invalid(format!(
+            "redirect_uris: {uri:?} is not an absolute URI ({e})"
+        ))
+    })?;
     if parsed.fragment().is_some() {
         return Err(invalid(format!(
             "redirect_uris: {uri:?} must not contain a fragment"
@@ -296,10 +301,16 @@ mod tests {
             "access_token_format": "opaque"
         }))
         .unwrap();
-        assert_eq!(m.grant_types, vec![GrantType::ClientCredentials, GrantType::DeviceCode]);
+        assert_eq!(
+            m.grant_types,
+            vec![GrantType::ClientCredentials, GrantType::DeviceCode]
+        );
         assert_eq!(m.token_endpoint_auth_method, AuthMethod::ClientSecretPost);
         assert_eq!(m.access_token_format, AccessTokenFormat::Opaque);
-        assert!(serde_json::from_value::<ClientMetadata>(serde_json::json!({"grant_type": []})).is_err());
+        assert!(
+            serde_json::from_value::<ClientMetadata>(serde_json::json!({"grant_type": []}))
+                .is_err()
+        );
     }
 
     #[test]
@@ -310,7 +321,10 @@ mod tests {
 
     #[test]
     fn secret_methods_need_a_secret_and_others_refuse_one() {
-        let mut c = client(AuthMethod::ClientSecretBasic, &[GrantType::ClientCredentials]);
+        let mut c = client(
+            AuthMethod::ClientSecretBasic,
+            &[GrantType::ClientCredentials],
+        );
         assert!(c.validate().is_ok());
         c.secret_hash = None;
         assert!(c.validate().is_err());

@@ -25,11 +25,22 @@ const ASSERTION_LEEWAY: i64 = 30;
 /// What the client presented, taken out of the request before the grant reads it.
 #[derive(Debug)]
 pub enum Credentials {
-    Basic { client_id: String, secret: String },
-    Post { client_id: String, secret: String },
-    Assertion { assertion: String, client_id: Option<String> },
+    Basic {
+        client_id: String,
+        secret: String,
+    },
+    Post {
+        client_id: String,
+        secret: String,
+    },
+    Assertion {
+        assertion: String,
+        client_id: Option<String>,
+    },
     /// A public client: `client_id` and nothing else.
-    ClientId { client_id: String },
+    ClientId {
+        client_id: String,
+    },
     None,
 }
 
@@ -226,7 +237,9 @@ async fn verify_assertion(
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
     if !ASSERTION_ALGORITHMS.contains(&alg_name.as_str()) {
-        return Err(failed(format!("client_assertion alg {alg_name} is not accepted")));
+        return Err(failed(format!(
+            "client_assertion alg {alg_name} is not accepted"
+        )));
     }
     let jwk = find_client_key(client, header.kid.as_deref(), header.alg)?;
     let key = DecodingKey::from_jwk(&jwk).map_err(|e| failed(format!("client JWK: {e}")))?;
@@ -293,7 +306,9 @@ fn find_client_key(client: &Client, kid: Option<&str>, alg: JwsAlg) -> Result<Jw
     match candidates.as_slice() {
         [key] => Ok((*key).clone()),
         [] => Err(failed("no client key matches the assertion's kid and alg")),
-        _ => Err(failed("several client keys match; the assertion must name a kid")),
+        _ => Err(failed(
+            "several client keys match; the assertion must name a kid",
+        )),
     }
 }
 

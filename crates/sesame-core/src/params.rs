@@ -86,7 +86,10 @@ mod tests {
     #[test]
     fn oversized_body_is_invalid_request() {
         let body = vec![b'a'; MAX_FORM_BYTES + 1];
-        assert_eq!(Params::parse(&body).unwrap_err().code, ErrorCode::InvalidRequest);
+        assert_eq!(
+            Params::parse(&body).unwrap_err().code,
+            ErrorCode::InvalidRequest
+        );
     }
 
     proptest! {

@@ -46,7 +46,9 @@ impl Settings {
     }
 
     pub fn audience(&self) -> &str {
-        self.access_token_audience.as_deref().unwrap_or(&self.issuer)
+        self.access_token_audience
+            .as_deref()
+            .unwrap_or(&self.issuer)
     }
 
     /// The longest any token signed today can live: how long a retired key stays published.

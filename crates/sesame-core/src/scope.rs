@@ -111,7 +111,10 @@ mod tests {
     #[test]
     fn finds_the_first_scope_outside_the_allowed_set() {
         let allowed = Scopes::parse("a b").unwrap();
-        assert_eq!(Scopes::parse("a c").unwrap().first_outside(&allowed), Some("c"));
+        assert_eq!(
+            Scopes::parse("a c").unwrap().first_outside(&allowed),
+            Some("c")
+        );
         assert_eq!(Scopes::parse("b").unwrap().first_outside(&allowed), None);
     }
 }

@@ -102,6 +102,8 @@ pub trait Maintenance: Send + Sync {
     /// Deletes up to `batch` expired rows of each kind (tokens, revoked jtis, assertion jtis,
     /// keys no longer published); returns how many went.
     async fn sweep_expired(&self, now: i64, batch: u32) -> Result<u64, StoreError>;
+    /// Brings the schema up to date (idempotent).
+    async fn migrate(&self) -> Result<(), StoreError>;
 }
 
 /// Everything Sesame keeps.

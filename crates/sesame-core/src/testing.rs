@@ -110,7 +110,11 @@ impl TokenStore for MemoryStore {
     ) -> Result<Option<OpaqueAccessToken>, StoreError> {
         Ok(self.tables().tokens.get(&token_hash.0).cloned())
     }
-    async fn revoke_access_token(&self, token_hash: &SecretHash, now: i64) -> Result<bool, StoreError> {
+    async fn revoke_access_token(
+        &self,
+        token_hash: &SecretHash,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         Ok(match self.tables().tokens.get_mut(&token_hash.0) {
             Some(t) => {
                 t.revoked_at.get_or_insert(now);
@@ -120,7 +124,9 @@ impl TokenStore for MemoryStore {
         })
     }
     async fn revoke_jti(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
-        self.tables().revoked_jtis.insert(jti.to_owned(), expires_at);
+        self.tables()
+            .revoked_jtis
+            .insert(jti.to_owned(), expires_at);
         Ok(())
     }
     async fn is_jti_revoked(&self, jti: &str) -> Result<bool, StoreError> {
@@ -160,6 +166,9 @@ impl Maintenance for MemoryStore {
         t.keys.retain(|k| k.is_published(now));
         let after = t.tokens.len() + t.revoked_jtis.len() + t.assertion_jtis.len() + t.keys.len();
         Ok((before - after) as u64)
+    }
+    async fn migrate(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 

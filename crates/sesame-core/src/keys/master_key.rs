@@ -12,7 +12,9 @@ pub struct MasterKey(LessSafeKey);
 
 #[derive(Debug, thiserror::Error)]
 pub enum MasterKeyError {
-    #[error("master_key must be 32 bytes encoded in base64 (generate one with `openssl rand -base64 32`)")]
+    #[error(
+        "master_key must be 32 bytes encoded in base64 (generate one with `openssl rand -base64 32`)"
+    )]
     BadEncoding,
     #[error("decryption failed")]
     Decrypt,

@@ -93,7 +93,9 @@ impl Signer {
                 // Uncompressed point: 0x04 || X (32 bytes) || Y (32 bytes).
                 let point = key.public_key().as_ref().to_vec();
                 if point.len() != 65 {
-                    return Err(KeyError(format!("signing key {kid}: unexpected P-256 point")));
+                    return Err(KeyError(format!(
+                        "signing key {kid}: unexpected P-256 point"
+                    )));
                 }
                 let jwk = json!({
                     "kty": "EC",
@@ -218,7 +220,9 @@ mod tests {
         let der = generate_pkcs8(Algorithm::ES256).unwrap();
         let s = Signer::from_pkcs8("k1", Algorithm::ES256, &der).unwrap();
         let jwt = s.sign_jwt("at+jwt", &json!({})).unwrap();
-        let header = URL_SAFE_NO_PAD.decode(jwt.split('.').next().unwrap()).unwrap();
+        let header = URL_SAFE_NO_PAD
+            .decode(jwt.split('.').next().unwrap())
+            .unwrap();
         assert_eq!(header, br#"{"alg":"ES256","typ":"at+jwt","kid":"k1"}"#);
     }
 }

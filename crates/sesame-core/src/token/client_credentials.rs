@@ -86,8 +86,17 @@ mod tests {
     #[test]
     fn wider_or_user_scopes_are_invalid_scope() {
         let c = client("openid api:read");
-        assert_eq!(granted_scope(&c, Some("api:write")).unwrap_err().code, ErrorCode::InvalidScope);
-        assert_eq!(granted_scope(&c, Some("openid")).unwrap_err().code, ErrorCode::InvalidScope);
-        assert_eq!(granted_scope(&c, Some("a\"b")).unwrap_err().code, ErrorCode::InvalidScope);
+        assert_eq!(
+            granted_scope(&c, Some("api:write")).unwrap_err().code,
+            ErrorCode::InvalidScope
+        );
+        assert_eq!(
+            granted_scope(&c, Some("openid")).unwrap_err().code,
+            ErrorCode::InvalidScope
+        );
+        assert_eq!(
+            granted_scope(&c, Some("a\"b")).unwrap_err().code,
+            ErrorCode::InvalidScope
+        );
     }
 }

@@ -37,9 +37,7 @@ pub async fn exchange(
     let grant_type = params.require("grant_type")?;
     let grant = GrantType::parse(grant_type)
         .filter(|g| SUPPORTED_GRANTS.contains(g))
-        .ok_or_else(|| {
-            TokenError::unsupported_grant_type("this grant_type is not supported")
-        })?;
+        .ok_or_else(|| TokenError::unsupported_grant_type("this grant_type is not supported"))?;
 
     let settings = provider.settings();
     let token_endpoint = settings.endpoint("/token");

@@ -13,14 +13,24 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
 fn basic(id: &str, secret: &Secret) -> String {
-    format!("Basic {}", STANDARD.encode(format!("{id}:{}", secret.expose())))
+    format!(
+        "Basic {}",
+        STANDARD.encode(format!("{id}:{}", secret.expose()))
+    )
 }
 
 fn form(body: &str) -> Params {
     Params::parse(body.as_bytes()).unwrap()
 }
 
-async fn setup(format: AccessTokenFormat) -> (crate::Provider, std::sync::Arc<crate::testing::MemoryStore>, std::sync::Arc<crate::clock::FixedClock>, Secret) {
+async fn setup(
+    format: AccessTokenFormat,
+) -> (
+    crate::Provider,
+    std::sync::Arc<crate::testing::MemoryStore>,
+    std::sync::Arc<crate::clock::FixedClock>,
+    Secret,
+) {
     let (p, store, clock) = provider().await;
     let secret = Secret::generate();
     let mut c = service_client("svc", &secret, "api:read api:write");
@@ -34,29 +44,51 @@ async fn client_credentials_issues_introspects_and_revokes_both_formats() {
     for format in [AccessTokenFormat::Jwt, AccessTokenFormat::Opaque] {
         let (p, _store, clock, secret) = setup(format).await;
         let auth = basic("svc", &secret);
-        let (resp, grant) = exchange(&p, Some(&auth), form("grant_type=client_credentials&scope=api:read"))
-            .await
-            .unwrap();
+        let (resp, grant) = exchange(
+            &p,
+            Some(&auth),
+            form("grant_type=client_credentials&scope=api:read"),
+        )
+        .await
+        .unwrap();
         assert_eq!(grant, GrantType::ClientCredentials);
         assert_eq!(resp.scope.as_deref(), Some("api:read"));
         assert_eq!(resp.token_type, "Bearer");
-        assert_eq!(resp.access_token.starts_with(OPAQUE_PREFIX), format == AccessTokenFormat::Opaque);
+        assert_eq!(
+            resp.access_token.starts_with(OPAQUE_PREFIX),
+            format == AccessTokenFormat::Opaque
+        );
 
         let body = format!("token={}", resp.access_token);
         let active = introspect(&p, Some(&auth), form(&body)).await.unwrap();
         assert!(active.active, "{format:?}");
         let claims = active.claims.unwrap();
-        assert_eq!((claims.sub.as_str(), claims.client_id.as_str()), ("svc", "svc"));
+        assert_eq!(
+            (claims.sub.as_str(), claims.client_id.as_str()),
+            ("svc", "svc")
+        );
         assert_eq!(claims.exp, T0 + 3600);
 
         revoke(&p, Some(&auth), form(&body)).await.unwrap();
-        assert!(!introspect(&p, Some(&auth), form(&body)).await.unwrap().active);
+        assert!(
+            !introspect(&p, Some(&auth), form(&body))
+                .await
+                .unwrap()
+                .active
+        );
 
         // A fresh token expires on time.
-        let (resp, _) = exchange(&p, Some(&auth), form("grant_type=client_credentials")).await.unwrap();
+        let (resp, _) = exchange(&p, Some(&auth), form("grant_type=client_credentials"))
+            .await
+            .unwrap();
         let body = format!("token={}", resp.access_token);
         clock.advance(3600);
-        assert!(!introspect(&p, Some(&auth), form(&body)).await.unwrap().active);
+        assert!(
+            !introspect(&p, Some(&auth), form(&body))
+                .await
+                .unwrap()
+                .active
+        );
     }
 }
 
@@ -66,34 +98,100 @@ async fn token_endpoint_errors_follow_rfc6749() {
     let auth = basic("svc", &secret);
     let code = |r: Result<_, TokenError>| r.map(|_| ()).unwrap_err().code;
 
-    assert_eq!(code(exchange(&p, Some(&auth), form("scope=api:read")).await), ErrorCode::InvalidRequest);
-    assert_eq!(code(exchange(&p, Some(&auth), form("grant_type=magic")).await), ErrorCode::UnsupportedGrantType);
-    assert_eq!(code(exchange(&p, Some(&auth), form("grant_type=client_credentials&scope=admin")).await), ErrorCode::InvalidScope);
-    assert_eq!(code(exchange(&p, Some(&basic("svc", &Secret::generate())), form("grant_type=client_credentials")).await), ErrorCode::InvalidClient);
-    assert_eq!(code(exchange(&p, Some(&basic("nobody", &secret)), form("grant_type=client_credentials")).await), ErrorCode::InvalidClient);
-    assert_eq!(code(exchange(&p, None, form("grant_type=client_credentials")).await), ErrorCode::InvalidClient);
+    assert_eq!(
+        code(exchange(&p, Some(&auth), form("scope=api:read")).await),
+        ErrorCode::InvalidRequest
+    );
+    assert_eq!(
+        code(exchange(&p, Some(&auth), form("grant_type=magic")).await),
+        ErrorCode::UnsupportedGrantType
+    );
+    assert_eq!(
+        code(
+            exchange(
+                &p,
+                Some(&auth),
+                form("grant_type=client_credentials&scope=admin")
+            )
+            .await
+        ),
+        ErrorCode::InvalidScope
+    );
+    assert_eq!(
+        code(
+            exchange(
+                &p,
+                Some(&basic("svc", &Secret::generate())),
+                form("grant_type=client_credentials")
+            )
+            .await
+        ),
+        ErrorCode::InvalidClient
+    );
+    assert_eq!(
+        code(
+            exchange(
+                &p,
+                Some(&basic("nobody", &secret)),
+                form("grant_type=client_credentials")
+            )
+            .await
+        ),
+        ErrorCode::InvalidClient
+    );
+    assert_eq!(
+        code(exchange(&p, None, form("grant_type=client_credentials")).await),
+        ErrorCode::InvalidClient
+    );
     // Registered for Basic, authenticating with the body: refused.
-    let post = format!("grant_type=client_credentials&client_id=svc&client_secret={}", secret.expose());
-    assert_eq!(code(exchange(&p, None, form(&post)).await), ErrorCode::InvalidClient);
+    let post = format!(
+        "grant_type=client_credentials&client_id=svc&client_secret={}",
+        secret.expose()
+    );
+    assert_eq!(
+        code(exchange(&p, None, form(&post)).await),
+        ErrorCode::InvalidClient
+    );
 
     let mut c = store.get_client("svc").await.unwrap().unwrap();
     c.metadata.grant_types = vec![GrantType::AuthorizationCode];
     store.upsert_client(&c).await.unwrap();
-    assert_eq!(code(exchange(&p, Some(&auth), form("grant_type=client_credentials")).await), ErrorCode::UnauthorizedClient);
+    assert_eq!(
+        code(exchange(&p, Some(&auth), form("grant_type=client_credentials")).await),
+        ErrorCode::UnauthorizedClient
+    );
 }
 
 #[tokio::test]
 async fn revoking_another_clients_token_is_refused() {
     let (p, store, _clock, secret) = setup(AccessTokenFormat::Opaque).await;
     let other_secret = Secret::generate();
-    store.insert_client(&service_client("other", &other_secret, "api:read")).await.unwrap();
-    let (resp, _) = exchange(&p, Some(&basic("svc", &secret)), form("grant_type=client_credentials")).await.unwrap();
+    store
+        .insert_client(&service_client("other", &other_secret, "api:read"))
+        .await
+        .unwrap();
+    let (resp, _) = exchange(
+        &p,
+        Some(&basic("svc", &secret)),
+        form("grant_type=client_credentials"),
+    )
+    .await
+    .unwrap();
     let body = format!("token={}", resp.access_token);
-    let e = revoke(&p, Some(&basic("other", &other_secret)), form(&body)).await.unwrap_err();
+    let e = revoke(&p, Some(&basic("other", &other_secret)), form(&body))
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::UnauthorizedClient);
-    assert!(introspect(&p, Some(&basic("svc", &secret)), form(&body)).await.unwrap().active);
+    assert!(
+        introspect(&p, Some(&basic("svc", &secret)), form(&body))
+            .await
+            .unwrap()
+            .active
+    );
     // Unknown tokens revoke "successfully" (RFC 7009 §2.2).
-    revoke(&p, Some(&basic("svc", &secret)), form("token=sat_unknown")).await.unwrap();
+    revoke(&p, Some(&basic("svc", &secret)), form("token=sat_unknown"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -103,7 +201,9 @@ async fn private_key_jwt_accepts_a_fresh_assertion_once() {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     let (p, store, _clock) = provider().await;
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new()).unwrap();
+    let pkcs8 =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .unwrap();
     let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
     let point = pair.public_key().as_ref();
     let mut c = service_client("jwt-client", &Secret::generate(), "api:read");
@@ -121,13 +221,17 @@ async fn private_key_jwt_accepts_a_fresh_assertion_once() {
         let key = jsonwebtoken::EncodingKey::from_ec_der(pkcs8.as_ref());
         jsonwebtoken::encode(&header, &claims, &key).unwrap()
     };
-    let claims = |jti: &str, aud: &str| json!({
-        "iss": "jwt-client", "sub": "jwt-client", "aud": aud, "jti": jti, "exp": T0 + 60, "iat": T0,
-    });
-    let body = |assertion: String| form(&format!(
-        "grant_type=client_credentials&client_assertion_type={}&client_assertion={assertion}",
-        crate::client_auth::JWT_BEARER
-    ));
+    let claims = |jti: &str, aud: &str| {
+        json!({
+            "iss": "jwt-client", "sub": "jwt-client", "aud": aud, "jti": jti, "exp": T0 + 60, "iat": T0,
+        })
+    };
+    let body = |assertion: String| {
+        form(&format!(
+            "grant_type=client_credentials&client_assertion_type={}&client_assertion={assertion}",
+            crate::client_auth::JWT_BEARER
+        ))
+    };
     let ok = exchange(&p, None, body(sign(claims("j1", "https://id.test/token")))).await;
     assert!(ok.is_ok(), "{:?}", ok.err());
     let issuer_aud = exchange(&p, None, body(sign(claims("j2", "https://id.test")))).await;
@@ -135,21 +239,51 @@ async fn private_key_jwt_accepts_a_fresh_assertion_once() {
 
     let code = |r: Result<_, TokenError>| r.map(|_| ()).unwrap_err().code;
     // RFC 7523 §3: replayed jti, foreign audience, expired, too long-lived.
-    assert_eq!(code(exchange(&p, None, body(sign(claims("j1", "https://id.test/token")))).await), ErrorCode::InvalidClient);
-    assert_eq!(code(exchange(&p, None, body(sign(claims("j3", "https://elsewhere")))).await), ErrorCode::InvalidClient);
+    assert_eq!(
+        code(exchange(&p, None, body(sign(claims("j1", "https://id.test/token")))).await),
+        ErrorCode::InvalidClient
+    );
+    assert_eq!(
+        code(exchange(&p, None, body(sign(claims("j3", "https://elsewhere")))).await),
+        ErrorCode::InvalidClient
+    );
     let mut expired = claims("j4", "https://id.test");
     expired["exp"] = json!(T0 - 60);
-    assert_eq!(code(exchange(&p, None, body(sign(expired))).await), ErrorCode::InvalidClient);
+    assert_eq!(
+        code(exchange(&p, None, body(sign(expired))).await),
+        ErrorCode::InvalidClient
+    );
     let mut forever = claims("j5", "https://id.test");
     forever["exp"] = json!(T0 + 86_400 * 365);
-    assert_eq!(code(exchange(&p, None, body(sign(forever))).await), ErrorCode::InvalidClient);
+    assert_eq!(
+        code(exchange(&p, None, body(sign(forever))).await),
+        ErrorCode::InvalidClient
+    );
     // Signed by another key.
-    let other = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new()).unwrap();
+    let other =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .unwrap();
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
     header.kid = Some("k1".into());
-    let forged = jsonwebtoken::encode(&header, &claims("j6", "https://id.test"), &jsonwebtoken::EncodingKey::from_ec_der(other.as_ref())).unwrap();
-    assert_eq!(code(exchange(&p, None, body(forged)).await), ErrorCode::InvalidClient);
+    let forged = jsonwebtoken::encode(
+        &header,
+        &claims("j6", "https://id.test"),
+        &jsonwebtoken::EncodingKey::from_ec_der(other.as_ref()),
+    )
+    .unwrap();
+    assert_eq!(
+        code(exchange(&p, None, body(forged)).await),
+        ErrorCode::InvalidClient
+    );
     // HMAC with the public key as the secret: the classic confusion, refused by alg.
-    let hs = jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims("j7", "https://id.test"), &jsonwebtoken::EncodingKey::from_secret(b"x")).unwrap();
-    assert_eq!(code(exchange(&p, None, body(hs)).await), ErrorCode::InvalidClient);
+    let hs = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims("j7", "https://id.test"),
+        &jsonwebtoken::EncodingKey::from_secret(b"x"),
+    )
+    .unwrap();
+    assert_eq!(
+        code(exchange(&p, None, body(hs)).await),
+        ErrorCode::InvalidClient
+    );
 }

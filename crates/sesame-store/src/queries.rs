@@ -1,0 +1,354 @@
+//! The store traits in SQL that SQLite and PostgreSQL both accept, instantiated once per backend.
+//!
+//! `sql_store!(Type)` implements every trait for a struct with a `pool: sqlx::Pool<DB>` field and
+//! a `migrator()` function. Single-use and multi-row operations are one statement or one
+//! transaction, so racing nodes cannot both win.
+
+macro_rules! sql_store {
+    ($store:ty) => {
+        const _: () = {
+            use crate::errors::store_error;
+            use crate::rows;
+            use async_trait::async_trait;
+            use sesame_core::client::Client;
+            use sesame_core::keys::StoredKey;
+            use sesame_core::secret::SecretHash;
+            use sesame_core::store::*;
+            use sqlx::Row;
+
+            const CLIENT_COLUMNS: &str = "client_id, secret_hash, metadata, created_at, updated_at";
+
+            fn client_row<R: Row>(row: &R) -> Result<Client, StoreError>
+            where
+                for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+                for<'r> Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+                for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+                for<'r> &'r str: sqlx::ColumnIndex<R>,
+            {
+                rows::client(
+                    row.try_get("client_id").map_err(store_error)?,
+                    row.try_get("secret_hash").map_err(store_error)?,
+                    &row.try_get::<String, _>("metadata").map_err(store_error)?,
+                    row.try_get("created_at").map_err(store_error)?,
+                    row.try_get("updated_at").map_err(store_error)?,
+                )
+            }
+
+            #[async_trait]
+            impl ClientStore for $store {
+                async fn get_client(&self, client_id: &str) -> Result<Option<Client>, StoreError> {
+                    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT {CLIENT_COLUMNS} FROM clients WHERE client_id = $1"
+                    )))
+                    .bind(client_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    row.as_ref().map(client_row).transpose()
+                }
+
+                async fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT {CLIENT_COLUMNS} FROM clients ORDER BY client_id"
+                    )))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .iter()
+                    .map(client_row)
+                    .collect()
+                }
+
+                async fn insert_client(&self, client: &Client) -> Result<bool, StoreError> {
+                    let done = sqlx::query(
+                        "INSERT INTO clients (client_id, secret_hash, metadata, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_id) DO NOTHING",
+                    )
+                    .bind(&client.client_id)
+                    .bind(client.secret_hash.as_ref().map(|h| h.0.to_vec()))
+                    .bind(rows::metadata_json(client)?)
+                    .bind(client.created_at)
+                    .bind(client.updated_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn upsert_client(&self, client: &Client) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO clients (client_id, secret_hash, metadata, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_id) DO UPDATE SET \
+                         secret_hash = excluded.secret_hash, metadata = excluded.metadata, \
+                         updated_at = excluded.updated_at",
+                    )
+                    .bind(&client.client_id)
+                    .bind(client.secret_hash.as_ref().map(|h| h.0.to_vec()))
+                    .bind(rows::metadata_json(client)?)
+                    .bind(client.created_at)
+                    .bind(client.updated_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn update_client(&self, client: &Client) -> Result<bool, StoreError> {
+                    let done = sqlx::query(
+                        "UPDATE clients SET secret_hash = $2, metadata = $3, updated_at = $4 \
+                         WHERE client_id = $1",
+                    )
+                    .bind(&client.client_id)
+                    .bind(client.secret_hash.as_ref().map(|h| h.0.to_vec()))
+                    .bind(rows::metadata_json(client)?)
+                    .bind(client.updated_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
+                    let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")
+                        .bind(client_id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                    Ok(done.rows_affected() == 1)
+                }
+            }
+
+            #[async_trait]
+            impl KeyStore for $store {
+                async fn list_signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
+                    let rows = sqlx::query(
+                        "SELECT kid, alg, private_key, encrypted, created_at, retired_at, publish_until \
+                         FROM signing_keys ORDER BY created_at, kid",
+                    )
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    rows.iter()
+                        .map(|r| {
+                            rows::signing_key(
+                                r.try_get("kid").map_err(store_error)?,
+                                &r.try_get::<String, _>("alg").map_err(store_error)?,
+                                r.try_get("private_key").map_err(store_error)?,
+                                r.try_get("encrypted").map_err(store_error)?,
+                                r.try_get("created_at").map_err(store_error)?,
+                                r.try_get("retired_at").map_err(store_error)?,
+                                r.try_get("publish_until").map_err(store_error)?,
+                            )
+                        })
+                        .collect()
+                }
+
+                async fn insert_signing_key(&self, key: &StoredKey) -> Result<(), StoreError> {
+                    insert_key(&self.pool, key).await
+                }
+
+                async fn rotate_signing_keys(
+                    &self,
+                    new_keys: &[StoredKey],
+                    retired_at: i64,
+                    publish_until: i64,
+                ) -> Result<(), StoreError> {
+                    let mut tx = self.pool.begin().await.map_err(store_error)?;
+                    for key in new_keys {
+                        sqlx::query(
+                            "UPDATE signing_keys SET retired_at = $1, publish_until = $2 \
+                             WHERE alg = $3 AND retired_at IS NULL",
+                        )
+                        .bind(retired_at)
+                        .bind(publish_until)
+                        .bind(key.alg.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                        insert_key(&mut *tx, key).await?;
+                    }
+                    tx.commit().await.map_err(store_error)
+                }
+            }
+
+            async fn insert_key<'e, E>(executor: E, key: &StoredKey) -> Result<(), StoreError>
+            where
+                E: sqlx::Executor<'e, Database = <$store as crate::Backend>::Db>,
+            {
+                sqlx::query(
+                    "INSERT INTO signing_keys \
+                     (kid, alg, private_key, encrypted, created_at, retired_at, publish_until) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&key.kid)
+                .bind(key.alg.as_str())
+                .bind(&key.private_key)
+                .bind(key.encrypted)
+                .bind(key.created_at)
+                .bind(key.retired_at)
+                .bind(key.publish_until)
+                .execute(executor)
+                .await
+                .map_err(store_error)?;
+                Ok(())
+            }
+
+            #[async_trait]
+            impl TokenStore for $store {
+                async fn insert_access_token(&self, t: &OpaqueAccessToken) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO access_tokens (token_hash, jti, client_id, subject, scope, \
+                         audience, issued_at, expires_at, revoked_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(t.token_hash.0.to_vec())
+                    .bind(&t.jti)
+                    .bind(&t.client_id)
+                    .bind(&t.subject)
+                    .bind(t.scope.to_string())
+                    .bind(&t.audience)
+                    .bind(t.issued_at)
+                    .bind(t.expires_at)
+                    .bind(t.revoked_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn find_access_token(
+                    &self,
+                    token_hash: &SecretHash,
+                ) -> Result<Option<OpaqueAccessToken>, StoreError> {
+                    let row = sqlx::query(
+                        "SELECT token_hash, jti, client_id, subject, scope, audience, issued_at, \
+                         expires_at, revoked_at FROM access_tokens WHERE token_hash = $1",
+                    )
+                    .bind(token_hash.0.to_vec())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    let Some(r) = row else { return Ok(None) };
+                    rows::access_token(
+                        r.try_get("token_hash").map_err(store_error)?,
+                        r.try_get("jti").map_err(store_error)?,
+                        r.try_get("client_id").map_err(store_error)?,
+                        r.try_get("subject").map_err(store_error)?,
+                        &r.try_get::<String, _>("scope").map_err(store_error)?,
+                        r.try_get("audience").map_err(store_error)?,
+                        r.try_get("issued_at").map_err(store_error)?,
+                        r.try_get("expires_at").map_err(store_error)?,
+                        r.try_get("revoked_at").map_err(store_error)?,
+                    )
+                    .map(Some)
+                }
+
+                async fn revoke_access_token(
+                    &self,
+                    token_hash: &SecretHash,
+                    now: i64,
+                ) -> Result<bool, StoreError> {
+                    let done = sqlx::query(
+                        "UPDATE access_tokens SET revoked_at = COALESCE(revoked_at, $2) \
+                         WHERE token_hash = $1",
+                    )
+                    .bind(token_hash.0.to_vec())
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn revoke_jti(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO revoked_jtis (jti, expires_at) VALUES ($1, $2) \
+                         ON CONFLICT (jti) DO NOTHING",
+                    )
+                    .bind(jti)
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn is_jti_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+                    let row = sqlx::query("SELECT 1 FROM revoked_jtis WHERE jti = $1")
+                        .bind(jti)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                    Ok(row.is_some())
+                }
+            }
+
+            #[async_trait]
+            impl ReplayStore for $store {
+                async fn record_assertion_jti(
+                    &self,
+                    client_id: &str,
+                    jti: &str,
+                    expires_at: i64,
+                ) -> Result<bool, StoreError> {
+                    let done = sqlx::query(
+                        "INSERT INTO assertion_jtis (client_id, jti, expires_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (client_id, jti) DO NOTHING",
+                    )
+                    .bind(client_id)
+                    .bind(jti)
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(done.rows_affected() == 1)
+                }
+            }
+
+            #[async_trait]
+            impl Maintenance for $store {
+                async fn ping(&self) -> Result<(), StoreError> {
+                    sqlx::query("SELECT 1")
+                        .execute(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn sweep_expired(&self, now: i64, batch: u32) -> Result<u64, StoreError> {
+                    // Bounded batches keep each delete short, so sweeping never stalls requests.
+                    const SWEEPS: [&str; 4] = [
+                        "DELETE FROM access_tokens WHERE token_hash IN \
+                         (SELECT token_hash FROM access_tokens WHERE expires_at <= $1 LIMIT $2)",
+                        "DELETE FROM revoked_jtis WHERE jti IN \
+                         (SELECT jti FROM revoked_jtis WHERE expires_at <= $1 LIMIT $2)",
+                        "DELETE FROM assertion_jtis WHERE (client_id, jti) IN \
+                         (SELECT client_id, jti FROM assertion_jtis WHERE expires_at <= $1 LIMIT $2)",
+                        "DELETE FROM signing_keys WHERE kid IN \
+                         (SELECT kid FROM signing_keys WHERE publish_until <= $1 LIMIT $2)",
+                    ];
+                    let mut deleted = 0;
+                    for sql in SWEEPS {
+                        deleted += sqlx::query(sql)
+                            .bind(now)
+                            .bind(i64::from(batch))
+                            .execute(&self.pool)
+                            .await
+                            .map_err(store_error)?
+                            .rows_affected();
+                    }
+                    Ok(deleted)
+                }
+
+                async fn migrate(&self) -> Result<(), StoreError> {
+                    Self::migrator()
+                        .run(&self.pool)
+                        .await
+                        .map_err(crate::errors::migrate_error)
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use sql_store;

@@ -1,0 +1,297 @@
+//! One contract suite, run against SQLite always and PostgreSQL when `SESAME_TEST_POSTGRES_URL`
+//! is set (each PostgreSQL test in a schema of its own, so tests run in parallel).
+
+use sesame_core::keys::{Algorithm, StoredKey};
+use sesame_core::scope::Scopes;
+use sesame_core::secret::{Secret, SecretHash};
+use sesame_core::store::*;
+use sesame_core::testing::service_client;
+use sesame_store::PoolSettings;
+use std::sync::Arc;
+
+struct TestDb {
+    store: Arc<dyn Store>,
+    _dir: Option<tempdir::Dir>,
+}
+
+mod tempdir {
+    /// A directory removed when dropped (no extra crate for one test helper).
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    pub fn new() -> Dir {
+        let path = std::env::temp_dir().join(format!(
+            "sesame-contract-{}",
+            sesame_core::secret::random_token(9)
+        ));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        Dir(path)
+    }
+}
+
+async fn sqlite() -> TestDb {
+    let dir = tempdir::new();
+    let url = format!("sqlite://{}/sesame.db", dir.0.display());
+    let store = sesame_store::connect(&url, &PoolSettings::default())
+        .await
+        .expect("sqlite");
+    store.migrate().await.expect("migrate");
+    TestDb {
+        store,
+        _dir: Some(dir),
+    }
+}
+
+/// A fresh schema on the test server, or `None` (with a note) when none is configured.
+async fn postgres() -> Option<TestDb> {
+    let Ok(base) = std::env::var("SESAME_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "skipped: SESAME_TEST_POSTGRES_URL is not set, so the PostgreSQL contract tests did not run"
+        );
+        return None;
+    };
+    let schema = format!(
+        "contract_{}",
+        sesame_core::secret::random_token(9)
+            .to_lowercase()
+            .replace(['-', '_'], "x")
+    );
+    let url = sesame_store::testing_schema_url(&base, &schema)
+        .await
+        .expect("schema");
+    let store = sesame_store::connect(&url, &PoolSettings::default())
+        .await
+        .expect("postgres schema");
+    store.migrate().await.expect("migrate");
+    Some(TestDb { store, _dir: None })
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::sqlite().await.store).await; })*
+        }
+        mod on_postgres {
+            $(#[tokio::test] async fn $name() {
+                if let Some(db) = super::postgres().await { super::$name(db.store).await; }
+            })*
+        }
+    };
+}
+
+contract!(
+    clients_round_trip,
+    keys_rotate_per_algorithm,
+    opaque_tokens_and_revoked_jtis,
+    assertion_jti_is_single_use_under_concurrency,
+    sweep_removes_only_expired_rows,
+    migrate_is_idempotent,
+);
+
+async fn clients_round_trip(store: Arc<dyn Store>) {
+    let secret = Secret::generate();
+    let mut c = service_client("svc", &secret, "api:read");
+    assert!(store.insert_client(&c).await.unwrap());
+    assert!(
+        !store.insert_client(&c).await.unwrap(),
+        "a taken client_id is not inserted twice"
+    );
+    let got = store.get_client("svc").await.unwrap().unwrap();
+    assert_eq!(got, c);
+    assert!(got.secret_hash.unwrap().verify(secret.expose()));
+    assert!(store.get_client("nobody").await.unwrap().is_none());
+
+    c.metadata.scope = Scopes::parse("api:read api:write").unwrap();
+    c.updated_at += 10;
+    assert!(store.update_client(&c).await.unwrap());
+    assert_eq!(
+        store
+            .get_client("svc")
+            .await
+            .unwrap()
+            .unwrap()
+            .metadata
+            .scope,
+        c.metadata.scope
+    );
+    assert!(
+        !store
+            .update_client(&service_client("ghost", &secret, ""))
+            .await
+            .unwrap()
+    );
+
+    store
+        .upsert_client(&service_client("other", &secret, "x"))
+        .await
+        .unwrap();
+    let ids: Vec<String> = store
+        .list_clients()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.client_id)
+        .collect();
+    assert_eq!(ids, ["other", "svc"]);
+
+    assert!(store.delete_client("svc").await.unwrap());
+    assert!(!store.delete_client("svc").await.unwrap());
+    assert!(store.get_client("svc").await.unwrap().is_none());
+}
+
+async fn keys_rotate_per_algorithm(store: Arc<dyn Store>) {
+    let es = StoredKey::generate(Algorithm::ES256, None, 100).unwrap();
+    let ed = StoredKey::generate(Algorithm::EdDSA, None, 100).unwrap();
+    store.insert_signing_key(&es).await.unwrap();
+    store.insert_signing_key(&ed).await.unwrap();
+    let new_es = StoredKey::generate(Algorithm::ES256, None, 200).unwrap();
+    store
+        .rotate_signing_keys(std::slice::from_ref(&new_es), 200, 500)
+        .await
+        .unwrap();
+
+    let keys = store.list_signing_keys().await.unwrap();
+    assert_eq!(keys.len(), 3);
+    let find = |kid: &str| keys.iter().find(|k| k.kid == kid).unwrap().clone();
+    assert_eq!(find(&es.kid).retired_at, Some(200));
+    assert_eq!(find(&es.kid).publish_until, Some(500));
+    assert_eq!(find(&ed.kid), ed, "other algorithms are untouched");
+    assert_eq!(find(&new_es.kid), new_es);
+}
+
+fn token(hash: &SecretHash, expires_at: i64) -> OpaqueAccessToken {
+    OpaqueAccessToken {
+        token_hash: hash.clone(),
+        jti: "jti-1".into(),
+        client_id: "svc".into(),
+        subject: "svc".into(),
+        scope: Scopes::parse("a b").unwrap(),
+        audience: "https://api.test".into(),
+        issued_at: 100,
+        expires_at,
+        revoked_at: None,
+    }
+}
+
+async fn opaque_tokens_and_revoked_jtis(store: Arc<dyn Store>) {
+    let hash = SecretHash::of("sat_one");
+    let t = token(&hash, 1000);
+    store.insert_access_token(&t).await.unwrap();
+    assert_eq!(store.find_access_token(&hash).await.unwrap().unwrap(), t);
+    assert!(
+        store
+            .find_access_token(&SecretHash::of("sat_two"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    assert!(store.revoke_access_token(&hash, 150).await.unwrap());
+    assert!(store.revoke_access_token(&hash, 160).await.unwrap());
+    assert_eq!(
+        store
+            .find_access_token(&hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        Some(150),
+        "first revocation time is kept"
+    );
+    assert!(
+        !store
+            .revoke_access_token(&SecretHash::of("sat_two"), 150)
+            .await
+            .unwrap()
+    );
+
+    assert!(!store.is_jti_revoked("j").await.unwrap());
+    store.revoke_jti("j", 1000).await.unwrap();
+    store.revoke_jti("j", 1000).await.unwrap();
+    assert!(store.is_jti_revoked("j").await.unwrap());
+}
+
+async fn assertion_jti_is_single_use_under_concurrency(store: Arc<dyn Store>) {
+    let attempts = (0..16).map(|_| {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move {
+            store
+                .record_assertion_jti("svc", "same", 1000)
+                .await
+                .unwrap()
+        })
+    });
+    let mut wins = 0;
+    for a in attempts {
+        wins += usize::from(a.await.unwrap());
+    }
+    assert_eq!(wins, 1, "exactly one of the racing calls records the jti");
+    assert!(
+        store
+            .record_assertion_jti("other", "same", 1000)
+            .await
+            .unwrap(),
+        "jtis are per client"
+    );
+}
+
+async fn sweep_removes_only_expired_rows(store: Arc<dyn Store>) {
+    for i in 0..5 {
+        store
+            .insert_access_token(&token(&SecretHash::of(&format!("old{i}")), 100))
+            .await
+            .unwrap();
+    }
+    store
+        .insert_access_token(&token(&SecretHash::of("live"), 1000))
+        .await
+        .unwrap();
+    store.revoke_jti("old", 100).await.unwrap();
+    store.revoke_jti("live", 1000).await.unwrap();
+    store.record_assertion_jti("svc", "old", 100).await.unwrap();
+    let mut retired = StoredKey::generate(Algorithm::ES256, None, 1).unwrap();
+    retired.retired_at = Some(50);
+    retired.publish_until = Some(100);
+    store.insert_signing_key(&retired).await.unwrap();
+    let active = StoredKey::generate(Algorithm::ES256, None, 60).unwrap();
+    store.insert_signing_key(&active).await.unwrap();
+
+    // Batches of 2: the five old tokens need three rounds.
+    let mut total = 0;
+    for _ in 0..3 {
+        total += store.sweep_expired(500, 2).await.unwrap();
+    }
+    assert_eq!(total, 5 + 1 + 1 + 1);
+    assert_eq!(store.sweep_expired(500, 2).await.unwrap(), 0);
+    assert!(
+        store
+            .find_access_token(&SecretHash::of("live"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(store.is_jti_revoked("live").await.unwrap());
+    assert!(!store.is_jti_revoked("old").await.unwrap());
+    assert!(
+        store
+            .record_assertion_jti("svc", "old", 1000)
+            .await
+            .unwrap()
+    );
+    let kids: Vec<String> = store
+        .list_signing_keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.kid)
+        .collect();
+    assert_eq!(kids, [active.kid]);
+}
+
+async fn migrate_is_idempotent(store: Arc<dyn Store>) {
+    store.migrate().await.unwrap();
+    store.ping().await.unwrap();
+}
