@@ -1,0 +1,49 @@
+//! Background work of a node: picking up keys rotated elsewhere, sweeping expired rows,
+//! keeping the metrics histograms fresh.
+
+use crate::state::AppState;
+use std::time::Duration;
+
+/// How many rows of each kind one sweep deletes at most.
+const SWEEP_BATCH: u32 = 1000;
+
+pub fn spawn(state: &AppState, key_reload: Duration, sweep: Duration) {
+    let provider = state.provider.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(key_reload);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match provider.reload_keys().await {
+                Ok(true) => tracing::info!("signing keys changed; key ring reloaded"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "could not reload signing keys"),
+            }
+        }
+    });
+    let provider = state.provider.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(sweep);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match provider
+                .store()
+                .sweep_expired(provider.now(), SWEEP_BATCH)
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(rows = n, "swept expired rows"),
+                Err(e) => tracing::warn!(error = %e, "sweep failed"),
+            }
+        }
+    });
+    let metrics = state.metrics.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            metrics.run_upkeep();
+        }
+    });
+}

@@ -1,0 +1,334 @@
+//! `sesame client create|list|show|update|delete|rotate-secret`, with RFC 7591 names as flags.
+
+use super::{CliError, output};
+use crate::config::Config;
+use crate::startup::open_store;
+use clap::{Args, Subcommand};
+use serde::de::DeserializeOwned;
+use sesame_core::client::{AccessTokenFormat, AuthMethod, Client, ClientMetadata, GrantType};
+use sesame_core::clock::{Clock, SystemClock};
+use sesame_core::keys::Algorithm;
+use sesame_core::scope::Scopes;
+use sesame_core::secret::{Secret, random_token};
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client; a generated secret is shown once.
+    Create {
+        /// Defaults to a random identifier.
+        #[arg(long)]
+        client_id: Option<String>,
+        #[command(flatten)]
+        metadata: MetadataArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List clients.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one client.
+    Show {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a client's metadata; flags not given keep their value, list flags replace the list.
+    Update {
+        client_id: String,
+        #[command(flatten)]
+        metadata: MetadataArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a client.
+    Delete { client_id: String },
+    /// Replace a client's secret; the new one is shown once and the old one stops working.
+    RotateSecret {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// RFC 7591 metadata as flags.
+#[derive(Debug, Args)]
+pub struct MetadataArgs {
+    #[arg(long)]
+    client_name: Option<String>,
+    /// Repeat for several.
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// authorization_code, refresh_token, client_credentials, password, implicit,
+    /// urn:ietf:params:oauth:grant-type:device_code. Repeat for several.
+    #[arg(long = "grant-type", value_parser = parse_name::<GrantType>)]
+    grant_types: Vec<GrantType>,
+    #[arg(long = "response-type")]
+    response_types: Vec<String>,
+    /// client_secret_basic, client_secret_post, private_key_jwt or none.
+    #[arg(long, value_parser = parse_name::<AuthMethod>)]
+    token_endpoint_auth_method: Option<AuthMethod>,
+    /// Space-separated scopes the client may ask for.
+    #[arg(long, value_parser = parse_name::<Scopes>)]
+    scope: Option<Scopes>,
+    #[arg(long, value_parser = parse_name::<Algorithm>)]
+    id_token_signed_response_alg: Option<Algorithm>,
+    /// jwt or opaque.
+    #[arg(long, value_parser = parse_name::<AccessTokenFormat>)]
+    access_token_format: Option<AccessTokenFormat>,
+    #[arg(long)]
+    skip_consent: Option<bool>,
+    #[arg(long)]
+    oauth1: Option<bool>,
+    /// A JWK Set file with the client's public keys (private_key_jwt).
+    #[arg(long)]
+    jwks_file: Option<PathBuf>,
+}
+
+/// Parses a flag value with the same names as the config file and RFC 7591.
+fn parse_name<T: DeserializeOwned>(value: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned())).map_err(|e| e.to_string())
+}
+
+impl MetadataArgs {
+    fn apply(self, m: &mut ClientMetadata) -> Result<(), CliError> {
+        if let Some(v) = self.client_name {
+            m.client_name = Some(v);
+        }
+        if !self.redirect_uris.is_empty() {
+            m.redirect_uris = self.redirect_uris;
+        }
+        if !self.post_logout_redirect_uris.is_empty() {
+            m.post_logout_redirect_uris = self.post_logout_redirect_uris;
+        }
+        if !self.grant_types.is_empty() {
+            m.grant_types = self.grant_types;
+        }
+        if !self.response_types.is_empty() {
+            m.response_types = self.response_types;
+        }
+        if let Some(v) = self.token_endpoint_auth_method {
+            m.token_endpoint_auth_method = v;
+        }
+        if let Some(v) = self.scope {
+            m.scope = v;
+        }
+        if let Some(v) = self.id_token_signed_response_alg {
+            m.id_token_signed_response_alg = v;
+        }
+        if let Some(v) = self.access_token_format {
+            m.access_token_format = v;
+        }
+        if let Some(v) = self.skip_consent {
+            m.skip_consent = v;
+        }
+        if let Some(v) = self.oauth1 {
+            m.oauth1 = v;
+        }
+        if let Some(path) = self.jwks_file {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+            let jwks: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| CliError(format!("{}: not JSON: {e}", path.display())))?;
+            m.jwks = Some(jwks);
+        }
+        Ok(())
+    }
+}
+
+pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError> {
+    let store = open_store(&config).await?;
+    let now = SystemClock.now();
+    let declared = |id: &str| config.clients.iter().any(|c| c.client_id == id);
+    match command {
+        ClientCommand::Create {
+            client_id,
+            metadata,
+            json,
+        } => {
+            let mut m = ClientMetadata::default();
+            metadata.apply(&mut m)?;
+            let secret = m
+                .token_endpoint_auth_method
+                .uses_secret()
+                .then(Secret::generate);
+            let client = Client {
+                client_id: client_id.unwrap_or_else(|| random_token(12)),
+                secret_hash: secret.as_ref().map(Secret::hash),
+                metadata: m,
+                created_at: now,
+                updated_at: now,
+            };
+            client.validate()?;
+            if !store.insert_client(&client).await? {
+                return Err(CliError(format!(
+                    "a client with client_id {} already exists",
+                    client.client_id
+                )));
+            }
+            print_client(&client, secret.as_ref(), json);
+        }
+        ClientCommand::List { json } => {
+            let clients = store.list_clients().await?;
+            if json {
+                output::json(&serde_json::Value::Array(
+                    clients.iter().map(|c| describe(c, None)).collect(),
+                ));
+            } else {
+                let rows: Vec<Vec<String>> = clients
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.client_id.clone(),
+                            c.metadata.client_name.clone().unwrap_or_default(),
+                            c.metadata.token_endpoint_auth_method.as_str().to_owned(),
+                            c.metadata
+                                .grant_types
+                                .iter()
+                                .map(|g| g.as_str())
+                                .collect::<Vec<_>>()
+                                .join(","),
+                            c.metadata.scope.to_string(),
+                        ]
+                    })
+                    .collect();
+                output::table(
+                    &["CLIENT_ID", "NAME", "AUTH METHOD", "GRANT TYPES", "SCOPE"],
+                    &rows,
+                );
+            }
+        }
+        ClientCommand::Show { client_id, json } => {
+            let client = find(store.as_ref(), &client_id).await?;
+            print_client(&client, None, json);
+        }
+        ClientCommand::Update {
+            client_id,
+            metadata,
+            json,
+        } => {
+            let mut client = find(store.as_ref(), &client_id).await?;
+            let was_secret = client.metadata.token_endpoint_auth_method.uses_secret();
+            metadata.apply(&mut client.metadata)?;
+            // Switching to or from a secret-based method adds or drops the secret.
+            let now_secret = client.metadata.token_endpoint_auth_method.uses_secret();
+            let new_secret = (now_secret && !was_secret).then(Secret::generate);
+            if let Some(s) = &new_secret {
+                client.secret_hash = Some(s.hash());
+            }
+            if !now_secret {
+                client.secret_hash = None;
+            }
+            client.updated_at = now;
+            client.validate()?;
+            store.update_client(&client).await?;
+            if declared(&client_id) {
+                eprintln!(
+                    "note: {client_id} is declared in the config file; the next start restores it from there"
+                );
+            }
+            print_client(&client, new_secret.as_ref(), json);
+        }
+        ClientCommand::Delete { client_id } => {
+            if !store.delete_client(&client_id).await? {
+                return Err(CliError(format!("no client with client_id {client_id}")));
+            }
+            if declared(&client_id) {
+                eprintln!(
+                    "note: {client_id} is declared in the config file; the next start recreates it"
+                );
+            }
+            println!("deleted client {client_id}");
+        }
+        ClientCommand::RotateSecret { client_id, json } => {
+            let mut client = find(store.as_ref(), &client_id).await?;
+            if !client.metadata.token_endpoint_auth_method.uses_secret() {
+                return Err(CliError(format!(
+                    "client {client_id} uses {} and has no secret",
+                    client.metadata.token_endpoint_auth_method.as_str()
+                )));
+            }
+            let secret = Secret::generate();
+            client.secret_hash = Some(secret.hash());
+            client.updated_at = now;
+            store.update_client(&client).await?;
+            print_client(&client, Some(&secret), json);
+        }
+    }
+    Ok(())
+}
+
+async fn find(store: &dyn sesame_core::store::Store, client_id: &str) -> Result<Client, CliError> {
+    store
+        .get_client(client_id)
+        .await?
+        .ok_or_else(|| CliError(format!("no client with client_id {client_id}")))
+}
+
+/// The client as RFC 7591 metadata; never the secret's hash.
+fn describe(client: &Client, secret: Option<&Secret>) -> serde_json::Value {
+    let mut v = serde_json::to_value(&client.metadata).unwrap_or_default();
+    v["client_id"] = client.client_id.clone().into();
+    v["client_id_issued_at"] = client.created_at.into();
+    if let Some(secret) = secret {
+        v["client_secret"] = secret.expose().into();
+    }
+    v
+}
+
+fn print_client(client: &Client, secret: Option<&Secret>, json: bool) {
+    if json {
+        output::json(&describe(client, secret));
+        return;
+    }
+    let m = &client.metadata;
+    let list = |v: &[String]| v.join(" ");
+    let mut rows = vec![
+        ("client_id", client.client_id.clone()),
+        ("client_name", m.client_name.clone().unwrap_or_default()),
+        (
+            "token_endpoint_auth_method",
+            m.token_endpoint_auth_method.as_str().to_owned(),
+        ),
+        (
+            "grant_types",
+            m.grant_types
+                .iter()
+                .map(|g| g.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        ("response_types", list(&m.response_types)),
+        ("redirect_uris", list(&m.redirect_uris)),
+        (
+            "post_logout_redirect_uris",
+            list(&m.post_logout_redirect_uris),
+        ),
+        ("scope", m.scope.to_string()),
+        (
+            "access_token_format",
+            format!("{:?}", m.access_token_format).to_lowercase(),
+        ),
+        (
+            "id_token_signed_response_alg",
+            m.id_token_signed_response_alg.to_string(),
+        ),
+        ("skip_consent", m.skip_consent.to_string()),
+        ("created", output::time(client.created_at)),
+    ];
+    if let Some(secret) = secret {
+        rows.push(("client_secret", secret.expose().to_owned()));
+    }
+    for (k, v) in rows {
+        println!("{k:<28} {v}");
+    }
+    if secret.is_some() {
+        println!(
+            "\nThe client secret is shown only now; it is stored hashed and cannot be shown again."
+        );
+    }
+}

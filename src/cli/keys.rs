@@ -1,0 +1,87 @@
+//! `sesame keys list|rotate`
+
+use super::{CliError, output};
+use crate::config::Config;
+use crate::startup::{open_store, provider};
+use clap::Subcommand;
+use sesame_core::clock::{Clock, SystemClock};
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List signing keys and their state.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a new key per algorithm and sign with it; old keys stay published until every
+    /// token they signed has expired.
+    Rotate,
+}
+
+pub async fn run(config: Config, command: KeysCommand) -> Result<(), CliError> {
+    let store = open_store(&config).await?;
+    // Starting the provider creates the first keys if there are none yet.
+    let provider = provider(&config, store.clone()).await?;
+    match command {
+        KeysCommand::List { json } => {
+            let now = SystemClock.now();
+            let keys = store.list_signing_keys().await?;
+            let state =
+                |k: &sesame_core::keys::StoredKey| match (k.is_active(), k.is_published(now)) {
+                    (true, _) => "active",
+                    (false, true) => "retired, published",
+                    (false, false) => "expired",
+                };
+            if json {
+                output::json(&serde_json::Value::Array(
+                    keys.iter()
+                        .map(|k| {
+                            serde_json::json!({
+                                "kid": k.kid, "alg": k.alg.as_str(), "state": state(k),
+                                "encrypted": k.encrypted, "created_at": k.created_at,
+                                "retired_at": k.retired_at, "publish_until": k.publish_until,
+                            })
+                        })
+                        .collect(),
+                ));
+            } else {
+                let rows: Vec<Vec<String>> = keys
+                    .iter()
+                    .map(|k| {
+                        vec![
+                            k.kid.clone(),
+                            k.alg.to_string(),
+                            state(k).to_owned(),
+                            output::time(k.created_at),
+                            k.publish_until.map(output::time).unwrap_or_default(),
+                            if k.encrypted { "yes" } else { "no" }.to_owned(),
+                        ]
+                    })
+                    .collect();
+                output::table(
+                    &[
+                        "KID",
+                        "ALG",
+                        "STATE",
+                        "CREATED (UTC)",
+                        "PUBLISHED UNTIL",
+                        "ENCRYPTED",
+                    ],
+                    &rows,
+                );
+            }
+        }
+        KeysCommand::Rotate => {
+            let new_keys = provider.rotate_keys().await?;
+            for k in &new_keys {
+                println!("{}  {}  now signing", k.kid, k.alg);
+            }
+            println!(
+                "previous keys stay published for {} s more; running nodes pick the change up within {} s",
+                provider.settings().max_signed_token_ttl() + 60,
+                config.key_reload_interval
+            );
+        }
+    }
+    Ok(())
+}

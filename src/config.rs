@@ -1,0 +1,298 @@
+//! Configuration: `sesame.toml` (or `--config`/`SESAME_CONFIG`), every key overridable by a
+//! `SESAME_<KEY>` environment variable. `sesame.example.toml` documents every key; a test keeps
+//! the two in step.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sesame_core::client::{Client, ClientMetadata, validate_client_id, validate_client_secret};
+use sesame_core::keys::Algorithm;
+use sesame_core::secret::Secret;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub issuer: String,
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub database_timeout_seconds: u64,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub master_key: Option<SecretString>,
+    pub access_token_ttl: i64,
+    pub access_token_signing_alg: Algorithm,
+    pub access_token_audience: Option<String>,
+    pub client_cache_ttl: i64,
+    pub key_reload_interval: u64,
+    pub sweep_interval: u64,
+    pub shutdown_timeout: u64,
+    pub clients: Vec<ClientConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            issuer: "http://127.0.0.1:8080".to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://sesame.db".to_owned(),
+            database_max_connections: 8,
+            database_timeout_seconds: 3,
+            log_format: LogFormat::Text,
+            log_level: "info".to_owned(),
+            master_key: None,
+            access_token_ttl: 3600,
+            access_token_signing_alg: Algorithm::ES256,
+            access_token_audience: None,
+            client_cache_ttl: 5,
+            key_reload_interval: 5,
+            sweep_interval: 60,
+            shutdown_timeout: 30,
+            clients: Vec::new(),
+        }
+    }
+}
+
+/// A `[[clients]]` table: `client_id`, `client_secret`, and RFC 7591 metadata.
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "BTreeMap<String, serde_json::Value>")]
+pub struct ClientConfig {
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
+    pub metadata: ClientMetadata,
+}
+
+impl TryFrom<BTreeMap<String, serde_json::Value>> for ClientConfig {
+    type Error = String;
+
+    fn try_from(mut table: BTreeMap<String, serde_json::Value>) -> Result<Self, String> {
+        let client_id = match table.remove("client_id") {
+            Some(serde_json::Value::String(id)) => id,
+            _ => return Err("client_id: missing (a string is required)".to_owned()),
+        };
+        let client_secret = match table.remove("client_secret") {
+            None => None,
+            Some(serde_json::Value::String(s)) => Some(SecretString::from(s)),
+            Some(_) => {
+                return Err(format!(
+                    "client {client_id}: client_secret must be a string"
+                ));
+            }
+        };
+        let metadata =
+            serde_json::from_value(serde_json::Value::Object(table.into_iter().collect()))
+                .map_err(|e| format!("client {client_id}: {e}"))?;
+        Ok(Self {
+            client_id,
+            client_secret,
+            metadata,
+        })
+    }
+}
+
+impl ClientConfig {
+    /// The client as stored; the secret only as its hash.
+    pub fn to_client(&self, now: i64) -> Result<Client, String> {
+        let secret = self
+            .client_secret
+            .as_ref()
+            .map(|s| {
+                validate_client_secret(s.expose_secret())?;
+                Ok(Secret::new(s.expose_secret()).hash())
+            })
+            .transpose()
+            .map_err(|e: sesame_core::client::InvalidClientMetadata| {
+                format!("client {}: {e}", self.client_id)
+            })?;
+        let client = Client {
+            client_id: self.client_id.clone(),
+            secret_hash: secret,
+            metadata: self.metadata.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        client
+            .validate()
+            .map_err(|e| format!("client {}: {e}", self.client_id))?;
+        Ok(client)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+/// Environment variables with this prefix that are not configuration keys.
+const NOT_CONFIG: [&str; 1] = ["config"];
+
+impl Config {
+    /// Reads the file (when given or when `sesame.toml` exists) and the environment.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        // Missing keys take `Config::default()` (serde(default)), so no defaults layer is needed.
+        let mut figment = Figment::new();
+        match path {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new("sesame.toml").exists() => {
+                figment = figment.merge(Toml::file_exact(PathBuf::from("sesame.toml")))
+            }
+            None => {}
+        }
+        // SESAME_TEST_* variables belong to the test suite, not to the server.
+        let env = Env::prefixed("SESAME_")
+            .ignore(&NOT_CONFIG)
+            .filter(|key| !key.as_str().starts_with("test_"));
+        let config: Config = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what types alone cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        validate_issuer(&self.issuer)?;
+        if !(60..=86_400).contains(&self.access_token_ttl) {
+            return Err(ConfigError(
+                "access_token_ttl: must be between 60 and 86400 seconds".to_owned(),
+            ));
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError(
+                "database_max_connections: must be at least 1".to_owned(),
+            ));
+        }
+        if self.key_reload_interval == 0 || self.sweep_interval == 0 {
+            return Err(ConfigError(
+                "key_reload_interval and sweep_interval: must be at least 1 second".to_owned(),
+            ));
+        }
+        if let Some(key) = &self.master_key {
+            sesame_core::keys::MasterKey::from_base64(key.expose_secret())
+                .map_err(|e| ConfigError(format!("master_key: {e}")))?;
+        }
+        let mut seen = std::collections::HashSet::new();
+        for client in &self.clients {
+            validate_client_id(&client.client_id).map_err(|e| ConfigError(e.to_string()))?;
+            if !seen.insert(client.client_id.as_str()) {
+                return Err(ConfigError(format!(
+                    "clients: client_id {} appears twice",
+                    client.client_id
+                )));
+            }
+            client.to_client(0).map_err(ConfigError)?;
+        }
+        Ok(())
+    }
+
+    pub fn master_key(&self) -> Option<sesame_core::keys::MasterKey> {
+        self.master_key
+            .as_ref()
+            .and_then(|k| sesame_core::keys::MasterKey::from_base64(k.expose_secret()).ok())
+    }
+
+    /// The names of every top-level key, as serde sees them (for the example-file test).
+    pub fn keys() -> &'static [&'static str] {
+        field_names::of::<Config>()
+    }
+}
+
+/// RFC 8414 §2 / OIDC Discovery §3: an https URL with no query or fragment; plain http only
+/// for a loopback issuer (development and tests).
+fn validate_issuer(issuer: &str) -> Result<(), ConfigError> {
+    let bad = |why: &str| ConfigError(format!("issuer: {issuer:?} {why}"));
+    let url = url::Url::parse(issuer).map_err(|_| bad("is not an absolute URL"))?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a query or fragment"));
+    }
+    if issuer.ends_with('/') {
+        return Err(bad("must not end with a slash"));
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(bad(
+            "must use https (http is allowed only for a loopback host)",
+        )),
+        _ => Err(bad("must be an https URL")),
+    }
+}
+
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Reads a struct's field names from its `Deserialize` impl: serde hands them to
+/// `deserialize_struct`, and this deserializer only records them.
+mod field_names {
+    use serde::de::{self, Deserialize, Deserializer, Visitor};
+    use std::cell::Cell;
+
+    type Fields = Option<&'static [&'static str]>;
+
+    struct Probe<'a>(&'a Cell<Fields>);
+
+    #[derive(Debug)]
+    struct Stop;
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("field names recorded")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl de::Error for Stop {
+        fn custom<T: std::fmt::Display>(_: T) -> Self {
+            Stop
+        }
+    }
+
+    impl<'de> Deserializer<'de> for Probe<'_> {
+        type Error = Stop;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0.set(Some(fields));
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+
+    pub fn of<T: for<'de> Deserialize<'de>>() -> &'static [&'static str] {
+        let fields = Cell::new(None);
+        let _ = T::deserialize(Probe(&fields));
+        fields.get().unwrap_or(&[])
+    }
+}

@@ -1,0 +1,19 @@
+//! Sesame, an OAuth 2.0 and OpenID Connect identity provider: the HTTP server and the CLI.
+//!
+//! This package is the only place axum, clap and figment appear; the protocol lives in
+//! `sesame-core` and storage in `sesame-store` (see ARCHITECTURE.md).
+
+mod background;
+pub mod cli;
+pub mod config;
+mod error;
+mod extract;
+mod oauth;
+mod ops;
+mod router;
+mod startup;
+mod state;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::{Application, StartupError, shutdown_signal};

@@ -1,0 +1,22 @@
+//! `POST /revoke` (RFC 7009).
+
+use crate::error::OAuthError;
+use crate::extract::OAuthForm;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    form: OAuthForm,
+) -> Result<Response, OAuthError> {
+    sesame_core::revocation::revoke(&state.provider, form.authorization.as_deref(), form.params)
+        .await?;
+    // RFC 7009 §2.2: 200 with an empty body, whether or not the token was known.
+    Ok((
+        StatusCode::OK,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+    )
+        .into_response())
+}

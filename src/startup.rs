@@ -1,0 +1,190 @@
+//! Building a running node from a configuration: store, migrations, declarative clients,
+//! provider, router, listener.
+
+use crate::config::Config;
+use crate::router::router;
+use crate::state::AppState;
+use crate::{background, ops};
+use axum::Router;
+use sesame_core::clock::{Clock, SystemClock};
+use sesame_core::oidc::discovery;
+use sesame_core::provider::ProviderError;
+use sesame_core::store::{Store, StoreError};
+use sesame_core::{Provider, Settings};
+use sesame_store::PoolSettings;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("signing keys: {0}")]
+    Keys(#[from] sesame_core::keys::KeyError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+impl From<ProviderError> for StartupError {
+    fn from(e: ProviderError) -> Self {
+        match e {
+            ProviderError::Store(e) => Self::Store(e),
+            ProviderError::Key(e) => Self::Keys(e),
+        }
+    }
+}
+
+/// Connects to the configured database and brings its schema up to date.
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartupError> {
+    let pool = PoolSettings {
+        max_connections: config.database_max_connections,
+        acquire_timeout: Duration::from_secs(config.database_timeout_seconds),
+    };
+    let store = sesame_store::connect(&config.database_url, &pool).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub fn settings(config: &Config) -> Settings {
+    let mut settings = Settings::new(config.issuer.clone());
+    settings.access_token_ttl = config.access_token_ttl;
+    settings.access_token_signing_alg = config.access_token_signing_alg;
+    settings.access_token_audience = config.access_token_audience.clone();
+    settings.client_cache_ttl = config.client_cache_ttl;
+    if !settings
+        .signing_algorithms
+        .contains(&config.access_token_signing_alg)
+    {
+        settings
+            .signing_algorithms
+            .push(config.access_token_signing_alg);
+    }
+    settings
+}
+
+/// The provider on `store`, with a signing key for every algorithm.
+pub async fn provider(config: &Config, store: Arc<dyn Store>) -> Result<Provider, StartupError> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    Ok(Provider::start(store, clock, settings(config), config.master_key()).await?)
+}
+
+/// Upserts the `[[clients]]` of the configuration (GitOps: the file is the truth for them).
+pub async fn apply_declared_clients(
+    config: &Config,
+    store: &dyn Store,
+) -> Result<(), StartupError> {
+    let now = SystemClock.now();
+    for declared in &config.clients {
+        let client = declared
+            .to_client(now)
+            .map_err(|e| crate::config::ConfigError(e))?;
+        store.upsert_client(&client).await?;
+    }
+    Ok(())
+}
+
+/// A node, bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    shutdown_timeout: Duration,
+}
+
+impl Application {
+    pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        let store = open_store(config).await?;
+        apply_declared_clients(config, store.as_ref()).await?;
+        let provider = Arc::new(provider(config, store).await?);
+        let state = AppState {
+            discovery: discovery::metadata(provider.settings()).to_string().into(),
+            provider,
+            metrics: ops::recorder(),
+        };
+        background::spawn(
+            &state,
+            Duration::from_secs(config.key_reload_interval),
+            Duration::from_secs(config.sweep_interval),
+        );
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartupError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+        Ok(Self {
+            listener,
+            router: router(state.clone()),
+            state,
+            shutdown_timeout: Duration::from_secs(config.shutdown_timeout),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn provider(&self) -> &Arc<Provider> {
+        &self.state.provider
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish (up to the
+    /// configured shutdown timeout).
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            let _ = stopping_tx.send(());
+        };
+        let serve = axum::serve(self.listener, self.router).with_graceful_shutdown(signal);
+        let grace = self.shutdown_timeout;
+        let drain_deadline = async move {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = serve => result,
+            _ = drain_deadline => {
+                tracing::warn!("shutdown timeout reached with requests still in flight");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

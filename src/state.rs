@@ -1,0 +1,12 @@
+//! What every handler shares: the provider and the prepared discovery document.
+
+use sesame_core::Provider;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub provider: Arc<Provider>,
+    /// Discovery metadata, serialised once: it changes only with the configuration.
+    pub discovery: Arc<str>,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
