@@ -99,7 +99,21 @@ pub struct Application {
 }
 
 impl Application {
+    /// Binds `config.listen` and builds the node.
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartupError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+        Self::build_on(config, listener).await
+    }
+
+    /// Builds the node on a listener bound already (tests bind port 0 first to learn the
+    /// issuer URL).
+    pub async fn build_on(config: &Config, listener: TcpListener) -> Result<Self, StartupError> {
         let store = open_store(config).await?;
         apply_declared_clients(config, store.as_ref()).await?;
         let provider = Arc::new(provider(config, store).await?);
@@ -113,13 +127,6 @@ impl Application {
             Duration::from_secs(config.key_reload_interval),
             Duration::from_secs(config.sweep_interval),
         );
-        let listener =
-            TcpListener::bind(config.listen)
-                .await
-                .map_err(|source| StartupError::Listen {
-                    addr: config.listen,
-                    source,
-                })?;
         Ok(Self {
             listener,
             router: router(state.clone()),

@@ -1,1 +1,15 @@
-fn main() {}
+//! Black-box tests: each starts a real Sesame on a free port (or the real `sesame` binary) and
+//! drives it with independent clients: the `oauth2` crate, reqwest, and a resource server that
+//! trusts nothing but the published JWKS.
+
+mod helpers;
+
+mod cli;
+mod client_auth;
+mod client_credentials;
+mod discovery;
+mod introspection_revocation;
+mod key_rotation;
+mod operations;
+mod request_parsing;
+mod token_errors;

@@ -1,0 +1,329 @@
+//! The real `sesame` binary: admin commands, `serve` with SIGTERM, configuration errors, and
+//! logs that never contain a secret or a token.
+
+use serde_json::Value;
+use std::io::Read;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs `sesame` with a clean SESAME_* environment plus `env`, in a temp working directory.
+pub fn sesame(args: &[&str], env: &[(&str, &str)]) -> Output {
+    command(args, env).output().expect("sesame runs")
+}
+
+fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sesame"));
+    cmd.args(args).current_dir(std::env::temp_dir());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("SESAME_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env_remove("RUST_LOG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(db: &str, extra: &[(&str, &str)]) -> Server {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let listen = format!("127.0.0.1:{port}");
+        let mut env = vec![
+            ("SESAME_DATABASE_URL", db),
+            ("SESAME_LISTEN", listen.as_str()),
+            ("SESAME_ISSUER", base.as_str()),
+        ];
+        env.extend_from_slice(extra);
+        let child = command(&["serve"], &env)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while http.get(format!("{base}/healthz")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "server did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Server { child, base }
+    }
+
+    /// Sends SIGTERM and returns (exit success, stderr).
+    fn terminate(mut self) -> (bool, String) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = self.child.wait().unwrap();
+        let mut err = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        (status.success(), err)
+    }
+}
+
+async fn token(base: &str, id: &str, secret: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{base}/token"))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn clients_managed_from_the_cli_work_against_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/sesame.db", dir.path().display());
+    let env = [("SESAME_DATABASE_URL", db.as_str())];
+
+    let created = sesame(
+        &[
+            "client",
+            "create",
+            "--client-id",
+            "cli-svc",
+            "--client-name",
+            "CLI service",
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "api:read",
+            "--access-token-format",
+            "opaque",
+            "--json",
+        ],
+        &env,
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let json: Value = serde_json::from_slice(&created.stdout).unwrap();
+    let secret = json["client_secret"].as_str().unwrap().to_owned();
+    assert_eq!(secret.len(), 43, "256-bit generated secret");
+    assert_eq!(json["token_endpoint_auth_method"], "client_secret_basic");
+
+    let again = sesame(
+        &[
+            "client",
+            "create",
+            "--client-id",
+            "cli-svc",
+            "--grant-type",
+            "client_credentials",
+        ],
+        &env,
+    );
+    assert!(!again.status.success());
+    assert_eq!(
+        stderr(&again).trim(),
+        "error: a client with client_id cli-svc already exists"
+    );
+
+    let listed = sesame(&["client", "list"], &env);
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        text.starts_with("CLIENT_ID") && text.contains("cli-svc") && text.contains("CLI service"),
+        "{text}"
+    );
+    let shown = sesame(&["client", "show", "cli-svc", "--json"], &env);
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert!(
+        shown.get("client_secret").is_none(),
+        "the secret is shown once only"
+    );
+    assert_eq!(shown["scope"], "api:read");
+
+    let updated = sesame(
+        &[
+            "client",
+            "update",
+            "cli-svc",
+            "--scope",
+            "api:read api:write",
+            "--json",
+        ],
+        &env,
+    );
+    assert!(updated.status.success(), "{}", stderr(&updated));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&updated.stdout).unwrap()["scope"],
+        "api:read api:write"
+    );
+
+    let server = Server::start(&db, &[("SESAME_CLIENT_CACHE_TTL", "0")]).await;
+    let ok = token(&server.base, "cli-svc", &secret).await;
+    assert_eq!(ok.status(), 200);
+    let body: Value = ok.json().await.unwrap();
+    assert!(body["access_token"].as_str().unwrap().starts_with("sat_"));
+    assert_eq!(body["scope"], "api:read api:write");
+
+    let rotated = sesame(&["client", "rotate-secret", "cli-svc", "--json"], &env);
+    let new_secret = serde_json::from_slice::<Value>(&rotated.stdout).unwrap()["client_secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_secret, secret);
+    assert_eq!(token(&server.base, "cli-svc", &secret).await.status(), 401);
+    assert_eq!(
+        token(&server.base, "cli-svc", &new_secret).await.status(),
+        200
+    );
+
+    assert!(
+        sesame(&["client", "delete", "cli-svc"], &env)
+            .status
+            .success()
+    );
+    assert_eq!(
+        token(&server.base, "cli-svc", &new_secret).await.status(),
+        401
+    );
+    let missing = sesame(&["client", "show", "cli-svc"], &env);
+    assert!(!missing.status.success());
+    assert_eq!(
+        stderr(&missing).trim(),
+        "error: no client with client_id cli-svc"
+    );
+
+    let (clean_exit, _) = server.terminate();
+    assert!(clean_exit, "SIGTERM stops the server with success");
+}
+
+#[tokio::test]
+async fn declared_clients_are_upserted_and_logs_never_carry_secrets_or_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/sesame.db", dir.path().display());
+    let secret = "a-hand-set-secret-that-is-long-enough-0123456789";
+    let config = dir.path().join("sesame.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+log_format = "json"
+log_level = "debug"
+
+[[clients]]
+client_id = "declared"
+client_secret = "{secret}"
+client_name = "Declared in the file"
+grant_types = ["client_credentials"]
+scope = "api:read"
+"#
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let server = Server::start(&db, &[("SESAME_CONFIG", &config)]).await;
+    let ok = token(&server.base, "declared", secret).await;
+    assert_eq!(ok.status(), 200);
+    let access_token = ok.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        token(&server.base, "declared", "wrong-secret")
+            .await
+            .status(),
+        401
+    );
+    // Introspection sends the token in the body: it must not be logged either.
+    reqwest::Client::new()
+        .post(format!("{}/introspect", server.base))
+        .basic_auth("declared", Some(secret))
+        .form(&[("token", access_token.as_str())])
+        .send()
+        .await
+        .unwrap();
+
+    let (clean_exit, logs) = server.terminate();
+    assert!(clean_exit);
+    assert!(!logs.is_empty());
+    for line in logs.lines() {
+        serde_json::from_str::<Value>(line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+    }
+    assert!(!logs.contains(secret), "a client secret reached the log");
+    assert!(
+        !logs.contains("wrong-secret"),
+        "a presented secret reached the log"
+    );
+    assert!(
+        !logs.contains(&access_token),
+        "an access token reached the log"
+    );
+    assert!(
+        logs.contains("invalid_client"),
+        "refusals are logged with their code"
+    );
+}
+
+#[test]
+fn configuration_errors_name_the_key_and_exit_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/sesame.db", dir.path().display());
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (&[("SESAME_ACCESS_TOKEN_TTL", "5")], "access_token_ttl"),
+        (&[("SESAME_ISSUER", "ftp://id.example")], "issuer"),
+        (&[("SESAME_ISSUER", "http://id.example.com")], "https"),
+        (&[("SESAME_LISTNE", "0.0.0.0:1")], "listne"),
+    ];
+    for (env, needle) in cases {
+        let mut env = env.to_vec();
+        env.push(("SESAME_DATABASE_URL", &db));
+        let out = sesame(&["migrate"], &env);
+        assert_eq!(out.status.code(), Some(1), "{env:?}");
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("error: ") && err.contains(needle),
+            "{env:?}: {err}"
+        );
+        assert_eq!(
+            err.trim().lines().count(),
+            1,
+            "one line, no backtrace: {err}"
+        );
+    }
+
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "[[clients]]\nclient_id = \"x\"\nclient_secret = \"short\"\ngrant_types = [\"client_credentials\"]\n").unwrap();
+    let out = sesame(
+        &["--config", &config.display().to_string(), "migrate"],
+        &[("SESAME_DATABASE_URL", &db)],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("client_secret"), "{}", stderr(&out));
+
+    let out = sesame(&["--config", "/nonexistent/sesame.toml", "migrate"], &[]);
+    assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+
+    let ok = sesame(&["migrate"], &[("SESAME_DATABASE_URL", &db)]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+}

@@ -1,0 +1,137 @@
+//! `private_key_jwt` (RFC 7523 §2.2, OIDC Core §9) against the real token endpoint.
+
+use crate::helpers::{TestApp, spawn_app};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use sesame_core::client::AuthMethod;
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+struct KeyHolder {
+    pkcs8: Vec<u8>,
+}
+
+impl KeyHolder {
+    fn new() -> Self {
+        let doc =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .unwrap();
+        Self {
+            pkcs8: doc.as_ref().to_vec(),
+        }
+    }
+
+    fn public_jwks(&self) -> Value {
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &self.pkcs8).unwrap();
+        let p = pair.public_key().as_ref();
+        json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "client-key-1", "alg": "ES256", "use": "sig",
+            "x": URL_SAFE_NO_PAD.encode(&p[1..33]), "y": URL_SAFE_NO_PAD.encode(&p[33..65])}]})
+    }
+
+    fn assertion(&self, claims: Value) -> String {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+        header.kid = Some("client-key-1".into());
+        jsonwebtoken::encode(
+            &header,
+            &claims,
+            &jsonwebtoken::EncodingKey::from_ec_der(&self.pkcs8),
+        )
+        .unwrap()
+    }
+}
+
+fn claims(app: &TestApp, jti: &str) -> Value {
+    let now = jsonwebtoken::get_current_timestamp();
+    json!({"iss": "signer", "sub": "signer", "aud": app.url("/token"), "jti": jti, "iat": now, "exp": now + 120})
+}
+
+async fn setup() -> (TestApp, KeyHolder) {
+    let app = spawn_app().await;
+    let key = KeyHolder::new();
+    let jwks = key.public_jwks();
+    app.client_with("signer", AuthMethod::PrivateKeyJwt, move |m| {
+        m.jwks = Some(jwks)
+    })
+    .await;
+    (app, key)
+}
+
+#[tokio::test]
+async fn a_signed_assertion_authenticates_once() {
+    let (app, key) = setup().await;
+    let assertion = key.assertion(claims(&app, "jti-1"));
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", JWT_BEARER),
+        ("client_assertion", assertion.as_str()),
+    ];
+    let ok = app.post_form("/token", None, &form).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    // RFC 7523 §3 item 7: the same jti again is a replay.
+    app.post_form("/token", None, &form)
+        .await
+        .assert_error(401, "invalid_client");
+}
+
+#[tokio::test]
+async fn assertions_that_fail_a_check_are_invalid_client() {
+    let (app, key) = setup().await;
+    let mut wrong_aud = claims(&app, "a");
+    wrong_aud["aud"] = json!("https://someone-else.example/token");
+    let mut expired = claims(&app, "b");
+    expired["exp"] = json!(jsonwebtoken::get_current_timestamp() - 600);
+    let mut wrong_iss = claims(&app, "c");
+    wrong_iss["iss"] = json!("mallory");
+    let mut no_jti = claims(&app, "d");
+    no_jti.as_object_mut().unwrap().remove("jti");
+    let stranger = KeyHolder::new().assertion(claims(&app, "e"));
+    for assertion in [
+        key.assertion(wrong_aud),
+        key.assertion(expired),
+        key.assertion(wrong_iss),
+        key.assertion(no_jti),
+        stranger,
+    ] {
+        app.post_form(
+            "/token",
+            None,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", &assertion),
+            ],
+        )
+        .await
+        .assert_error(401, "invalid_client");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_assertion_type_or_a_missing_half_is_refused() {
+    let (app, key) = setup().await;
+    let assertion = key.assertion(claims(&app, "x"));
+    app.post_form(
+        "/token",
+        None,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", "urn:example:saml"),
+            ("client_assertion", &assertion),
+        ],
+    )
+    .await
+    .assert_error(401, "invalid_client");
+    app.post_form(
+        "/token",
+        None,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_assertion", &assertion),
+        ],
+    )
+    .await
+    .assert_error(400, "invalid_request");
+}

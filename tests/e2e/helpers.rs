@@ -1,0 +1,193 @@
+//! A freshly started server per test, with its own SQLite database in a temp directory.
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use sesame::{Application, Config};
+use sesame_core::Provider;
+use sesame_core::client::{AccessTokenFormat, AuthMethod, Client, ClientMetadata, GrantType};
+use sesame_core::clock::{Clock, SystemClock};
+use sesame_core::scope::Scopes;
+use sesame_core::secret::Secret;
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub provider: Arc<Provider>,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+}
+
+/// A response as the tests look at it.
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// Asserts an RFC 6749 §5.2 error with this status and code.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, error: &str) {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        let json = self.json();
+        assert_eq!(json["error"], error, "body: {}", self.body);
+        assert!(json["error_description"].is_string(), "body: {}", self.body);
+        assert_eq!(self.headers["cache-control"], "no-store");
+        if status == 401 {
+            let challenge = self.headers["www-authenticate"].to_str().unwrap();
+            assert!(challenge.starts_with("Basic "), "{challenge}");
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    let mut config = Config {
+        issuer: format!("http://127.0.0.1:{port}"),
+        listen: listener.local_addr().unwrap(),
+        database_url: format!("sqlite://{}/sesame.db", dir.path().display()),
+        key_reload_interval: 1,
+        client_cache_ttl: 1,
+        ..Config::default()
+    };
+    customize(&mut config);
+    config.validate().expect("test config is valid");
+    let app = Application::build_on(&config, listener)
+        .await
+        .expect("app builds");
+    let provider = app.provider().clone();
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    TestApp {
+        base: config.issuer.clone(),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        provider,
+        database_url: config.database_url,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Registers a confidential client_credentials client and returns its secret.
+    pub async fn service_client(&self, client_id: &str, format: AccessTokenFormat) -> Secret {
+        self.client_with(client_id, AuthMethod::ClientSecretBasic, |m| {
+            m.access_token_format = format
+        })
+        .await
+        .expect("secret-based client has a secret")
+    }
+
+    /// Registers a client with `api:read api:write` and the client_credentials grant, changed by
+    /// `customize`; returns its secret when the method uses one.
+    pub async fn client_with(
+        &self,
+        client_id: &str,
+        method: AuthMethod,
+        customize: impl FnOnce(&mut ClientMetadata),
+    ) -> Option<Secret> {
+        let now = SystemClock.now();
+        let secret = method.uses_secret().then(Secret::generate);
+        let mut metadata = ClientMetadata {
+            grant_types: vec![GrantType::ClientCredentials],
+            token_endpoint_auth_method: method,
+            scope: Scopes::parse("api:read api:write").unwrap(),
+            ..Default::default()
+        };
+        customize(&mut metadata);
+        let client = Client {
+            client_id: client_id.to_owned(),
+            secret_hash: secret.as_ref().map(Secret::hash),
+            metadata,
+            created_at: now,
+            updated_at: now,
+        };
+        client.validate().expect("fixture client is valid");
+        assert!(self.provider.store().insert_client(&client).await.unwrap());
+        secret
+    }
+
+    /// POSTs a form with optional Basic credentials.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        basic: Option<(&str, &Secret)>,
+        form: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self
+            .http
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some((id, secret)) = basic {
+            request = request.basic_auth(id, Some(secret.expose()));
+        }
+        let body = serde_urlencoded(form);
+        send(request.body(body)).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        send(self.http.get(self.url(path))).await
+    }
+
+    /// A client_credentials token for a Basic client.
+    pub async fn token(&self, client_id: &str, secret: &Secret, scope: Option<&str>) -> Value {
+        let mut form = vec![("grant_type", "client_credentials")];
+        if let Some(scope) = scope {
+            form.push(("scope", scope));
+        }
+        let reply = self
+            .post_form("/token", Some((client_id, secret)), &form)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
+    }
+}
+
+pub async fn send(request: reqwest::RequestBuilder) -> Reply {
+    let response = request.send().await.expect("request sent");
+    Reply {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.text().await.expect("body"),
+    }
+}
+
+/// Form encoding without pulling in another crate for the tests.
+pub fn serde_urlencoded(pairs: &[(&str, &str)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+/// The parts of a compact JWS, decoded.
+pub fn jwt_parts(jwt: &str) -> (Value, Value) {
+    use base64::Engine;
+    let mut parts = jwt.split('.');
+    let decode = |p: Option<&str>| -> Value {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(p.expect("jwt part"))
+            .expect("base64url");
+        serde_json::from_slice(&bytes).expect("json")
+    };
+    (decode(parts.next()), decode(parts.next()))
+}

@@ -1,0 +1,144 @@
+//! RFC 7662 introspection and RFC 7009 revocation, for JWT and opaque access tokens.
+
+use crate::helpers::spawn_app;
+use sesame_core::client::{AccessTokenFormat, AuthMethod, GrantType};
+use sesame_core::secret::Secret;
+
+#[tokio::test]
+async fn revoked_tokens_introspect_inactive_for_both_formats() {
+    let app = spawn_app().await;
+    // A resource server is a client too: it introspects with its own credentials.
+    let rs = app
+        .service_client("resource-server", AccessTokenFormat::Jwt)
+        .await;
+    for (id, format) in [
+        ("jwt-svc", AccessTokenFormat::Jwt),
+        ("opaque-svc", AccessTokenFormat::Opaque),
+    ] {
+        let secret = app.service_client(id, format).await;
+        let token = app.token(id, &secret, Some("api:read")).await;
+        let token = token["access_token"].as_str().unwrap().to_owned();
+
+        let active = app
+            .post_form(
+                "/introspect",
+                Some(("resource-server", &rs)),
+                &[("token", &token), ("token_type_hint", "access_token")],
+            )
+            .await;
+        assert_eq!(active.status, 200);
+        assert_eq!(active.headers["cache-control"], "no-store");
+        let json = active.json();
+        assert_eq!(json["active"], true, "{format:?}");
+        assert_eq!(json["client_id"], id);
+        assert_eq!(json["sub"], id);
+        assert_eq!(json["scope"], "api:read");
+        assert_eq!(json["iss"], app.base);
+        assert_eq!(json["token_type"], "Bearer");
+        assert!(json["exp"].as_i64().unwrap() > json["iat"].as_i64().unwrap());
+
+        let revoked = app
+            .post_form("/revoke", Some((id, &secret)), &[("token", &token)])
+            .await;
+        assert_eq!(revoked.status, 200);
+        assert!(revoked.body.is_empty());
+
+        let inactive = app
+            .post_form(
+                "/introspect",
+                Some(("resource-server", &rs)),
+                &[("token", &token)],
+            )
+            .await;
+        assert_eq!(
+            inactive.json(),
+            serde_json::json!({"active": false}),
+            "{format:?}"
+        );
+        // Revoking again is still a 200 (RFC 7009 §2.2).
+        assert_eq!(
+            app.post_form("/revoke", Some((id, &secret)), &[("token", &token)])
+                .await
+                .status,
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_or_forged_tokens_are_inactive() {
+    let app = spawn_app().await;
+    let rs = app.service_client("rs", AccessTokenFormat::Jwt).await;
+    let token = app.token("rs", &rs, None).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut forged = token.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    for t in ["sat_doesnotexist", "not-a-token", "a.b.c", forged.as_str()] {
+        let reply = app
+            .post_form("/introspect", Some(("rs", &rs)), &[("token", t)])
+            .await;
+        assert_eq!(reply.json(), serde_json::json!({"active": false}), "{t}");
+    }
+}
+
+#[tokio::test]
+async fn introspection_needs_an_authenticated_confidential_client() {
+    let app = spawn_app().await;
+    let rs = app.service_client("rs", AccessTokenFormat::Jwt).await;
+    let token = app.token("rs", &rs, None).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post_form("/introspect", None, &[("token", &token)])
+        .await
+        .assert_error(401, "invalid_client");
+    app.post_form(
+        "/introspect",
+        Some(("rs", &Secret::generate())),
+        &[("token", &token)],
+    )
+    .await
+    .assert_error(401, "invalid_client");
+    app.client_with("spa", AuthMethod::None, |m| {
+        m.grant_types = vec![GrantType::AuthorizationCode];
+        m.redirect_uris = vec!["https://spa.example/cb".into()];
+    })
+    .await;
+    app.post_form(
+        "/introspect",
+        None,
+        &[("token", &token), ("client_id", "spa")],
+    )
+    .await
+    .assert_error(401, "invalid_client");
+    app.post_form("/introspect", Some(("rs", &rs)), &[])
+        .await
+        .assert_error(400, "invalid_request");
+}
+
+#[tokio::test]
+async fn a_client_cannot_revoke_another_clients_token() {
+    let app = spawn_app().await;
+    let owner = app.service_client("owner", AccessTokenFormat::Opaque).await;
+    let other = app.service_client("other", AccessTokenFormat::Opaque).await;
+    let token = app.token("owner", &owner, None).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post_form("/revoke", Some(("other", &other)), &[("token", &token)])
+        .await
+        .assert_error(400, "unauthorized_client");
+    let still = app
+        .post_form("/introspect", Some(("owner", &owner)), &[("token", &token)])
+        .await;
+    assert_eq!(still.json()["active"], true);
+    app.post_form("/revoke", Some(("owner", &owner)), &[])
+        .await
+        .assert_error(400, "invalid_request");
+    app.post_form("/revoke", None, &[("token", &token)])
+        .await
+        .assert_error(401, "invalid_client");
+}
