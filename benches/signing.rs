@@ -1,1 +1,46 @@
-fn main() {}
+//! The physical limit behind the token endpoint: single-core signing rates, raw (aws-lc-rs with
+//! the key parsed once) and through Sesame's own JWT path, so the HTTP benchmark's figures can be
+//! read against them. `cargo bench --bench signing`; throughput is printed as elem/s.
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sesame_core::keys::{Algorithm, KeyRing, StoredKey};
+use std::hint::black_box;
+
+fn signing(c: &mut Criterion) {
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+        .expect("key generation");
+    let raw = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref())
+        .expect("key parses");
+    // A signing input of the size of Sesame's access tokens.
+    let message = vec![b'x'; 330];
+
+    let mut group = c.benchmark_group("signing");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("es256_raw_aws_lc_rs", |b| {
+        b.iter(|| raw.sign(&rng, black_box(&message)).expect("sign"))
+    });
+
+    let rows: Vec<StoredKey> = [Algorithm::ES256, Algorithm::EdDSA, Algorithm::RS256]
+        .into_iter()
+        .map(|alg| StoredKey::generate(alg, None, 0).expect("key"))
+        .collect();
+    let ring = KeyRing::build(&rows, None, 1, None).expect("ring");
+    let claims = serde_json::json!({
+        "iss": "http://127.0.0.1:8080", "sub": "bench-cc", "aud": "http://127.0.0.1:8080",
+        "exp": 1_800_000_000, "iat": 1_799_996_400, "jti": "aie9qYaWspoIuUp2oIpr_w",
+        "client_id": "bench-cc", "scope": "api:read",
+    });
+    for alg in [Algorithm::ES256, Algorithm::EdDSA, Algorithm::RS256] {
+        let signer = ring.signer(alg).expect("signer");
+        group.bench_function(format!("{alg}_access_token_jwt"), |b| {
+            b.iter(|| signer.sign_jwt("at+jwt", black_box(&claims)).expect("sign"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, signing);
+criterion_main!(benches);

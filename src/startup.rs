@@ -84,7 +84,7 @@ pub async fn apply_declared_clients(
     for declared in &config.clients {
         let client = declared
             .to_client(now)
-            .map_err(|e| crate::config::ConfigError(e))?;
+            .map_err(crate::config::ConfigError)?;
         store.upsert_client(&client).await?;
     }
     Ok(())

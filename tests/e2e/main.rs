@@ -2,6 +2,8 @@
 //! drives it with independent clients: the `oauth2` crate, reqwest, and a resource server that
 //! trusts nothing but the published JWKS.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 mod helpers;
 
 mod cli;

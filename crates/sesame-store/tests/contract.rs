@@ -1,6 +1,8 @@
 //! One contract suite, run against SQLite always and PostgreSQL when `SESAME_TEST_POSTGRES_URL`
 //! is set (each PostgreSQL test in a schema of its own, so tests run in parallel).
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use sesame_core::keys::{Algorithm, StoredKey};
 use sesame_core::scope::Scopes;
 use sesame_core::secret::{Secret, SecretHash};
