@@ -296,3 +296,76 @@ mod field_names {
         fields.get().unwrap_or(&[])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../sesame.example.toml");
+
+    #[test]
+    fn the_example_file_parses_and_validates() {
+        let config: Config = Figment::new()
+            .merge(Toml::string(EXAMPLE))
+            .extract()
+            .expect("sesame.example.toml is a valid configuration");
+        config.validate().expect("and passes validation");
+        assert_eq!(config.clients.len(), 2);
+    }
+
+    #[test]
+    fn the_example_file_documents_every_key() {
+        let keys = Config::keys();
+        assert!(keys.len() >= 16, "field names were read: {keys:?}");
+        for key in keys {
+            let set = format!("\n{key} =");
+            let commented = format!("\n# {key} =");
+            let table = format!("[[{key}]]");
+            assert!(
+                EXAMPLE.contains(&set) || EXAMPLE.contains(&commented) || EXAMPLE.contains(&table),
+                "sesame.example.toml does not document {key}"
+            );
+            let env = format!("SESAME_{}", key.to_uppercase());
+            assert!(
+                key == &"clients" || EXAMPLE.contains(&env),
+                "{env} is not mentioned"
+            );
+        }
+    }
+
+    #[test]
+    fn defaults_are_valid_and_match_the_design() {
+        let c = Config::default();
+        c.validate().unwrap();
+        assert_eq!(c.issuer, "http://127.0.0.1:8080");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://sesame.db");
+    }
+
+    #[test]
+    fn unknown_client_fields_are_refused_with_the_clients_name() {
+        let err = Figment::new()
+            .merge(Toml::string(
+                "[[clients]]\nclient_id = \"a\"\nredirect_uri = []\n",
+            ))
+            .extract::<Config>()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("client a") && err.contains("redirect_uri"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn issuer_rules() {
+        assert!(validate_issuer("https://id.example.com").is_ok());
+        assert!(validate_issuer("https://id.example.com/tenant").is_ok());
+        assert!(validate_issuer("http://localhost:8080").is_ok());
+        assert!(validate_issuer("http://[::1]:8080").is_ok());
+        assert!(validate_issuer("http://id.example.com").is_err());
+        assert!(validate_issuer("https://id.example.com/").is_err());
+        assert!(validate_issuer("https://id.example.com?x=1").is_err());
+        assert!(validate_issuer("id.example.com").is_err());
+    }
+}

@@ -38,13 +38,13 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-struct Server {
+pub struct Server {
     child: Child,
-    base: String,
+    pub base: String,
 }
 
 impl Server {
-    async fn start(db: &str, extra: &[(&str, &str)]) -> Server {
+    pub async fn start(db: &str, extra: &[(&str, &str)]) -> Server {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let listen = format!("127.0.0.1:{port}");
@@ -69,7 +69,7 @@ impl Server {
     }
 
     /// Sends SIGTERM and returns (exit success, stderr).
-    fn terminate(mut self) -> (bool, String) {
+    pub fn terminate(mut self) -> (bool, String) {
         let pid = self.child.id().to_string();
         assert!(
             Command::new("kill")

@@ -8,14 +8,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use sesame_core::client::AuthMethod;
 
-const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-struct KeyHolder {
+pub struct KeyHolder {
     pkcs8: Vec<u8>,
 }
 
 impl KeyHolder {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let doc =
             EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
                 .unwrap();
@@ -24,14 +24,14 @@ impl KeyHolder {
         }
     }
 
-    fn public_jwks(&self) -> Value {
+    pub fn public_jwks(&self) -> Value {
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &self.pkcs8).unwrap();
         let p = pair.public_key().as_ref();
         json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "client-key-1", "alg": "ES256", "use": "sig",
             "x": URL_SAFE_NO_PAD.encode(&p[1..33]), "y": URL_SAFE_NO_PAD.encode(&p[33..65])}]})
     }
 
-    fn assertion(&self, claims: Value) -> String {
+    pub fn assertion(&self, claims: Value) -> String {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
         header.kid = Some("client-key-1".into());
         jsonwebtoken::encode(

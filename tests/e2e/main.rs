@@ -13,5 +13,6 @@ mod discovery;
 mod introspection_revocation;
 mod key_rotation;
 mod operations;
+mod postgres_nodes;
 mod request_parsing;
 mod token_errors;

@@ -199,20 +199,12 @@ impl Client {
             }
             _ => {}
         }
-        if method == AuthMethod::PrivateKeyJwt {
-            let keys = m
-                .jwks
-                .as_ref()
-                .and_then(|j| j.get("keys"))
-                .and_then(|k| k.as_array());
-            match keys {
-                Some(keys) if !keys.is_empty() => {}
-                _ => {
-                    return Err(invalid(
-                        "jwks: private_key_jwt needs a JWK Set with at least one public key",
-                    ));
-                }
-            }
+        if let Some(jwks) = &m.jwks {
+            validate_jwks(jwks)?;
+        } else if method == AuthMethod::PrivateKeyJwt {
+            return Err(invalid(
+                "jwks: private_key_jwt needs a JWK Set with at least one public key",
+            ));
         }
         if m.grant_types.is_empty() {
             return Err(invalid("grant_types: at least one grant type is required"));
@@ -236,6 +228,29 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// RFC 7517 §5: a JWK Set of public, asymmetric keys. A private or symmetric key here would be a
+/// secret stored in clear, and an HMAC key would let anyone holding it act as the client.
+fn validate_jwks(jwks: &serde_json::Value) -> Result<(), InvalidClientMetadata> {
+    let keys = jwks
+        .get("keys")
+        .and_then(|k| k.as_array())
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| invalid("jwks: a JWK Set with at least one public key is required"))?;
+    for key in keys {
+        if key.get("kty").and_then(|k| k.as_str()) == Some("oct") {
+            return Err(invalid("jwks: symmetric (oct) keys are not accepted"));
+        }
+        if key.get("d").is_some() {
+            return Err(invalid(
+                "jwks: a private key was given; register only the public key",
+            ));
+        }
+    }
+    serde_json::from_value::<jsonwebtoken::jwk::JwkSet>(jwks.clone())
+        .map_err(|e| invalid(format!("jwks: not a valid JWK Set ({e})")))?;
+    Ok(())
 }
 
 /// A client_id is visible ASCII without spaces, 1 to 128 characters.
@@ -338,8 +353,17 @@ mod tests {
     fn private_key_jwt_needs_keys() {
         let mut c = client(AuthMethod::PrivateKeyJwt, &[GrantType::ClientCredentials]);
         assert!(c.validate().is_err());
-        c.metadata.jwks = Some(serde_json::json!({"keys": [{"kty": "EC"}]}));
+        let public = serde_json::json!({"kty": "EC", "crv": "P-256", "kid": "k",
+            "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+            "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"});
+        c.metadata.jwks = Some(serde_json::json!({"keys": [public.clone()]}));
         assert!(c.validate().is_ok());
+        let mut private = public;
+        private["d"] = "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI".into();
+        c.metadata.jwks = Some(serde_json::json!({"keys": [private]}));
+        assert!(c.validate().unwrap_err().0.contains("private"));
+        c.metadata.jwks = Some(serde_json::json!({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}));
+        assert!(c.validate().is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::params::Params;
 use crate::provider::Provider;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm as JwsAlg, DecodingKey, Validation};
 use std::sync::Arc;
 
@@ -288,11 +288,14 @@ fn find_client_key(client: &Client, kid: Option<&str>, alg: JwsAlg) -> Result<Jw
         .clone()
         .and_then(|v| serde_json::from_value(v).ok())
         .ok_or_else(|| failed("the client has no usable jwks"))?;
+    // A key fits when it is for signatures and its declared alg (if any) is the assertion's.
     let fits = |k: &&Jwk| {
-        k.common
-            .key_algorithm
-            .and_then(|a| JwsAlg::try_from(a).ok())
-            .is_none_or(|a| a == alg)
+        let for_signing = k.common.public_key_use != Some(PublicKeyUse::Encryption);
+        let alg_matches = match k.common.key_algorithm {
+            None => true,
+            Some(declared) => JwsAlg::try_from(declared).is_ok_and(|a| a == alg),
+        };
+        for_signing && alg_matches
     };
     let mut candidates: Vec<&Jwk> = match kid {
         Some(kid) => set

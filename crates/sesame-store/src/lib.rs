@@ -12,7 +12,7 @@ mod queries;
 mod rows;
 mod sqlite;
 
-pub use postgres::PostgresStore;
+pub use postgres::{PostgresStore, SWEEP_LOCK};
 pub use sqlite::SqliteStore;
 
 use sesame_core::store::{Store, StoreError};

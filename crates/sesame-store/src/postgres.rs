@@ -7,6 +7,10 @@ use sesame_core::store::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 
+/// The advisory lock of the sweeper is (SWEEP_LOCK, hash of the schema): every node of one
+/// deployment shares it, and deployments in other schemas of the same database do not.
+pub const SWEEP_LOCK: i32 = 0x5345_5357;
+
 pub struct PostgresStore {
     pool: sqlx::PgPool,
 }
@@ -16,6 +20,8 @@ impl Backend for PostgresStore {
 }
 
 impl PostgresStore {
+    const BEGIN_WRITE: &str = "BEGIN";
+
     pub async fn connect(url: &str, pool: &PoolSettings) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Backend(format!("database_url: {e}")))?;
@@ -30,6 +36,18 @@ impl PostgresStore {
 
     fn migrator() -> sqlx::migrate::Migrator {
         sqlx::migrate!("./migrations/postgres")
+    }
+
+    /// One node sweeps at a time: a transaction-scoped advisory lock, released at commit, that
+    /// other nodes do not wait for.
+    async fn try_sweep_lock(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    ) -> Result<bool, StoreError> {
+        sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema()))")
+            .bind(SWEEP_LOCK)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(store_error)
     }
 }
 

@@ -153,7 +153,11 @@ macro_rules! sql_store {
                     retired_at: i64,
                     publish_until: i64,
                 ) -> Result<(), StoreError> {
-                    let mut tx = self.pool.begin().await.map_err(store_error)?;
+                    let mut tx = self
+                        .pool
+                        .begin_with(<$store>::BEGIN_WRITE)
+                        .await
+                        .map_err(store_error)?;
                     for key in new_keys {
                         sqlx::query(
                             "UPDATE signing_keys SET retired_at = $1, publish_until = $2 \
@@ -327,16 +331,26 @@ macro_rules! sql_store {
                         "DELETE FROM signing_keys WHERE kid IN \
                          (SELECT kid FROM signing_keys WHERE publish_until <= $1 LIMIT $2)",
                     ];
+                    let mut tx = self
+                        .pool
+                        .begin_with(<$store>::BEGIN_WRITE)
+                        .await
+                        .map_err(store_error)?;
+                    // With several nodes, one sweeps and the others skip this round.
+                    if !<$store>::try_sweep_lock(&mut tx).await? {
+                        return Ok(0);
+                    }
                     let mut deleted = 0;
                     for sql in SWEEPS {
                         deleted += sqlx::query(sql)
                             .bind(now)
                             .bind(i64::from(batch))
-                            .execute(&self.pool)
+                            .execute(&mut *tx)
                             .await
                             .map_err(store_error)?
                             .rows_affected();
                     }
+                    tx.commit().await.map_err(store_error)?;
                     Ok(deleted)
                 }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 struct TestDb {
     store: Arc<dyn Store>,
+    url: String,
     _dir: Option<tempdir::Dir>,
 }
 
@@ -43,6 +44,7 @@ async fn sqlite() -> TestDb {
     store.migrate().await.expect("migrate");
     TestDb {
         store,
+        url,
         _dir: Some(dir),
     }
 }
@@ -68,7 +70,11 @@ async fn postgres() -> Option<TestDb> {
         .await
         .expect("postgres schema");
     store.migrate().await.expect("migrate");
-    Some(TestDb { store, _dir: None })
+    Some(TestDb {
+        store,
+        url,
+        _dir: None,
+    })
 }
 
 macro_rules! contract {
@@ -296,4 +302,34 @@ async fn sweep_removes_only_expired_rows(store: Arc<dyn Store>) {
 async fn migrate_is_idempotent(store: Arc<dyn Store>) {
     store.migrate().await.unwrap();
     store.ping().await.unwrap();
+}
+
+/// Several nodes: while one holds the sweep lock, another's sweep skips the round.
+#[tokio::test]
+async fn postgres_sweep_runs_on_one_node_at_a_time() {
+    use sqlx::Connection;
+    let Some(db) = postgres().await else { return };
+    db.store
+        .insert_access_token(&token(&SecretHash::of("old"), 100))
+        .await
+        .unwrap();
+    let mut other_node = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let held: bool =
+        sqlx::query_scalar("SELECT pg_try_advisory_lock($1, hashtext(current_schema()))")
+            .bind(sesame_store::SWEEP_LOCK)
+            .fetch_one(&mut other_node)
+            .await
+            .unwrap();
+    assert!(held);
+    assert_eq!(
+        db.store.sweep_expired(500, 10).await.unwrap(),
+        0,
+        "skipped while another node sweeps"
+    );
+    sqlx::query("SELECT pg_advisory_unlock($1, hashtext(current_schema()))")
+        .bind(sesame_store::SWEEP_LOCK)
+        .execute(&mut other_node)
+        .await
+        .unwrap();
+    assert_eq!(db.store.sweep_expired(500, 10).await.unwrap(), 1);
 }

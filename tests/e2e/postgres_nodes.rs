@@ -1,0 +1,332 @@
+//! Several stateless nodes on one PostgreSQL: shared state, atomic single use across nodes, key
+//! rotation reaching every node, and a database outage that fails fast and heals by itself.
+//! Runs when `SESAME_TEST_POSTGRES_URL` is set (`.ci/run` sets it); says it was skipped otherwise.
+
+use crate::cli::{Server, sesame};
+use crate::client_auth::{JWT_BEARER, KeyHolder};
+use crate::helpers::{TestApp, spawn_app_with};
+use serde_json::{Value, json};
+use sesame_core::client::{AccessTokenFormat, AuthMethod};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// The test server's URL, or `None` with a note that these tests were skipped.
+fn postgres_url() -> Option<String> {
+    match std::env::var("SESAME_TEST_POSTGRES_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            eprintln!(
+                "skipped: SESAME_TEST_POSTGRES_URL is not set, so the multi-node PostgreSQL tests did not run"
+            );
+            None
+        }
+    }
+}
+
+/// A URL for a fresh schema of its own on `base`.
+async fn fresh_schema(base: &str) -> String {
+    let schema = format!(
+        "e2e_{}",
+        sesame_core::secret::random_token(9)
+            .to_lowercase()
+            .replace(['-', '_'], "x")
+    );
+    sesame_store::testing_schema_url(base, &schema)
+        .await
+        .expect("schema")
+}
+
+async fn node(database_url: &str) -> TestApp {
+    let url = database_url.to_owned();
+    spawn_app_with(move |c| {
+        c.database_url = url;
+        c.database_timeout_seconds = 1;
+    })
+    .await
+}
+
+async fn jwks_kids(http: &reqwest::Client, base: &str) -> Vec<String> {
+    let jwks: Value = http
+        .get(format!("{base}/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn three_nodes_share_clients_tokens_revocations_and_keys() {
+    let Some(base) = postgres_url() else { return };
+    let db = fresh_schema(&base).await;
+    let env = [("SESAME_DATABASE_URL", db.as_str())];
+    let created = sesame(
+        &[
+            "client",
+            "create",
+            "--client-id",
+            "svc",
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "api:read",
+            "--access-token-format",
+            "opaque",
+            "--json",
+        ],
+        &env,
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let secret = serde_json::from_slice::<Value>(&created.stdout).unwrap()["client_secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let fast = [
+        ("SESAME_KEY_RELOAD_INTERVAL", "1"),
+        ("SESAME_CLIENT_CACHE_TTL", "0"),
+    ];
+    let (a, b, c) = (
+        Server::start(&db, &fast).await,
+        Server::start(&db, &fast).await,
+        Server::start(&db, &fast).await,
+    );
+    let http = reqwest::Client::new();
+    let post = |base: &str, path: &str, form: Vec<(&'static str, String)>| {
+        http.post(format!("{base}{path}"))
+            .basic_auth("svc", Some(&secret))
+            .form(&form)
+            .send()
+    };
+
+    // Issued on A, introspected on B, revoked on C, dead on A.
+    let issued: Value = post(
+        &a.base,
+        "/token",
+        vec![("grant_type", "client_credentials".into())],
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let token = issued["access_token"].as_str().unwrap().to_owned();
+    let on_b: Value = post(&b.base, "/introspect", vec![("token", token.clone())])
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(on_b["active"], true);
+    assert_eq!(
+        post(&c.base, "/revoke", vec![("token", token.clone())])
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let on_a: Value = post(&a.base, "/introspect", vec![("token", token.clone())])
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(on_a, json!({"active": false}));
+
+    // Every node publishes the same keys; a rotation made by the CLI reaches all of them.
+    let before = jwks_kids(&http, &a.base).await;
+    assert_eq!(before, jwks_kids(&http, &c.base).await);
+    let rotated = sesame(&["keys", "rotate"], &env);
+    assert!(rotated.status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for node in [&a, &b, &c] {
+        while jwks_kids(&http, &node.base).await.len() != 6 {
+            assert!(
+                Instant::now() < deadline,
+                "{} did not pick up the rotation",
+                node.base
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    assert_eq!(
+        jwks_kids(&http, &a.base).await,
+        jwks_kids(&http, &b.base).await
+    );
+
+    for server in [a, b, c] {
+        let (clean, _) = server.terminate();
+        assert!(clean);
+    }
+}
+
+#[tokio::test]
+async fn a_single_use_assertion_wins_exactly_once_across_two_nodes() {
+    let Some(base) = postgres_url() else { return };
+    let db = fresh_schema(&base).await;
+    let (a, b) = (node(&db).await, node(&db).await);
+    let key = KeyHolder::new();
+    let jwks = key.public_jwks();
+    a.client_with("signer", AuthMethod::PrivateKeyJwt, move |m| {
+        m.jwks = Some(jwks)
+    })
+    .await;
+    let now = jsonwebtoken::get_current_timestamp();
+    // Behind a load balancer both nodes share one issuer; here each has its own, so the
+    // assertion names both token endpoints (an array `aud`, RFC 7523 §3 item 3).
+    let assertion = key.assertion(json!({
+        "iss": "signer", "sub": "signer", "aud": [a.url("/token"), b.url("/token")],
+        "jti": "only-once", "iat": now, "exp": now + 120,
+    }));
+    let nodes = Arc::new([a, b]);
+    let attempts = (0..24).map(|i| {
+        let nodes = Arc::clone(&nodes);
+        let assertion = assertion.clone();
+        tokio::spawn(async move {
+            let node = &nodes[i % 2];
+            node.post_form(
+                "/token",
+                None,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_assertion_type", JWT_BEARER),
+                    ("client_assertion", &assertion),
+                ],
+            )
+            .await
+        })
+    });
+    let mut wins = 0;
+    for attempt in attempts {
+        let reply = attempt.await.unwrap();
+        if reply.status == 200 {
+            wins += 1;
+        } else {
+            reply.assert_error(401, "invalid_client");
+        }
+    }
+    assert_eq!(wins, 1, "exactly one node accepts the assertion");
+}
+
+/// A TCP relay to PostgreSQL that the test can cut, to simulate an outage without stopping the
+/// server other tests use.
+struct Relay {
+    port: u16,
+    up: Arc<AtomicBool>,
+    conns: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Relay {
+    async fn start(upstream: String) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(true));
+        let conns = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (up2, conns2) = (up.clone(), conns.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !up2.load(Ordering::SeqCst) {
+                    drop(inbound); // refused: the database is "down"
+                    continue;
+                }
+                let upstream = upstream.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                conns2.lock().unwrap().push(task);
+            }
+        });
+        Relay { port, up, conns }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for task in self.conns.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn a_database_outage_fails_fast_with_503_and_heals_without_a_restart() {
+    let Some(base) = postgres_url() else { return };
+    let direct = fresh_schema(&base).await;
+    let parsed = url::Url::parse(&base).unwrap();
+    let upstream = format!(
+        "{}:{}",
+        parsed.host_str().unwrap(),
+        parsed.port().unwrap_or(5432)
+    );
+    let relay = Relay::start(upstream).await;
+    let mut relayed = url::Url::parse(&direct).unwrap();
+    relayed.set_port(Some(relay.port)).unwrap();
+    let app = node(relayed.as_str()).await;
+    let secret = app.service_client("svc", AccessTokenFormat::Opaque).await;
+    assert_eq!(app.get("/readyz").await.status, 200);
+    app.token("svc", &secret, None).await;
+
+    relay.cut();
+    // Past the client cache, so the request needs the database.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let started = Instant::now();
+    let reply = app
+        .post_form(
+            "/token",
+            Some(("svc", &secret)),
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
+    let took = started.elapsed();
+    reply.assert_error(503, "temporarily_unavailable");
+    assert!(took < Duration::from_secs(5), "failed fast: {took:?}");
+    assert_eq!(reply.headers["retry-after"], "1");
+    let started = Instant::now();
+    assert_eq!(app.get("/readyz").await.status, 503);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(
+        app.get("/healthz").await.status,
+        200,
+        "the process itself is alive"
+    );
+
+    relay.restore();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let reply = app
+            .post_form(
+                "/token",
+                Some(("svc", &secret)),
+                &[("grant_type", "client_credentials")],
+            )
+            .await;
+        if reply.status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "did not recover: {} {}",
+            reply.status,
+            reply.body
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(app.get("/readyz").await.status, 200);
+}
