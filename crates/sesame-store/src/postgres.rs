@@ -34,6 +34,11 @@ impl PostgresStore {
         Ok(Self { pool })
     }
 
+    /// PostgreSQL handles concurrent writers itself: one pool for everything.
+    fn writes(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
+
     fn migrator() -> sqlx::migrate::Migrator {
         sqlx::migrate!("./migrations/postgres")
     }

@@ -1,7 +1,8 @@
 //! The store traits in SQL that SQLite and PostgreSQL both accept, instantiated once per backend.
 //!
-//! `sql_store!(Type)` implements every trait for a struct with a `pool: sqlx::Pool<DB>` field and
-//! a `migrator()` function. Single-use and multi-row operations are one statement or one
+//! `sql_store!(Type)` implements every trait for a struct with a `pool: sqlx::Pool<DB>` field
+//! (reads), a `writes()` method (the pool writes go to), `BEGIN_WRITE`, `try_sweep_lock()` and
+//! `migrator()`. Single-use and multi-row operations are one statement or one
 //! transaction, so racing nodes cannot both win.
 
 macro_rules! sql_store {
@@ -69,7 +70,7 @@ macro_rules! sql_store {
                     .bind(rows::metadata_json(client)?)
                     .bind(client.created_at)
                     .bind(client.updated_at)
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await
                     .map_err(store_error)?;
                     Ok(done.rows_affected() == 1)
@@ -87,7 +88,7 @@ macro_rules! sql_store {
                     .bind(rows::metadata_json(client)?)
                     .bind(client.created_at)
                     .bind(client.updated_at)
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await
                     .map_err(store_error)?;
                     Ok(())
@@ -102,7 +103,7 @@ macro_rules! sql_store {
                     .bind(client.secret_hash.as_ref().map(|h| h.0.to_vec()))
                     .bind(rows::metadata_json(client)?)
                     .bind(client.updated_at)
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await
                     .map_err(store_error)?;
                     Ok(done.rows_affected() == 1)
@@ -111,7 +112,7 @@ macro_rules! sql_store {
                 async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
                     let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")
                         .bind(client_id)
-                        .execute(&self.pool)
+                        .execute(self.writes())
                         .await
                         .map_err(store_error)?;
                     Ok(done.rows_affected() == 1)
@@ -144,7 +145,7 @@ macro_rules! sql_store {
                 }
 
                 async fn insert_signing_key(&self, key: &StoredKey) -> Result<(), StoreError> {
-                    insert_key(&self.pool, key).await
+                    insert_key(self.writes(), key).await
                 }
 
                 async fn rotate_signing_keys(
@@ -154,7 +155,7 @@ macro_rules! sql_store {
                     publish_until: i64,
                 ) -> Result<(), StoreError> {
                     let mut tx = self
-                        .pool
+                        .writes()
                         .begin_with(<$store>::BEGIN_WRITE)
                         .await
                         .map_err(store_error)?;
@@ -214,7 +215,7 @@ macro_rules! sql_store {
                     .bind(t.issued_at)
                     .bind(t.expires_at)
                     .bind(t.revoked_at)
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await
                     .map_err(store_error)?;
                     Ok(())
@@ -258,7 +259,7 @@ macro_rules! sql_store {
                     )
                     .bind(token_hash.0.to_vec())
                     .bind(now)
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await
                     .map_err(store_error)?;
                     Ok(done.rows_affected() == 1)
@@ -271,7 +272,7 @@ macro_rules! sql_store {
                     )
                     .bind(jti)
                     .bind(expires_at)
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await
                     .map_err(store_error)?;
                     Ok(())
@@ -302,7 +303,7 @@ macro_rules! sql_store {
                     .bind(client_id)
                     .bind(jti)
                     .bind(expires_at)
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await
                     .map_err(store_error)?;
                     Ok(done.rows_affected() == 1)
@@ -332,7 +333,7 @@ macro_rules! sql_store {
                          (SELECT kid FROM signing_keys WHERE publish_until <= $1 LIMIT $2)",
                     ];
                     let mut tx = self
-                        .pool
+                        .writes()
                         .begin_with(<$store>::BEGIN_WRITE)
                         .await
                         .map_err(store_error)?;
@@ -356,7 +357,7 @@ macro_rules! sql_store {
 
                 async fn migrate(&self) -> Result<(), StoreError> {
                     Self::migrator()
-                        .run(&self.pool)
+                        .run(self.writes())
                         .await
                         .map_err(crate::errors::migrate_error)
                 }

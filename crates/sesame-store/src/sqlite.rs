@@ -8,8 +8,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Reads go to a pool of connections; writes to a single connection, because SQLite takes one
+/// writer at a time anyway: queueing writers in the pool is fair and prompt, where several
+/// connections contending for the file lock back off in sleeps of up to 100 ms.
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
+    writer: sqlx::SqlitePool,
 }
 
 impl Backend for SqliteStore {
@@ -30,14 +34,29 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
+            // Under steady writes the WAL cannot be reset; cap what it keeps after a checkpoint.
+            .pragma("journal_size_limit", "67108864")
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(pool.acquire_timeout)
+            .connect_with(options.clone())
+            .await
+            .map_err(store_error)?;
+        let readers = SqlitePoolOptions::new()
             .max_connections(pool.max_connections)
             .acquire_timeout(pool.acquire_timeout)
             .connect_with(options)
             .await
             .map_err(store_error)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool: readers,
+            writer,
+        })
+    }
+
+    fn writes(&self) -> &sqlx::SqlitePool {
+        &self.writer
     }
 
     fn migrator() -> sqlx::migrate::Migrator {
