@@ -26,6 +26,28 @@ fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     cmd
 }
 
+/// `sesame client create` of an opaque-token client_credentials client with scope api:read;
+/// returns the printed JSON (with the one-time secret).
+pub fn create_opaque_client(env: &[(&str, &str)], client_id: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "client",
+        "create",
+        "--client-id",
+        client_id,
+        "--grant-type",
+        "client_credentials",
+        "--scope",
+        "api:read",
+        "--access-token-format",
+        "opaque",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let created = sesame(&args, env);
+    assert!(created.status.success(), "{}", stderr(&created));
+    serde_json::from_slice(&created.stdout).unwrap()
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -106,26 +128,7 @@ async fn clients_managed_from_the_cli_work_against_the_server() {
     let db = format!("sqlite://{}/sesame.db", dir.path().display());
     let env = [("SESAME_DATABASE_URL", db.as_str())];
 
-    let created = sesame(
-        &[
-            "client",
-            "create",
-            "--client-id",
-            "cli-svc",
-            "--client-name",
-            "CLI service",
-            "--grant-type",
-            "client_credentials",
-            "--scope",
-            "api:read",
-            "--access-token-format",
-            "opaque",
-            "--json",
-        ],
-        &env,
-    );
-    assert!(created.status.success(), "{}", stderr(&created));
-    let json: Value = serde_json::from_slice(&created.stdout).unwrap();
+    let json = create_opaque_client(&env, "cli-svc", &["--client-name", "CLI service"]);
     let secret = json["client_secret"].as_str().unwrap().to_owned();
     assert_eq!(secret.len(), 43, "256-bit generated secret");
     assert_eq!(json["token_endpoint_auth_method"], "client_secret_basic");

@@ -43,6 +43,15 @@ impl KeyHolder {
     }
 }
 
+/// A token request authenticated by this assertion alone.
+pub fn assertion_form(assertion: &str) -> [(&'static str, &str); 3] {
+    [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", JWT_BEARER),
+        ("client_assertion", assertion),
+    ]
+}
+
 fn claims(app: &TestApp, jti: &str) -> Value {
     let now = jsonwebtoken::get_current_timestamp();
     json!({"iss": "signer", "sub": "signer", "aud": app.url("/token"), "jti": jti, "iat": now, "exp": now + 120})
@@ -63,11 +72,7 @@ async fn setup() -> (TestApp, KeyHolder) {
 async fn a_signed_assertion_authenticates_once() {
     let (app, key) = setup().await;
     let assertion = key.assertion(claims(&app, "jti-1"));
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_assertion_type", JWT_BEARER),
-        ("client_assertion", assertion.as_str()),
-    ];
+    let form = assertion_form(&assertion);
     let ok = app.post_form("/token", None, &form).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     // RFC 7523 §3 item 7: the same jti again is a replay.
@@ -95,17 +100,9 @@ async fn assertions_that_fail_a_check_are_invalid_client() {
         key.assertion(no_jti),
         stranger,
     ] {
-        app.post_form(
-            "/token",
-            None,
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", &assertion),
-            ],
-        )
-        .await
-        .assert_error(401, "invalid_client");
+        app.post_form("/token", None, &assertion_form(&assertion))
+            .await
+            .assert_error(401, "invalid_client");
     }
 }
 

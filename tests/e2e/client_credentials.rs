@@ -1,7 +1,7 @@
 //! RFC 6749 §4.4 with the `oauth2` crate as the client, and a resource server that verifies the
 //! RFC 9068 access token with the published JWKS alone.
 
-use crate::helpers::{jwt_parts, spawn_app};
+use crate::helpers::{get_json, jwt_parts, spawn_app};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use oauth2::basic::BasicClient;
@@ -28,14 +28,7 @@ fn oauth2_client(
 /// What a resource server does: fetch the JWKS from discovery, pick the key by kid, check the
 /// signature, `typ`, issuer, audience and expiry. No Sesame code is involved.
 async fn verify_as_resource_server(http: &reqwest::Client, issuer: &str, token: &str) -> Value {
-    let discovery: Value = http
-        .get(format!("{issuer}/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery = get_json(http, &format!("{issuer}/.well-known/openid-configuration")).await;
     let jwks: JwkSet = http
         .get(discovery["jwks_uri"].as_str().unwrap())
         .send()

@@ -191,3 +191,19 @@ pub fn jwt_parts(jwt: &str) -> (Value, Value) {
     };
     (decode(parts.next()), decode(parts.next()))
 }
+
+pub async fn get_json(http: &reqwest::Client, url: &str) -> Value {
+    let response = http.get(url).send().await.expect("request sent");
+    response.json().await.expect("a JSON body")
+}
+
+/// The kids a node publishes at /jwks.
+pub async fn jwks_kids(http: &reqwest::Client, base: &str) -> Vec<String> {
+    let jwks = get_json(http, &format!("{base}/jwks")).await;
+    jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| k["kid"].as_str().expect("kid").to_owned())
+        .collect()
+}

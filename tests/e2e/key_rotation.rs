@@ -2,20 +2,10 @@
 //! published, so tokens signed before the rotation keep verifying.
 
 use crate::cli::sesame;
-use crate::helpers::{jwt_parts, spawn_app, spawn_app_with};
+use crate::helpers::{jwks_kids, jwt_parts, spawn_app, spawn_app_with};
 use serde_json::Value;
 use sesame_core::client::AccessTokenFormat;
 use std::time::{Duration, Instant};
-
-async fn jwks_kids(app: &crate::helpers::TestApp) -> Vec<String> {
-    let jwks = app.get("/jwks").await.json();
-    jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[tokio::test]
 async fn rotation_by_the_cli_reaches_the_running_server_and_old_tokens_stay_valid() {
@@ -26,7 +16,7 @@ async fn rotation_by_the_cli_reaches_the_running_server_and_old_tokens_stay_vali
         .unwrap()
         .to_owned();
     let old_kid = jwt_parts(&before).0["kid"].as_str().unwrap().to_owned();
-    assert_eq!(jwks_kids(&app).await.len(), 3);
+    assert_eq!(jwks_kids(&app.http, &app.base).await.len(), 3);
 
     let out = sesame(
         &["keys", "rotate"],
@@ -54,7 +44,7 @@ async fn rotation_by_the_cli_reaches_the_running_server_and_old_tokens_stay_vali
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    let kids = jwks_kids(&app).await;
+    let kids = jwks_kids(&app.http, &app.base).await;
     assert_eq!(
         kids.len(),
         6,

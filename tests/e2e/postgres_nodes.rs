@@ -2,9 +2,9 @@
 //! rotation reaching every node, and a database outage that fails fast and heals by itself.
 //! Runs when `SESAME_TEST_POSTGRES_URL` is set (`.ci/run` sets it); says it was skipped otherwise.
 
-use crate::cli::{Server, sesame};
-use crate::client_auth::{JWT_BEARER, KeyHolder};
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::cli::{Server, create_opaque_client, sesame};
+use crate::client_auth::{KeyHolder, assertion_form};
+use crate::helpers::{TestApp, jwks_kids, spawn_app_with};
 use serde_json::{Value, json};
 use sesame_core::client::{AccessTokenFormat, AuthMethod};
 use std::sync::Arc;
@@ -46,50 +46,12 @@ async fn node(database_url: &str) -> TestApp {
     .await
 }
 
-async fn jwks_kids(http: &reqwest::Client, base: &str) -> Vec<String> {
-    let jwks: Value = http
-        .get(format!("{base}/jwks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn three_nodes_share_clients_tokens_revocations_and_keys() {
     let Some(base) = postgres_url() else { return };
     let db = fresh_schema(&base).await;
     let env = [("SESAME_DATABASE_URL", db.as_str())];
-    let created = sesame(
-        &[
-            "client",
-            "create",
-            "--client-id",
-            "svc",
-            "--grant-type",
-            "client_credentials",
-            "--scope",
-            "api:read",
-            "--access-token-format",
-            "opaque",
-            "--json",
-        ],
-        &env,
-    );
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
-    let secret = serde_json::from_slice::<Value>(&created.stdout).unwrap()["client_secret"]
+    let secret = create_opaque_client(&env, "svc", &[])["client_secret"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -196,16 +158,8 @@ async fn a_single_use_assertion_wins_exactly_once_across_two_nodes() {
         let assertion = assertion.clone();
         tokio::spawn(async move {
             let node = &nodes[i % 2];
-            node.post_form(
-                "/token",
-                None,
-                &[
-                    ("grant_type", "client_credentials"),
-                    ("client_assertion_type", JWT_BEARER),
-                    ("client_assertion", &assertion),
-                ],
-            )
-            .await
+            node.post_form("/token", None, &assertion_form(&assertion))
+                .await
         })
     });
     let mut wins = 0;

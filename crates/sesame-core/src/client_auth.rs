@@ -147,6 +147,27 @@ fn form_decode(s: &str) -> Option<String> {
         .map(|c| c.into_owned())
 }
 
+/// Takes the credentials out of a request to the endpoint at `path` (`/token`, `/introspect`,
+/// ...) and authenticates them. A client assertion may name the issuer, the token endpoint or
+/// this endpoint as its audience (RFC 7523 §3 item 3).
+pub async fn authenticate_request(
+    provider: &Provider,
+    authorization: Option<&str>,
+    params: &mut Params,
+    path: &str,
+) -> Result<Arc<Client>, TokenError> {
+    let credentials = Credentials::extract(authorization, params)?;
+    let settings = provider.settings();
+    let endpoint = settings.endpoint(path);
+    let token_endpoint = settings.endpoint("/token");
+    authenticate(
+        provider,
+        credentials,
+        &[&settings.issuer, &endpoint, &token_endpoint],
+    )
+    .await
+}
+
 /// Authenticates the client. `audiences` are the values a client assertion's `aud` may carry:
 /// the issuer and the URL of the endpoint being called. Public clients come back authenticated
 /// only by their id; each endpoint decides whether it serves them.

@@ -1,6 +1,6 @@
 //! Token introspection (RFC 7662): a resource server asks whether a token is active.
 
-use crate::client_auth::{Credentials, authenticate};
+use crate::client_auth::authenticate_request;
 use crate::error::TokenError;
 use crate::params::Params;
 use crate::provider::Provider;
@@ -33,16 +33,7 @@ pub async fn introspect(
     authorization: Option<&str>,
     mut params: Params,
 ) -> Result<IntrospectionResponse, TokenError> {
-    let credentials = Credentials::extract(authorization, &mut params)?;
-    let settings = provider.settings();
-    let endpoint = settings.endpoint("/introspect");
-    let token_endpoint = settings.endpoint("/token");
-    let client = authenticate(
-        provider,
-        credentials,
-        &[&settings.issuer, &endpoint, &token_endpoint],
-    )
-    .await?;
+    let client = authenticate_request(provider, authorization, &mut params, "/introspect").await?;
     // RFC 7662 §2.1: the caller must be authorized; a public client proves nothing.
     if client.is_public() {
         return Err(TokenError::invalid_client("client authentication failed")

@@ -1,6 +1,6 @@
 //! Token revocation (RFC 7009): a client says it no longer needs a token.
 
-use crate::client_auth::{Credentials, authenticate};
+use crate::client_auth::authenticate_request;
 use crate::error::TokenError;
 use crate::params::Params;
 use crate::provider::Provider;
@@ -11,17 +11,8 @@ pub async fn revoke(
     authorization: Option<&str>,
     mut params: Params,
 ) -> Result<(), TokenError> {
-    let credentials = Credentials::extract(authorization, &mut params)?;
-    let settings = provider.settings();
-    let endpoint = settings.endpoint("/revoke");
-    let token_endpoint = settings.endpoint("/token");
     // RFC 7009 §2.1: confidential clients authenticate; public clients name themselves.
-    let client = authenticate(
-        provider,
-        credentials,
-        &[&settings.issuer, &endpoint, &token_endpoint],
-    )
-    .await?;
+    let client = authenticate_request(provider, authorization, &mut params, "/revoke").await?;
     let token = params.require("token")?;
     // RFC 7009 §2.2: an invalid, unknown or already expired token is answered with 200 as well.
     let Some(known) = find_active_token(provider, token).await? else {

@@ -7,7 +7,7 @@ pub mod inspect;
 pub use access_token::{AccessTokenClaims, IssuedAccessToken, OPAQUE_PREFIX, issue_access_token};
 
 use crate::client::GrantType;
-use crate::client_auth::{Credentials, authenticate};
+use crate::client_auth::authenticate_request;
 use crate::error::TokenError;
 use crate::params::Params;
 use crate::provider::Provider;
@@ -33,20 +33,11 @@ pub async fn exchange(
     authorization: Option<&str>,
     mut params: Params,
 ) -> Result<(TokenResponse, GrantType), TokenError> {
-    let credentials = Credentials::extract(authorization, &mut params)?;
+    let client = authenticate_request(provider, authorization, &mut params, "/token").await?;
     let grant_type = params.require("grant_type")?;
     let grant = GrantType::parse(grant_type)
         .filter(|g| SUPPORTED_GRANTS.contains(g))
         .ok_or_else(|| TokenError::unsupported_grant_type("this grant_type is not supported"))?;
-
-    let settings = provider.settings();
-    let token_endpoint = settings.endpoint("/token");
-    let client = authenticate(
-        provider,
-        credentials,
-        &[settings.issuer.as_str(), token_endpoint.as_str()],
-    )
-    .await?;
     // RFC 6749 §5.2: the client is authenticated but not allowed this grant.
     if !client.allows_grant(grant) {
         return Err(TokenError::unauthorized_client(format!(
