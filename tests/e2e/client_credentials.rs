@@ -119,13 +119,7 @@ async fn client_secret_post_is_accepted_for_clients_registered_for_it() {
     assert!(!token.access_token().secret().is_empty());
 
     // The same client through Basic is not what it registered.
-    let basic = app
-        .post_form(
-            "/token",
-            Some(("poster", &secret)),
-            &[("grant_type", "client_credentials")],
-        )
-        .await;
+    let basic = app.client_credentials("poster", &secret).await;
     basic.assert_error(401, "invalid_client");
 }
 
@@ -133,13 +127,7 @@ async fn client_secret_post_is_accepted_for_clients_registered_for_it() {
 async fn token_responses_are_never_cached() {
     let app = spawn_app().await;
     let secret = app.service_client("svc", AccessTokenFormat::Jwt).await;
-    let reply = app
-        .post_form(
-            "/token",
-            Some(("svc", &secret)),
-            &[("grant_type", "client_credentials")],
-        )
-        .await;
+    let reply = app.client_credentials("svc", &secret).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.headers["cache-control"], "no-store");
     assert_eq!(reply.headers["pragma"], "no-cache");

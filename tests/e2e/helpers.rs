@@ -147,6 +147,25 @@ impl TestApp {
         send(self.http.get(self.url(path))).await
     }
 
+    /// A client_credentials request by a Basic client, whatever the answer.
+    pub async fn client_credentials(&self, client_id: &str, secret: &Secret) -> Reply {
+        self.post_form(
+            "/token",
+            Some((client_id, secret)),
+            &[("grant_type", "client_credentials")],
+        )
+        .await
+    }
+
+    /// The access token of a successful client_credentials request.
+    pub async fn access_token(&self, client_id: &str, secret: &Secret) -> String {
+        let token = self.token(client_id, secret, None).await;
+        token["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
     /// A client_credentials token for a Basic client.
     pub async fn token(&self, client_id: &str, secret: &Secret, scope: Option<&str>) -> Value {
         let mut form = vec![("grant_type", "client_credentials")];

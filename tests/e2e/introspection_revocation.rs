@@ -69,10 +69,7 @@ async fn revoked_tokens_introspect_inactive_for_both_formats() {
 async fn unknown_or_forged_tokens_are_inactive() {
     let app = spawn_app().await;
     let rs = app.service_client("rs", AccessTokenFormat::Jwt).await;
-    let token = app.token("rs", &rs, None).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.access_token("rs", &rs).await;
     let mut forged = token.clone();
     let last = forged.pop().unwrap();
     forged.push(if last == 'A' { 'B' } else { 'A' });
@@ -88,10 +85,7 @@ async fn unknown_or_forged_tokens_are_inactive() {
 async fn introspection_needs_an_authenticated_confidential_client() {
     let app = spawn_app().await;
     let rs = app.service_client("rs", AccessTokenFormat::Jwt).await;
-    let token = app.token("rs", &rs, None).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.access_token("rs", &rs).await;
     app.post_form("/introspect", None, &[("token", &token)])
         .await
         .assert_error(401, "invalid_client");
@@ -124,10 +118,7 @@ async fn a_client_cannot_revoke_another_clients_token() {
     let app = spawn_app().await;
     let owner = app.service_client("owner", AccessTokenFormat::Opaque).await;
     let other = app.service_client("other", AccessTokenFormat::Opaque).await;
-    let token = app.token("owner", &owner, None).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.access_token("owner", &owner).await;
     app.post_form("/revoke", Some(("other", &other)), &[("token", &token)])
         .await
         .assert_error(400, "unauthorized_client");

@@ -11,10 +11,7 @@ use std::time::{Duration, Instant};
 async fn rotation_by_the_cli_reaches_the_running_server_and_old_tokens_stay_valid() {
     let app = spawn_app().await;
     let secret = app.service_client("svc", AccessTokenFormat::Jwt).await;
-    let before = app.token("svc", &secret, None).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let before = app.access_token("svc", &secret).await;
     let old_kid = jwt_parts(&before).0["kid"].as_str().unwrap().to_owned();
     assert_eq!(jwks_kids(&app.http, &app.base).await.len(), 3);
 
@@ -31,10 +28,7 @@ async fn rotation_by_the_cli_reaches_the_running_server_and_old_tokens_stay_vali
     // The server re-reads keys every second (key_reload_interval in the test config).
     let deadline = Instant::now() + Duration::from_secs(10);
     let after = loop {
-        let token = app.token("svc", &secret, None).await["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let token = app.access_token("svc", &secret).await;
         if jwt_parts(&token).0["kid"] != old_kid {
             break token;
         }

@@ -241,13 +241,7 @@ async fn a_database_outage_fails_fast_with_503_and_heals_without_a_restart() {
     // Past the client cache, so the request needs the database.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let started = Instant::now();
-    let reply = app
-        .post_form(
-            "/token",
-            Some(("svc", &secret)),
-            &[("grant_type", "client_credentials")],
-        )
-        .await;
+    let reply = app.client_credentials("svc", &secret).await;
     let took = started.elapsed();
     reply.assert_error(503, "temporarily_unavailable");
     assert!(took < Duration::from_secs(5), "failed fast: {took:?}");
@@ -264,13 +258,7 @@ async fn a_database_outage_fails_fast_with_503_and_heals_without_a_restart() {
     relay.restore();
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let reply = app
-            .post_form(
-                "/token",
-                Some(("svc", &secret)),
-                &[("grant_type", "client_credentials")],
-            )
-            .await;
+        let reply = app.client_credentials("svc", &secret).await;
         if reply.status == 200 {
             break;
         }

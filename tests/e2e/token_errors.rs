@@ -58,13 +58,9 @@ async fn grant_not_registered_for_the_client_is_unauthorized_client() {
         })
         .await
         .unwrap();
-    app.post_form(
-        "/token",
-        Some(("web", &secret)),
-        &[("grant_type", "client_credentials")],
-    )
-    .await
-    .assert_error(400, "unauthorized_client");
+    app.client_credentials("web", &secret)
+        .await
+        .assert_error(400, "unauthorized_client");
 }
 
 #[tokio::test]
