@@ -60,10 +60,11 @@ async fn three_nodes_share_clients_tokens_revocations_and_keys() {
         ("SESAME_KEY_RELOAD_INTERVAL", "1"),
         ("SESAME_CLIENT_CACHE_TTL", "0"),
     ];
-    let (a, b, c) = (
-        Server::start(&db, &fast).await,
-        Server::start(&db, &fast).await,
-        Server::start(&db, &fast).await,
+    // Started together, on a database without keys yet: they must agree on one key per algorithm.
+    let (a, b, c) = tokio::join!(
+        Server::start(&db, &fast),
+        Server::start(&db, &fast),
+        Server::start(&db, &fast),
     );
     let http = reqwest::Client::new();
     let post = |base: &str, path: &str, form: Vec<(&'static str, String)>| {
@@ -109,6 +110,11 @@ async fn three_nodes_share_clients_tokens_revocations_and_keys() {
 
     // Every node publishes the same keys; a rotation made by the CLI reaches all of them.
     let before = jwks_kids(&http, &a.base).await;
+    assert_eq!(
+        before.len(),
+        3,
+        "one key per algorithm, not one per node: {before:?}"
+    );
     assert_eq!(before, jwks_kids(&http, &c.base).await);
     let rotated = sesame(&["keys", "rotate"], &env);
     assert!(rotated.status.success());

@@ -87,6 +87,7 @@ impl Provider {
         for alg in &settings.signing_algorithms {
             if !rows.iter().any(|k| k.alg == *alg && k.is_active()) {
                 let key = StoredKey::generate(*alg, master_key.as_ref(), now)?;
+                // Another node starting at the same moment may win; its key serves as well.
                 store.insert_signing_key(&key).await?;
             }
         }

@@ -39,7 +39,9 @@ pub trait ClientStore: Send + Sync {
 #[async_trait]
 pub trait KeyStore: Send + Sync {
     async fn list_signing_keys(&self) -> Result<Vec<StoredKey>, StoreError>;
-    async fn insert_signing_key(&self, key: &StoredKey) -> Result<(), StoreError>;
+    /// Adds a key, unless its algorithm already has an active one: `Ok(false)` then, and
+    /// nothing changes (so nodes starting at once create one key per algorithm, not one each).
+    async fn insert_signing_key(&self, key: &StoredKey) -> Result<bool, StoreError>;
     /// In one transaction: retires every active key of each new key's algorithm (setting
     /// `retired_at` and `publish_until`) and inserts the new keys.
     async fn rotate_signing_keys(

@@ -74,9 +74,13 @@ impl KeyStore for MemoryStore {
     async fn list_signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
         Ok(self.tables().keys.clone())
     }
-    async fn insert_signing_key(&self, key: &StoredKey) -> Result<(), StoreError> {
-        self.tables().keys.push(key.clone());
-        Ok(())
+    async fn insert_signing_key(&self, key: &StoredKey) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        if key.is_active() && t.keys.iter().any(|k| k.alg == key.alg && k.is_active()) {
+            return Ok(false);
+        }
+        t.keys.push(key.clone());
+        Ok(true)
     }
     async fn rotate_signing_keys(
         &self,

@@ -144,7 +144,7 @@ macro_rules! sql_store {
                         .collect()
                 }
 
-                async fn insert_signing_key(&self, key: &StoredKey) -> Result<(), StoreError> {
+                async fn insert_signing_key(&self, key: &StoredKey) -> Result<bool, StoreError> {
                     insert_key(self.writes(), key).await
                 }
 
@@ -170,20 +170,27 @@ macro_rules! sql_store {
                         .execute(&mut *tx)
                         .await
                         .map_err(store_error)?;
-                        insert_key(&mut *tx, key).await?;
+                        if !insert_key(&mut *tx, key).await? {
+                            return Err(StoreError::Backend(format!(
+                                "another rotation of the {} key ran at the same time; nothing was changed",
+                                key.alg
+                            )));
+                        }
                     }
                     tx.commit().await.map_err(store_error)
                 }
             }
 
-            async fn insert_key<'e, E>(executor: E, key: &StoredKey) -> Result<(), StoreError>
+            /// `Ok(false)` when the algorithm has an active key already (the partial unique index).
+            async fn insert_key<'e, E>(executor: E, key: &StoredKey) -> Result<bool, StoreError>
             where
                 E: sqlx::Executor<'e, Database = <$store as crate::Backend>::Db>,
             {
-                sqlx::query(
+                let done = sqlx::query(
                     "INSERT INTO signing_keys \
                      (kid, alg, private_key, encrypted, created_at, retired_at, publish_until) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (alg) WHERE retired_at IS NULL DO NOTHING",
                 )
                 .bind(&key.kid)
                 .bind(key.alg.as_str())
@@ -195,7 +202,7 @@ macro_rules! sql_store {
                 .execute(executor)
                 .await
                 .map_err(store_error)?;
-                Ok(())
+                Ok(done.rows_affected() == 1)
             }
 
             #[async_trait]

@@ -153,8 +153,13 @@ async fn clients_round_trip(store: Arc<dyn Store>) {
 async fn keys_rotate_per_algorithm(store: Arc<dyn Store>) {
     let es = StoredKey::generate(Algorithm::ES256, None, 100).unwrap();
     let ed = StoredKey::generate(Algorithm::EdDSA, None, 100).unwrap();
-    store.insert_signing_key(&es).await.unwrap();
-    store.insert_signing_key(&ed).await.unwrap();
+    assert!(store.insert_signing_key(&es).await.unwrap());
+    assert!(store.insert_signing_key(&ed).await.unwrap());
+    let second = StoredKey::generate(Algorithm::ES256, None, 150).unwrap();
+    assert!(
+        !store.insert_signing_key(&second).await.unwrap(),
+        "one active key per algorithm"
+    );
     let new_es = StoredKey::generate(Algorithm::ES256, None, 200).unwrap();
     store
         .rotate_signing_keys(std::slice::from_ref(&new_es), 200, 500)

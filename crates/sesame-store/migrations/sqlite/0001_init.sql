@@ -17,6 +17,8 @@ CREATE TABLE signing_keys (
     retired_at    INTEGER,
     publish_until INTEGER
 );
+-- One signing key per algorithm at a time: nodes starting together cannot each add their own.
+CREATE UNIQUE INDEX signing_keys_one_active_per_alg ON signing_keys (alg) WHERE retired_at IS NULL;
 
 -- Opaque access tokens, by the SHA-256 of the token.
 CREATE TABLE access_tokens (
