@@ -65,6 +65,14 @@ pub struct Server {
     pub base: String,
 }
 
+/// A server left running by a failing test is killed, not leaked.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Server {
     pub async fn start(db: &str, extra: &[(&str, &str)]) -> Server {
         let port = free_port();

@@ -10,7 +10,7 @@ use crate::scope::Scopes;
 use crate::secret::SecretHash;
 use async_trait::async_trait;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The backend cannot be reached (connection refused, pool timed out): retry later.
     #[error("store unavailable: {0}")]

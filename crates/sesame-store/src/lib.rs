@@ -11,6 +11,7 @@ mod postgres;
 mod queries;
 mod rows;
 mod sqlite;
+mod token_batcher;
 
 pub use postgres::{PostgresStore, SWEEP_LOCK};
 pub use sqlite::SqliteStore;

@@ -39,6 +39,13 @@ impl PostgresStore {
         &self.pool
     }
 
+    async fn store_access_token(
+        &self,
+        token: &sesame_core::store::OpaqueAccessToken,
+    ) -> Result<(), StoreError> {
+        Self::insert_access_token_rows(&self.pool, std::slice::from_ref(token)).await
+    }
+
     fn migrator() -> sqlx::migrate::Migrator {
         sqlx::migrate!("./migrations/postgres")
     }

@@ -1,8 +1,8 @@
 //! The store traits in SQL that SQLite and PostgreSQL both accept, instantiated once per backend.
 //!
 //! `sql_store!(Type)` implements every trait for a struct with a `pool: sqlx::Pool<DB>` field
-//! (reads), a `writes()` method (the pool writes go to), `BEGIN_WRITE`, `try_sweep_lock()` and
-//! `migrator()`. Single-use and multi-row operations are one statement or one
+//! (reads), a `writes()` method (the pool writes go to), `store_access_token()`, `BEGIN_WRITE`,
+//! `try_sweep_lock()` and `migrator()`. Single-use and multi-row operations are one statement or one
 //! transaction, so racing nodes cannot both win.
 
 macro_rules! sql_store {
@@ -205,27 +205,37 @@ macro_rules! sql_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            impl $store {
+                /// Inserts access tokens in one statement (SQLite batches concurrent issuance
+                /// through it; PostgreSQL inserts one at a time).
+                async fn insert_access_token_rows(
+                    pool: &sqlx::Pool<<$store as crate::Backend>::Db>,
+                    tokens: &[OpaqueAccessToken],
+                ) -> Result<(), StoreError> {
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO access_tokens (token_hash, jti, client_id, subject, scope, \
+                         audience, issued_at, expires_at, revoked_at) ",
+                    );
+                    insert.push_values(tokens, |mut row, t| {
+                        row.push_bind(t.token_hash.0.to_vec())
+                            .push_bind(t.jti.clone())
+                            .push_bind(t.client_id.clone())
+                            .push_bind(t.subject.clone())
+                            .push_bind(t.scope.to_string())
+                            .push_bind(t.audience.clone())
+                            .push_bind(t.issued_at)
+                            .push_bind(t.expires_at)
+                            .push_bind(t.revoked_at);
+                    });
+                    insert.build().execute(pool).await.map_err(store_error)?;
+                    Ok(())
+                }
+            }
+
             #[async_trait]
             impl TokenStore for $store {
                 async fn insert_access_token(&self, t: &OpaqueAccessToken) -> Result<(), StoreError> {
-                    sqlx::query(
-                        "INSERT INTO access_tokens (token_hash, jti, client_id, subject, scope, \
-                         audience, issued_at, expires_at, revoked_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    )
-                    .bind(t.token_hash.0.to_vec())
-                    .bind(&t.jti)
-                    .bind(&t.client_id)
-                    .bind(&t.subject)
-                    .bind(t.scope.to_string())
-                    .bind(&t.audience)
-                    .bind(t.issued_at)
-                    .bind(t.expires_at)
-                    .bind(t.revoked_at)
-                    .execute(self.writes())
-                    .await
-                    .map_err(store_error)?;
-                    Ok(())
+                    self.store_access_token(t).await
                 }
 
                 async fn find_access_token(

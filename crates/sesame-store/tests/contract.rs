@@ -97,6 +97,7 @@ contract!(
     assertion_jti_is_single_use_under_concurrency,
     sweep_removes_only_expired_rows,
     migrate_is_idempotent,
+    concurrent_token_inserts_are_all_committed,
 );
 
 async fn clients_round_trip(store: Arc<dyn Store>) {
@@ -337,4 +338,26 @@ async fn postgres_sweep_runs_on_one_node_at_a_time() {
         .await
         .unwrap();
     assert_eq!(db.store.sweep_expired(500, 10).await.unwrap(), 1);
+}
+
+async fn concurrent_token_inserts_are_all_committed(store: Arc<dyn Store>) {
+    // More at once than one SQLite batch holds, so several batches commit.
+    let inserts = (0..600).map(|i| {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move {
+            let mut t = token(&SecretHash::of(&format!("tok{i}")), 1000);
+            t.jti = format!("jti-{i}");
+            store.insert_access_token(&t).await
+        })
+    });
+    for insert in inserts {
+        insert.await.unwrap().unwrap();
+    }
+    for i in [0, 255, 256, 599] {
+        let found = store
+            .find_access_token(&SecretHash::of(&format!("tok{i}")))
+            .await
+            .unwrap();
+        assert_eq!(found.unwrap().jti, format!("jti-{i}"));
+    }
 }
