@@ -42,6 +42,8 @@ async fn node(database_url: &str) -> TestApp {
     spawn_app_with(move |c| {
         c.database_url = url;
         c.database_timeout_seconds = 1;
+        // Many tests share one server and its connection limit.
+        c.database_max_connections = 3;
     })
     .await
 }
@@ -59,6 +61,7 @@ async fn three_nodes_share_clients_tokens_revocations_and_keys() {
     let fast = [
         ("SESAME_KEY_RELOAD_INTERVAL", "1"),
         ("SESAME_CLIENT_CACHE_TTL", "0"),
+        ("SESAME_DATABASE_MAX_CONNECTIONS", "3"),
     ];
     // Started together, on a database without keys yet: they must agree on one key per algorithm.
     let (a, b, c) = tokio::join!(

@@ -6,6 +6,7 @@ use crate::clock::Clock;
 use crate::keys::{Algorithm, KeyError, KeyRing, MasterKey, StoredKey};
 use crate::store::{Store, StoreError};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// What the provider needs to know from the configuration.
@@ -160,17 +161,30 @@ impl Provider {
     }
 
     /// The client, from memory if it was read less than `client_cache_ttl` seconds ago.
+    ///
+    /// When the cached copy is older, one request reads the store while the others keep using
+    /// that copy for the few milliseconds this takes: without that, every request in flight on
+    /// a busy node would read the same row at the same moment.
     pub async fn client(&self, client_id: &str) -> Result<Option<Arc<Client>>, StoreError> {
         let now = self.now();
-        if let Some(client) = self.clients.get(client_id, now) {
-            return Ok(Some(client));
-        }
-        let Some(client) = self.store.get_client(client_id).await? else {
-            return Ok(None);
+        let refresh = match self.clients.lookup(client_id, now) {
+            Lookup::Fresh(client) | Lookup::BeingRefreshed(client) => return Ok(Some(client)),
+            Lookup::Refresh(guard) => Some(guard),
+            Lookup::Missing => None,
         };
-        let client = Arc::new(client);
-        self.clients.put(Arc::clone(&client), now);
-        Ok(Some(client))
+        let fetched = self.store.get_client(client_id).await?;
+        drop(refresh);
+        match fetched {
+            Some(client) => {
+                let client = Arc::new(client);
+                self.clients.put(Arc::clone(&client), now);
+                Ok(Some(client))
+            }
+            None => {
+                self.clients.forget(client_id);
+                Ok(None)
+            }
+        }
     }
 }
 
@@ -178,7 +192,31 @@ impl Provider {
 /// trip per request. A change made elsewhere (CLI, another node) is seen within the TTL.
 struct ClientCache {
     ttl: i64,
-    entries: RwLock<HashMap<String, (Arc<Client>, i64)>>,
+    entries: RwLock<HashMap<String, Arc<CachedClient>>>,
+}
+
+struct CachedClient {
+    client: Arc<Client>,
+    fetched_at: i64,
+    refreshing: AtomicBool,
+}
+
+enum Lookup {
+    Fresh(Arc<Client>),
+    /// Stale, and another request is reading it again: use this copy meanwhile.
+    BeingRefreshed(Arc<Client>),
+    /// Stale, and this request reads it again; the guard lets others in if it is dropped.
+    Refresh(RefreshGuard),
+    Missing,
+}
+
+/// Clears the "being refreshed" mark even if the refreshing request is cancelled midway.
+struct RefreshGuard(Arc<CachedClient>);
+
+impl Drop for RefreshGuard {
+    fn drop(&mut self) {
+        self.0.refreshing.store(false, Ordering::Release);
+    }
 }
 
 /// Enough for every client of a large deployment; past it the cache starts over.
@@ -192,10 +230,23 @@ impl ClientCache {
         }
     }
 
-    fn get(&self, client_id: &str, now: i64) -> Option<Arc<Client>> {
-        let entries = self.entries.read().ok()?;
-        let (client, fetched_at) = entries.get(client_id)?;
-        (now - fetched_at < self.ttl).then(|| Arc::clone(client))
+    fn lookup(&self, client_id: &str, now: i64) -> Lookup {
+        let Some(entry) = self
+            .entries
+            .read()
+            .ok()
+            .and_then(|entries| entries.get(client_id).cloned())
+        else {
+            return Lookup::Missing;
+        };
+        if now - entry.fetched_at < self.ttl {
+            return Lookup::Fresh(Arc::clone(&entry.client));
+        }
+        if entry.refreshing.swap(true, Ordering::AcqRel) {
+            Lookup::BeingRefreshed(Arc::clone(&entry.client))
+        } else {
+            Lookup::Refresh(RefreshGuard(entry))
+        }
     }
 
     fn put(&self, client: Arc<Client>, now: i64) {
@@ -206,7 +257,54 @@ impl ClientCache {
             if entries.len() >= CLIENT_CACHE_CAPACITY {
                 entries.clear();
             }
-            entries.insert(client.client_id.clone(), (client, now));
+            let entry = CachedClient {
+                client: Arc::clone(&client),
+                fetched_at: now,
+                refreshing: AtomicBool::new(false),
+            };
+            entries.insert(client.client_id.clone(), Arc::new(entry));
         }
+    }
+
+    fn forget(&self, client_id: &str) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.remove(client_id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{T0, service_client};
+
+    fn cached(ttl: i64) -> ClientCache {
+        let cache = ClientCache::new(ttl);
+        let secret = crate::secret::Secret::generate();
+        cache.put(Arc::new(service_client("svc", &secret, "a")), T0);
+        cache
+    }
+
+    #[test]
+    fn a_stale_entry_is_refreshed_by_one_request_while_the_others_use_it() {
+        let cache = cached(5);
+        assert!(matches!(cache.lookup("svc", T0 + 4), Lookup::Fresh(_)));
+        let first = cache.lookup("svc", T0 + 5);
+        assert!(matches!(first, Lookup::Refresh(_)));
+        assert!(matches!(
+            cache.lookup("svc", T0 + 5),
+            Lookup::BeingRefreshed(_)
+        ));
+        // The refreshing request gave up (cancelled or failed): the next one takes over.
+        drop(first);
+        assert!(matches!(cache.lookup("svc", T0 + 6), Lookup::Refresh(_)));
+    }
+
+    #[test]
+    fn forgotten_and_unknown_clients_are_missing() {
+        let cache = cached(5);
+        cache.forget("svc");
+        assert!(matches!(cache.lookup("svc", T0), Lookup::Missing));
+        assert!(matches!(cached(0).lookup("other", T0), Lookup::Missing));
     }
 }

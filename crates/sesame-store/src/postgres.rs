@@ -26,6 +26,9 @@ impl PostgresStore {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Backend(format!("database_url: {e}")))?;
         let pool = PgPoolOptions::new()
+            // Keep every connection open: opening one costs PostgreSQL a process, and under load
+            // that took seconds, long enough for queued requests to time out.
+            .min_connections(pool.max_connections)
             .max_connections(pool.max_connections)
             .acquire_timeout(pool.acquire_timeout)
             .connect_with(options)
@@ -75,12 +78,16 @@ pub(crate) async fn create_schema(base_url: &str, schema: &str) -> Result<(), St
             "unsafe schema name {schema:?}"
         )));
     }
-    let store = PostgresStore::connect(base_url, &PoolSettings::default()).await?;
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(base_url)
+        .await
+        .map_err(store_error)?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "CREATE SCHEMA IF NOT EXISTS {schema}"
     )))
-    .execute(&store.pool)
+    .execute(&mut conn)
     .await
     .map_err(store_error)?;
+    let _ = conn.close().await;
     Ok(())
 }

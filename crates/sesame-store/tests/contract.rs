@@ -66,7 +66,12 @@ async fn postgres() -> Option<TestDb> {
     let url = sesame_store::testing_schema_url(&base, &schema)
         .await
         .expect("schema");
-    let store = sesame_store::connect(&url, &PoolSettings::default())
+    // Small pools: many tests share one server and its connection limit.
+    let pool = PoolSettings {
+        max_connections: 3,
+        ..PoolSettings::default()
+    };
+    let store = sesame_store::connect(&url, &pool)
         .await
         .expect("postgres schema");
     store.migrate().await.expect("migrate");
