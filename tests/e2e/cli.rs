@@ -11,6 +11,24 @@ pub fn sesame(args: &[&str], env: &[(&str, &str)]) -> Output {
     command(args, env).output().expect("sesame runs")
 }
 
+/// `sesame` from an async test with a server running in the same runtime: the wait happens on
+/// a blocking thread, so the server keeps serving (and committing) meanwhile. Waiting inline would
+/// freeze the server mid-transaction and leave the CLI facing a locked SQLite database.
+pub async fn sesame_async(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        sesame(&args, &env)
+    })
+    .await
+    .expect("sesame ran")
+}
+
 fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sesame"));
     cmd.args(args).current_dir(std::env::temp_dir());

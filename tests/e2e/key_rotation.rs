@@ -1,7 +1,7 @@
 //! Key rotation: `sesame keys rotate` switches signing to a new key while the old one stays
 //! published, so tokens signed before the rotation keep verifying.
 
-use crate::cli::sesame;
+use crate::cli::sesame_async;
 use crate::helpers::{jwks_kids, jwt_parts, spawn_app, spawn_app_with};
 use serde_json::Value;
 use sesame_core::client::AccessTokenFormat;
@@ -15,10 +15,11 @@ async fn rotation_by_the_cli_reaches_the_running_server_and_old_tokens_stay_vali
     let old_kid = jwt_parts(&before).0["kid"].as_str().unwrap().to_owned();
     assert_eq!(jwks_kids(&app.http, &app.base).await.len(), 3);
 
-    let out = sesame(
+    let out = sesame_async(
         &["keys", "rotate"],
         &[("SESAME_DATABASE_URL", &app.database_url)],
-    );
+    )
+    .await;
     assert!(
         out.status.success(),
         "{}",
@@ -54,10 +55,11 @@ async fn rotation_by_the_cli_reaches_the_running_server_and_old_tokens_stay_vali
         assert_eq!(reply.json()["active"], true);
     }
 
-    let listed = sesame(
+    let listed = sesame_async(
         &["keys", "list", "--json"],
         &[("SESAME_DATABASE_URL", &app.database_url)],
-    );
+    )
+    .await;
     let keys: Value = serde_json::from_slice(&listed.stdout).unwrap();
     let states: Vec<&str> = keys
         .as_array()
@@ -86,7 +88,7 @@ async fn with_a_master_key_signing_keys_are_encrypted_at_rest() {
         ("SESAME_DATABASE_URL", app.database_url.as_str()),
         ("SESAME_MASTER_KEY", MASTER_KEY),
     ];
-    let listed = sesame(&["keys", "list", "--json"], &env);
+    let listed = sesame_async(&["keys", "list", "--json"], &env).await;
     assert!(
         listed.status.success(),
         "{}",
@@ -101,11 +103,11 @@ async fn with_a_master_key_signing_keys_are_encrypted_at_rest() {
     );
 
     // Without the master key, or with another one, the keys cannot be used: a clear error.
-    let missing = sesame(&["keys", "rotate"], &env[..1]);
+    let missing = sesame_async(&["keys", "rotate"], &env[..1]).await;
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("master_key"));
     let other = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
-    let wrong = sesame(&["keys", "rotate"], &[env[0], ("SESAME_MASTER_KEY", other)]);
+    let wrong = sesame_async(&["keys", "rotate"], &[env[0], ("SESAME_MASTER_KEY", other)]).await;
     assert!(!wrong.status.success());
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("cannot be decrypted"));
 }
