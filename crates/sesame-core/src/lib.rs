@@ -12,12 +12,14 @@ pub mod introspection;
 pub mod keys;
 pub mod oidc;
 pub mod params;
+pub mod password;
 pub mod provider;
 pub mod revocation;
 pub mod scope;
 pub mod secret;
 pub mod store;
 pub mod token;
+pub mod user;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

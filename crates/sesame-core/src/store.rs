@@ -8,6 +8,7 @@ use crate::client::Client;
 use crate::keys::StoredKey;
 use crate::scope::Scopes;
 use crate::secret::SecretHash;
+use crate::user::User;
 use async_trait::async_trait;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -34,6 +35,19 @@ pub trait ClientStore: Send + Sync {
     async fn update_client(&self, client: &Client) -> Result<bool, StoreError>;
     /// `Ok(false)` if there was no such client.
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn get_user(&self, id: &str) -> Result<Option<User>, StoreError>;
+    async fn get_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
+    async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+    /// Inserts a new user; `Ok(false)` if the username or id is taken (nothing changes then).
+    async fn insert_user(&self, user: &User) -> Result<bool, StoreError>;
+    /// Replaces the user with this id; `Ok(false)` if there is none, or the new username is taken.
+    async fn update_user(&self, user: &User) -> Result<bool, StoreError>;
+    /// `Ok(false)` if there was no such user.
+    async fn delete_user(&self, id: &str) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
@@ -109,6 +123,9 @@ pub trait Maintenance: Send + Sync {
 }
 
 /// Everything Sesame keeps.
-pub trait Store: ClientStore + KeyStore + TokenStore + ReplayStore + Maintenance {}
+pub trait Store:
+    ClientStore + UserStore + KeyStore + TokenStore + ReplayStore + Maintenance
+{
+}
 
-impl<T: ClientStore + KeyStore + TokenStore + ReplayStore + Maintenance> Store for T {}
+impl<T: ClientStore + UserStore + KeyStore + TokenStore + ReplayStore + Maintenance> Store for T {}

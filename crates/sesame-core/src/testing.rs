@@ -7,6 +7,7 @@ use crate::provider::{Provider, Settings};
 use crate::scope::Scopes;
 use crate::secret::{Secret, SecretHash};
 use crate::store::*;
+use crate::user::User;
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,6 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 #[derive(Default)]
 struct Tables {
     clients: HashMap<String, Client>,
+    users: HashMap<String, User>,
     keys: Vec<StoredKey>,
     tokens: HashMap<[u8; 32], OpaqueAccessToken>,
     revoked_jtis: HashMap<String, i64>,
@@ -66,6 +68,51 @@ impl ClientStore for MemoryStore {
     }
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
         Ok(self.tables().clients.remove(client_id).is_some())
+    }
+}
+
+#[async_trait]
+impl UserStore for MemoryStore {
+    async fn get_user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        Ok(self.tables().users.get(id).cloned())
+    }
+    async fn get_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        Ok(self
+            .tables()
+            .users
+            .values()
+            .find(|u| u.username == username)
+            .cloned())
+    }
+    async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        let mut v: Vec<User> = self.tables().users.values().cloned().collect();
+        v.sort_by(|a, b| a.username.cmp(&b.username));
+        Ok(v)
+    }
+    async fn insert_user(&self, user: &User) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        if t.users.contains_key(&user.id) || t.users.values().any(|u| u.username == user.username) {
+            return Ok(false);
+        }
+        t.users.insert(user.id.clone(), user.clone());
+        Ok(true)
+    }
+    async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        let taken = t
+            .users
+            .values()
+            .any(|u| u.username == user.username && u.id != user.id);
+        match t.users.get_mut(&user.id) {
+            Some(existing) if !taken => {
+                *existing = user.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+    async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.tables().users.remove(id).is_some())
     }
 }
 

@@ -15,6 +15,7 @@ macro_rules! sql_store {
             use sesame_core::keys::StoredKey;
             use sesame_core::secret::SecretHash;
             use sesame_core::store::*;
+            use sesame_core::user::User;
             use sqlx::Row;
 
             const CLIENT_COLUMNS: &str = "client_id, secret_hash, metadata, created_at, updated_at";
@@ -112,6 +113,113 @@ macro_rules! sql_store {
                 async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
                     let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")
                         .bind(client_id)
+                        .execute(self.writes())
+                        .await
+                        .map_err(store_error)?;
+                    Ok(done.rows_affected() == 1)
+                }
+            }
+
+            const USER_COLUMNS: &str =
+                "id, username, password_hash, disabled, claims, created_at, updated_at";
+
+            fn user_row<R: Row>(row: &R) -> Result<User, StoreError>
+            where
+                for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+                for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+                for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+                for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+                for<'r> &'r str: sqlx::ColumnIndex<R>,
+            {
+                rows::user(
+                    row.try_get("id").map_err(store_error)?,
+                    row.try_get("username").map_err(store_error)?,
+                    row.try_get("password_hash").map_err(store_error)?,
+                    row.try_get("disabled").map_err(store_error)?,
+                    &row.try_get::<String, _>("claims").map_err(store_error)?,
+                    row.try_get("created_at").map_err(store_error)?,
+                    row.try_get("updated_at").map_err(store_error)?,
+                )
+            }
+
+            #[async_trait]
+            impl UserStore for $store {
+                async fn get_user(&self, id: &str) -> Result<Option<User>, StoreError> {
+                    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+                    )))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    row.as_ref().map(user_row).transpose()
+                }
+
+                async fn get_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+                    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+                    )))
+                    .bind(username)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    row.as_ref().map(user_row).transpose()
+                }
+
+                async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+                    )))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .iter()
+                    .map(user_row)
+                    .collect()
+                }
+
+                async fn insert_user(&self, user: &User) -> Result<bool, StoreError> {
+                    let done = sqlx::query(
+                        "INSERT INTO users (id, username, password_hash, disabled, claims, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&user.id)
+                    .bind(&user.username)
+                    .bind(&user.password_hash)
+                    .bind(user.disabled)
+                    .bind(rows::claims_json(user)?)
+                    .bind(user.created_at)
+                    .bind(user.updated_at)
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
+                    let done = sqlx::query(
+                        "UPDATE users SET username = $2, password_hash = $3, disabled = $4, \
+                         claims = $5, updated_at = $6 WHERE id = $1",
+                    )
+                    .bind(&user.id)
+                    .bind(&user.username)
+                    .bind(&user.password_hash)
+                    .bind(user.disabled)
+                    .bind(rows::claims_json(user)?)
+                    .bind(user.updated_at)
+                    .execute(self.writes())
+                    .await;
+                    match done {
+                        Ok(done) => Ok(done.rows_affected() == 1),
+                        // The new username belongs to someone else.
+                        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+                        Err(e) => Err(store_error(e)),
+                    }
+                }
+
+                async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
+                    let done = sqlx::query("DELETE FROM users WHERE id = $1")
+                        .bind(id)
                         .execute(self.writes())
                         .await
                         .map_err(store_error)?;

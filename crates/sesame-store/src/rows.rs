@@ -5,6 +5,7 @@ use sesame_core::keys::{Algorithm, StoredKey};
 use sesame_core::scope::Scopes;
 use sesame_core::secret::SecretHash;
 use sesame_core::store::{OpaqueAccessToken, StoreError};
+use sesame_core::user::{StandardClaims, User};
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
@@ -84,4 +85,31 @@ pub(crate) fn access_token(
         expires_at,
         revoked_at,
     })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn user(
+    id: String,
+    username: String,
+    password_hash: Option<String>,
+    disabled: bool,
+    claims: &str,
+    created_at: i64,
+    updated_at: i64,
+) -> Result<User, StoreError> {
+    let claims: StandardClaims =
+        serde_json::from_str(claims).map_err(|e| corrupt("user claims", e))?;
+    Ok(User {
+        id,
+        username,
+        password_hash,
+        disabled,
+        claims,
+        created_at,
+        updated_at,
+    })
+}
+
+pub(crate) fn claims_json(user: &User) -> Result<String, StoreError> {
+    serde_json::to_string(&user.claims).map_err(|e| corrupt("user claims", e))
 }

@@ -1,0 +1,121 @@
+//! Users (resource owners): a stable subject, a login name, an optional argon2id password, and
+//! the OpenID Connect standard claims (OIDC Core §5.1).
+
+use serde::{Deserialize, Serialize};
+
+/// OIDC Core §5.1 standard claims a user may carry (`sub` is the user's id, `updated_at` its
+/// row's). Unknown names are refused, so a typo in the config is an error, not a lost claim.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StandardClaims {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birthdate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zoneinfo: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number_verified: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    /// The `sub`: random, never reassigned, never derived from the username (which may change).
+    pub id: String,
+    pub username: String,
+    /// An argon2id PHC string; `None` for users who only sign in through another provider.
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+    pub claims: StandardClaims,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidUser(pub String);
+
+impl User {
+    /// A new, enabled user with a fresh subject identifier.
+    pub fn new(username: &str, claims: StandardClaims, now: i64) -> Result<Self, InvalidUser> {
+        validate_username(username)?;
+        Ok(Self {
+            id: format!("usr_{}", crate::secret::random_token(16)),
+            username: username.to_owned(),
+            password_hash: None,
+            disabled: false,
+            claims,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+}
+
+/// 1 to 64 characters, no whitespace or control characters: what a login form can carry.
+pub fn validate_username(username: &str) -> Result<(), InvalidUser> {
+    let ok = (1..=64).contains(&username.chars().count())
+        && !username
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidUser(
+            "username: 1 to 64 characters without spaces or control characters".to_owned(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_are_random_and_usernames_checked() {
+        let a = User::new("alice", StandardClaims::default(), 1).unwrap();
+        let b = User::new("alice", StandardClaims::default(), 1).unwrap();
+        assert_ne!(a.id, b.id);
+        assert!(a.id.starts_with("usr_"));
+        assert!(User::new("al ice", StandardClaims::default(), 1).is_err());
+        assert!(User::new("", StandardClaims::default(), 1).is_err());
+        assert!(User::new(&"a".repeat(65), StandardClaims::default(), 1).is_err());
+    }
+
+    #[test]
+    fn claims_use_oidc_names_and_refuse_others() {
+        let c: StandardClaims = serde_json::from_value(serde_json::json!({
+            "email": "alice@example.com", "email_verified": true, "name": "Alice Liddell"
+        }))
+        .unwrap();
+        assert_eq!(c.email_verified, Some(true));
+        assert!(
+            serde_json::from_value::<StandardClaims>(serde_json::json!({"e_mail": "x"})).is_err()
+        );
+    }
+}
