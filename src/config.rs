@@ -8,7 +8,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sesame_core::client::{Client, ClientMetadata, validate_client_id, validate_client_secret};
 use sesame_core::keys::Algorithm;
+use sesame_core::password::{validate_password, validate_password_hash};
 use sesame_core::secret::Secret;
+use sesame_core::user::{StandardClaims, validate_username};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -40,6 +42,7 @@ pub struct Config {
     pub sweep_interval: u64,
     pub shutdown_timeout: u64,
     pub clients: Vec<ClientConfig>,
+    pub users: Vec<UserConfig>,
 }
 
 impl Default for Config {
@@ -61,6 +64,7 @@ impl Default for Config {
             sweep_interval: 60,
             shutdown_timeout: 30,
             clients: Vec::new(),
+            users: Vec::new(),
         }
     }
 }
@@ -127,6 +131,63 @@ impl ClientConfig {
             .validate()
             .map_err(|e| format!("client {}: {e}", self.client_id))?;
         Ok(client)
+    }
+}
+
+/// A `[[users]]` table: `username`, `password` or `password_hash`, `disabled`, and OIDC standard
+/// claims by their names.
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "BTreeMap<String, serde_json::Value>")]
+pub struct UserConfig {
+    pub username: String,
+    pub password: Option<SecretString>,
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+    pub claims: StandardClaims,
+}
+
+impl TryFrom<BTreeMap<String, serde_json::Value>> for UserConfig {
+    type Error = String;
+
+    fn try_from(mut table: BTreeMap<String, serde_json::Value>) -> Result<Self, String> {
+        let username = match table.remove("username") {
+            Some(serde_json::Value::String(name)) => name,
+            _ => return Err("username: missing (a string is required)".to_owned()),
+        };
+        let mut text = |key: &str| match table.remove(key) {
+            None => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(format!("user {username}: {key} must be a string")),
+        };
+        let password = text("password")?.map(SecretString::from);
+        let password_hash = text("password_hash")?;
+        let disabled = match table.remove("disabled") {
+            None => false,
+            Some(serde_json::Value::Bool(b)) => b,
+            Some(_) => return Err(format!("user {username}: disabled must be true or false")),
+        };
+        let claims = serde_json::from_value(serde_json::Value::Object(table.into_iter().collect()))
+            .map_err(|e| format!("user {username}: {e}"))?;
+        Ok(Self {
+            username,
+            password,
+            password_hash,
+            disabled,
+            claims,
+        })
+    }
+}
+
+impl UserConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |e: &dyn std::fmt::Display| ConfigError(format!("user {}: {e}", self.username));
+        validate_username(&self.username).map_err(|e| fail(&e))?;
+        match (&self.password, &self.password_hash) {
+            (Some(_), Some(_)) => Err(fail(&"give password or password_hash, not both")),
+            (Some(p), None) => validate_password(p.expose_secret()).map_err(|e| fail(&e)),
+            (None, Some(h)) => validate_password_hash(h).map_err(|e| fail(&e)),
+            (None, None) => Ok(()),
+        }
     }
 }
 
@@ -199,6 +260,16 @@ impl Config {
                 )));
             }
             client.to_client(0).map_err(ConfigError)?;
+        }
+        let mut seen = std::collections::HashSet::new();
+        for user in &self.users {
+            user.validate()?;
+            if !seen.insert(user.username.as_str()) {
+                return Err(ConfigError(format!(
+                    "users: username {} appears twice",
+                    user.username
+                )));
+            }
         }
         Ok(())
     }
@@ -311,6 +382,14 @@ mod tests {
             .expect("sesame.example.toml is a valid configuration");
         config.validate().expect("and passes validation");
         assert_eq!(config.clients.len(), 2);
+        assert_eq!(config.users.len(), 2);
+        assert_eq!(config.users[0].claims.email_verified, Some(true));
+        // Made by argon2-cffi: hashes from other implementations verify.
+        let bob = config.users[1].password_hash.as_deref().unwrap();
+        assert!(sesame_core::password::verify_password(
+            bob,
+            "bob-example-password"
+        ));
     }
 
     #[test]
@@ -326,8 +405,10 @@ mod tests {
                 "sesame.example.toml does not document {key}"
             );
             let env = format!("SESAME_{}", key.to_uppercase());
+            // Tables of tables have no environment form.
+            let table_only = ["clients", "users"].contains(key);
             assert!(
-                key == &"clients" || EXAMPLE.contains(&env),
+                table_only || EXAMPLE.contains(&env),
                 "{env} is not mentioned"
             );
         }

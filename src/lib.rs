@@ -10,6 +10,7 @@ mod error;
 mod extract;
 mod oauth;
 mod ops;
+mod password;
 mod router;
 mod startup;
 mod state;

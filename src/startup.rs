@@ -10,6 +10,7 @@ use sesame_core::clock::{Clock, SystemClock};
 use sesame_core::oidc::discovery;
 use sesame_core::provider::ProviderError;
 use sesame_core::store::{Store, StoreError};
+use sesame_core::user::{StandardClaims, User};
 use sesame_core::{Provider, Settings};
 use sesame_store::PoolSettings;
 use std::future::Future;
@@ -90,6 +91,51 @@ pub async fn apply_declared_clients(
     Ok(())
 }
 
+/// Creates or updates the `[[users]]` of the configuration, matched by username. A configured
+/// password is hashed only when it is not already the stored one, so restarts cost no argon2.
+pub async fn apply_declared_users(config: &Config, store: &dyn Store) -> Result<(), StartupError> {
+    use secrecy::ExposeSecret;
+    let now = SystemClock.now();
+    for declared in &config.users {
+        let invalid = |e: &dyn std::fmt::Display| {
+            crate::config::ConfigError(format!("user {}: {e}", declared.username))
+        };
+        let existing = store.get_user_by_username(&declared.username).await?;
+        let mut user = match existing.clone() {
+            Some(user) => user,
+            None => User::new(&declared.username, StandardClaims::default(), now)
+                .map_err(|e| invalid(&e))?,
+        };
+        user.claims = declared.claims.clone();
+        user.disabled = declared.disabled;
+        user.updated_at = now;
+        if let Some(hash) = &declared.password_hash {
+            user.password_hash = Some(hash.clone());
+        } else if let Some(password) = &declared.password {
+            let current = user.password_hash.clone().unwrap_or_default();
+            let unchanged =
+                crate::password::verify_off_runtime(current, password.expose_secret().to_owned())
+                    .await;
+            if !unchanged {
+                let hash = crate::password::hash_off_runtime(password.expose_secret().to_owned())
+                    .await
+                    .map_err(|e| invalid(&e))?;
+                user.password_hash = Some(hash);
+            }
+        }
+        let saved = match existing {
+            Some(_) => store.update_user(&user).await?,
+            None => store.insert_user(&user).await?,
+        };
+        if !saved {
+            return Err(
+                invalid(&"another node created this user at the same time; restart").into(),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// A node, bound to its port, not yet serving.
 pub struct Application {
     listener: TcpListener,
@@ -116,6 +162,7 @@ impl Application {
     pub async fn build_on(config: &Config, listener: TcpListener) -> Result<Self, StartupError> {
         let store = open_store(config).await?;
         apply_declared_clients(config, store.as_ref()).await?;
+        apply_declared_users(config, store.as_ref()).await?;
         let provider = Arc::new(provider(config, store).await?);
         let state = AppState {
             discovery: discovery::metadata(provider.settings()).to_string().into(),

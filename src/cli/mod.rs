@@ -5,6 +5,7 @@ mod keys;
 mod migrate;
 mod output;
 mod serve;
+mod user;
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
@@ -36,6 +37,9 @@ enum Command {
     /// Manage OAuth clients.
     #[command(subcommand)]
     Client(client::ClientCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -78,6 +82,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve::run(config, args).await,
         Command::Migrate => migrate::run(config).await,
         Command::Client(command) => client::run(config, command).await,
+        Command::User(command) => user::run(config, command).await,
         Command::Keys(command) => keys::run(config, command).await,
     }
 }

@@ -11,6 +11,24 @@ pub fn sesame(args: &[&str], env: &[(&str, &str)]) -> Output {
     command(args, env).output().expect("sesame runs")
 }
 
+/// `sesame` with `input` on its standard input.
+pub fn sesame_with_stdin(args: &[&str], env: &[(&str, &str)], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = command(args, env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sesame runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("sesame ends")
+}
+
 /// `sesame` from an async test with a server running in the same runtime: the wait happens on
 /// a blocking thread, so the server keeps serving (and committing) meanwhile. Waiting inline would
 /// freeze the server mid-transaction and leave the CLI facing a locked SQLite database.

@@ -16,3 +16,4 @@ mod operations;
 mod postgres_nodes;
 mod request_parsing;
 mod token_errors;
+mod users;

@@ -1,0 +1,265 @@
+//! `sesame user create|list|show|set-password|disable|enable|delete`
+
+use super::{CliError, output};
+use crate::config::Config;
+use crate::startup::open_store;
+use clap::{Args, Subcommand};
+use sesame_core::clock::{Clock, SystemClock};
+use sesame_core::store::Store;
+use sesame_core::user::{StandardClaims, User};
+use std::io::BufRead;
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; with --password-stdin the first line of standard input is its password.
+    Create {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        claims: ClaimArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List users.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one user (never the password hash).
+    Show {
+        username: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a user's password from the first line of standard input.
+    SetPassword {
+        username: String,
+        /// Required: passwords are not taken as arguments, which end up in shell history.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Stop a user from signing in by any flow.
+    Disable { username: String },
+    /// Let a disabled user sign in again.
+    Enable { username: String },
+    /// Delete a user.
+    Delete { username: String },
+}
+
+impl UserCommand {
+    /// The existing user this command changes, if any.
+    fn changes_user(&self) -> Option<&str> {
+        match self {
+            Self::SetPassword { username, .. }
+            | Self::Disable { username }
+            | Self::Enable { username }
+            | Self::Delete { username } => Some(username),
+            Self::Create { .. } | Self::List { .. } | Self::Show { .. } => None,
+        }
+    }
+}
+
+/// OIDC standard claims as flags.
+#[derive(Debug, Args)]
+pub struct ClaimArgs {
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long)]
+    email_verified: Option<bool>,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    given_name: Option<String>,
+    #[arg(long)]
+    family_name: Option<String>,
+    #[arg(long)]
+    preferred_username: Option<String>,
+    #[arg(long)]
+    locale: Option<String>,
+    #[arg(long)]
+    phone_number: Option<String>,
+}
+
+impl From<ClaimArgs> for StandardClaims {
+    fn from(a: ClaimArgs) -> Self {
+        StandardClaims {
+            email: a.email,
+            email_verified: a.email_verified,
+            name: a.name,
+            given_name: a.given_name,
+            family_name: a.family_name,
+            preferred_username: a.preferred_username,
+            locale: a.locale,
+            phone_number: a.phone_number,
+            ..Default::default()
+        }
+    }
+}
+
+pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
+    let store = open_store(&config).await?;
+    let now = SystemClock.now();
+    if let Some(name) = command.changes_user()
+        && config.users.iter().any(|u| u.username == name)
+    {
+        eprintln!(
+            "note: {name} is declared in the config file; the next start restores it from there"
+        );
+    }
+    match command {
+        UserCommand::Create {
+            username,
+            password_stdin,
+            claims,
+            json,
+        } => {
+            let mut user = User::new(&username, claims.into(), now)?;
+            if password_stdin {
+                user.password_hash =
+                    Some(crate::password::hash_off_runtime(read_password()?).await?);
+            }
+            if !store.insert_user(&user).await? {
+                return Err(CliError(format!("a user named {username} already exists")));
+            }
+            print_user(&user, json);
+        }
+        UserCommand::List { json } => {
+            let users = store.list_users().await?;
+            if json {
+                output::json(&serde_json::Value::Array(
+                    users.iter().map(describe).collect(),
+                ));
+            } else {
+                let rows: Vec<Vec<String>> = users
+                    .iter()
+                    .map(|u| {
+                        vec![
+                            u.username.clone(),
+                            u.id.clone(),
+                            u.claims.email.clone().unwrap_or_default(),
+                            u.claims.name.clone().unwrap_or_default(),
+                            if u.disabled { "disabled" } else { "active" }.to_owned(),
+                        ]
+                    })
+                    .collect();
+                output::table(&["USERNAME", "SUBJECT", "EMAIL", "NAME", "STATE"], &rows);
+            }
+        }
+        UserCommand::Show { username, json } => {
+            print_user(&find(store.as_ref(), &username).await?, json);
+        }
+        UserCommand::SetPassword {
+            username,
+            password_stdin,
+        } => {
+            if !password_stdin {
+                return Err(CliError(
+                    "give the new password on standard input with --password-stdin".to_owned(),
+                ));
+            }
+            let mut user = find(store.as_ref(), &username).await?;
+            user.password_hash = Some(crate::password::hash_off_runtime(read_password()?).await?);
+            save(store.as_ref(), user, now).await?;
+            println!("password of {username} changed");
+        }
+        UserCommand::Disable { username } => {
+            set_disabled(store.as_ref(), &username, true, now).await?;
+            println!("{username} is disabled");
+        }
+        UserCommand::Enable { username } => {
+            set_disabled(store.as_ref(), &username, false, now).await?;
+            println!("{username} is enabled");
+        }
+        UserCommand::Delete { username } => {
+            let user = find(store.as_ref(), &username).await?;
+            store.delete_user(&user.id).await?;
+            println!("deleted user {username}");
+        }
+    }
+    Ok(())
+}
+
+async fn set_disabled(
+    store: &dyn Store,
+    username: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<(), CliError> {
+    let mut user = find(store, username).await?;
+    user.disabled = disabled;
+    save(store, user, now).await
+}
+
+async fn find(store: &dyn Store, username: &str) -> Result<User, CliError> {
+    store
+        .get_user_by_username(username)
+        .await?
+        .ok_or_else(|| CliError(format!("no user named {username}")))
+}
+
+async fn save(store: &dyn Store, mut user: User, now: i64) -> Result<(), CliError> {
+    user.updated_at = now;
+    if !store.update_user(&user).await? {
+        return Err(CliError(format!(
+            "user {} changed meanwhile; try again",
+            user.username
+        )));
+    }
+    Ok(())
+}
+
+/// The first line of standard input, without its line ending.
+fn read_password() -> Result<String, CliError> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    sesame_core::password::validate_password(&password)?;
+    Ok(password)
+}
+
+/// The user as JSON: subject, username, state and claims; never the password hash.
+fn describe(user: &User) -> serde_json::Value {
+    let mut v = serde_json::to_value(&user.claims).unwrap_or_default();
+    v["sub"] = user.id.clone().into();
+    v["username"] = user.username.clone().into();
+    v["disabled"] = user.disabled.into();
+    v["has_password"] = user.password_hash.is_some().into();
+    v["created_at"] = user.created_at.into();
+    v
+}
+
+fn print_user(user: &User, json: bool) {
+    if json {
+        output::json(&describe(user));
+        return;
+    }
+    println!("{:<20} {}", "username", user.username);
+    println!("{:<20} {}", "sub", user.id);
+    println!(
+        "{:<20} {}",
+        "state",
+        if user.disabled { "disabled" } else { "active" }
+    );
+    println!(
+        "{:<20} {}",
+        "password",
+        if user.password_hash.is_some() {
+            "set"
+        } else {
+            "none"
+        }
+    );
+    if let Ok(serde_json::Value::Object(claims)) = serde_json::to_value(&user.claims) {
+        for (name, value) in claims {
+            println!(
+                "{name:<20} {}",
+                value
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or(value.to_string())
+            );
+        }
+    }
+    println!("{:<20} {}", "created", output::time(user.created_at));
+}

@@ -1,0 +1,16 @@
+//! argon2id on a blocking thread: a hash takes ~20 ms of CPU, which must not stall the async
+//! workers serving other requests.
+
+use sesame_core::password::{self, PasswordError};
+
+pub async fn hash_off_runtime(password: String) -> Result<String, PasswordError> {
+    tokio::task::spawn_blocking(move || password::hash_password(&password))
+        .await
+        .map_err(|e| PasswordError::Hash(e.to_string()))?
+}
+
+pub async fn verify_off_runtime(hash: String, password: String) -> bool {
+    tokio::task::spawn_blocking(move || password::verify_password(&hash, &password))
+        .await
+        .unwrap_or(false)
+}
