@@ -20,13 +20,40 @@ macro_rules! sql_store {
 
             const CLIENT_COLUMNS: &str = "client_id, secret_hash, metadata, created_at, updated_at";
 
-            fn client_row<R: Row>(row: &R) -> Result<Client, StoreError>
-            where
-                for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-                for<'r> Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-                for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-                for<'r> &'r str: sqlx::ColumnIndex<R>,
-            {
+            type Db = <$store as crate::Backend>::Db;
+            type DbRow = <Db as sqlx::Database>::Row;
+
+            /// The row with this key, mapped; `Ok(None)` when there is none.
+            async fn fetch_by_key<T>(
+                pool: &sqlx::Pool<Db>,
+                sql: String,
+                key: &str,
+                map: fn(&DbRow) -> Result<T, StoreError>,
+            ) -> Result<Option<T>, StoreError> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(key)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(store_error)?;
+                row.as_ref().map(map).transpose()
+            }
+
+            /// Every row, mapped.
+            async fn fetch_all<T>(
+                pool: &sqlx::Pool<Db>,
+                sql: String,
+                map: fn(&DbRow) -> Result<T, StoreError>,
+            ) -> Result<Vec<T>, StoreError> {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(pool)
+                    .await
+                    .map_err(store_error)?
+                    .iter()
+                    .map(map)
+                    .collect()
+            }
+
+            fn client_row(row: &DbRow) -> Result<Client, StoreError> {
                 rows::client(
                     row.try_get("client_id").map_err(store_error)?,
                     row.try_get("secret_hash").map_err(store_error)?,
@@ -39,26 +66,11 @@ macro_rules! sql_store {
             #[async_trait]
             impl ClientStore for $store {
                 async fn get_client(&self, client_id: &str) -> Result<Option<Client>, StoreError> {
-                    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "SELECT {CLIENT_COLUMNS} FROM clients WHERE client_id = $1"
-                    )))
-                    .bind(client_id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(store_error)?;
-                    row.as_ref().map(client_row).transpose()
+                    fetch_by_key(&self.pool, format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE client_id = $1"), client_id, client_row).await
                 }
 
                 async fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "SELECT {CLIENT_COLUMNS} FROM clients ORDER BY client_id"
-                    )))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(store_error)?
-                    .iter()
-                    .map(client_row)
-                    .collect()
+                    fetch_all(&self.pool, format!("SELECT {CLIENT_COLUMNS} FROM clients ORDER BY client_id"), client_row).await
                 }
 
                 async fn insert_client(&self, client: &Client) -> Result<bool, StoreError> {
@@ -123,14 +135,7 @@ macro_rules! sql_store {
             const USER_COLUMNS: &str =
                 "id, username, password_hash, disabled, claims, created_at, updated_at";
 
-            fn user_row<R: Row>(row: &R) -> Result<User, StoreError>
-            where
-                for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-                for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-                for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-                for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-                for<'r> &'r str: sqlx::ColumnIndex<R>,
-            {
+            fn user_row(row: &DbRow) -> Result<User, StoreError> {
                 rows::user(
                     row.try_get("id").map_err(store_error)?,
                     row.try_get("username").map_err(store_error)?,
@@ -145,37 +150,15 @@ macro_rules! sql_store {
             #[async_trait]
             impl UserStore for $store {
                 async fn get_user(&self, id: &str) -> Result<Option<User>, StoreError> {
-                    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
-                    )))
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(store_error)?;
-                    row.as_ref().map(user_row).transpose()
+                    fetch_by_key(&self.pool, format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"), id, user_row).await
                 }
 
                 async fn get_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
-                    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
-                    )))
-                    .bind(username)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(store_error)?;
-                    row.as_ref().map(user_row).transpose()
+                    fetch_by_key(&self.pool, format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"), username, user_row).await
                 }
 
                 async fn list_users(&self) -> Result<Vec<User>, StoreError> {
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "SELECT {USER_COLUMNS} FROM users ORDER BY username"
-                    )))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(store_error)?
-                    .iter()
-                    .map(user_row)
-                    .collect()
+                    fetch_all(&self.pool, format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"), user_row).await
                 }
 
                 async fn insert_user(&self, user: &User) -> Result<bool, StoreError> {
