@@ -18,6 +18,8 @@ pub enum MasterKeyError {
     BadEncoding,
     #[error("decryption failed")]
     Decrypt,
+    #[error("encryption failed (no randomness from the operating system?)")]
+    Seal,
 }
 
 impl MasterKey {
@@ -34,24 +36,22 @@ impl MasterKey {
     }
 
     /// nonce || ciphertext || tag
-    pub fn seal(&self, kid: &str, plaintext: &[u8]) -> Vec<u8> {
+    pub fn seal(&self, kid: &str, plaintext: &[u8]) -> Result<Vec<u8>, MasterKeyError> {
         let mut nonce = [0u8; NONCE_LEN];
-        #[allow(clippy::expect_used)]
         SystemRandom::new()
             .fill(&mut nonce)
-            .expect("the operating system's random number generator failed");
+            .map_err(|_| MasterKeyError::Seal)?;
         let mut buf = plaintext.to_vec();
-        #[allow(clippy::expect_used)]
         self.0
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::from(kid.as_bytes()),
                 &mut buf,
             )
-            .expect("AES-GCM sealing of a small buffer cannot fail");
+            .map_err(|_| MasterKeyError::Seal)?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&buf);
-        out
+        Ok(out)
     }
 
     pub fn open(&self, kid: &str, sealed: &[u8]) -> Result<Vec<u8>, MasterKeyError> {
@@ -84,7 +84,7 @@ mod tests {
     #[test]
     fn seals_and_opens_bound_to_the_kid() {
         let m = MasterKey::from_base64(KEY).unwrap();
-        let sealed = m.seal("kid-1", b"private key bytes");
+        let sealed = m.seal("kid-1", b"private key bytes").unwrap();
         assert!(!sealed.windows(7).any(|w| w == b"private"));
         assert_eq!(m.open("kid-1", &sealed).unwrap(), b"private key bytes");
         assert!(m.open("kid-2", &sealed).is_err());

@@ -83,7 +83,11 @@ impl StoredKey {
         );
         let der = signer::generate_pkcs8(alg)?;
         let (private_key, encrypted) = match master {
-            Some(m) => (m.seal(&kid, &der), true),
+            Some(m) => (
+                m.seal(&kid, &der)
+                    .map_err(|e| KeyError(format!("sealing signing key {kid}: {e}")))?,
+                true,
+            ),
             None => (der, false),
         };
         Ok(StoredKey {
