@@ -15,6 +15,7 @@ mod router;
 mod startup;
 mod state;
 pub mod telemetry;
+mod ui;
 
 pub use config::Config;
 pub use startup::{Application, StartupError, shutdown_signal};

@@ -1,8 +1,9 @@
 //! Every route, in one table.
 
-use crate::oauth::{discovery, introspect, jwks, revoke, token};
+use crate::oauth::{authorize, discovery, end_session, introspect, jwks, revoke, token, userinfo};
 use crate::ops;
 use crate::state::AppState;
+use crate::ui::{self, consent, login};
 use axum::Router;
 use axum::routing::{get, post};
 use std::time::Duration;
@@ -20,7 +21,22 @@ pub fn router(state: AppState) -> Router {
             get(discovery::metadata),
         )
         .route("/jwks", get(jwks::jwks))
+        .route(
+            "/authorize",
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
         .route("/token", post(token::token))
+        .route(
+            "/userinfo",
+            get(userinfo::userinfo_get).post(userinfo::userinfo_post),
+        )
+        .route(
+            "/logout",
+            get(end_session::logout_get).post(end_session::logout_post),
+        )
+        .route("/login", get(login::show).post(login::submit))
+        .route("/consent", get(consent::show).post(consent::submit))
+        .route("/static/sesame.css", get(ui::stylesheet))
         .route("/introspect", post(introspect::introspect))
         .route("/revoke", post(revoke::revoke))
         .route("/healthz", get(ops::healthz))

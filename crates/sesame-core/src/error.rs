@@ -19,6 +19,18 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     ServerError,
     TemporarilyUnavailable,
+    // RFC 6749 §4.1.2.1: errors of the authorization endpoint.
+    AccessDenied,
+    UnsupportedResponseType,
+    // OpenID Connect Core §3.1.2.6.
+    LoginRequired,
+    ConsentRequired,
+    InteractionRequired,
+    RequestNotSupported,
+    RequestUriNotSupported,
+    // RFC 6750 §3.1: errors of a protected resource (UserInfo).
+    InvalidToken,
+    InsufficientScope,
 }
 
 impl ErrorCode {
@@ -34,6 +46,15 @@ impl ErrorCode {
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::AccessDenied => "access_denied",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
+            Self::InteractionRequired => "interaction_required",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
         }
     }
 }
@@ -44,7 +65,8 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// An error answered by the token, introspection or revocation endpoint.
+/// A protocol error: answered by the token, introspection or revocation endpoint as JSON, by the
+/// authorization endpoint as redirect parameters, by UserInfo in `WWW-Authenticate`.
 #[derive(Debug)]
 pub struct TokenError {
     pub code: ErrorCode,
@@ -83,6 +105,10 @@ impl TokenError {
     }
     pub fn invalid_target(description: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorCode::InvalidTarget, description)
+    }
+    /// Any code with a description, for the authorization endpoint's and UserInfo's errors.
+    pub fn with_code(code: ErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(code, description)
     }
 
     /// Adds a cause for the log, keeping the public description as it is.

@@ -4,19 +4,24 @@
 //! validates, decides and mints, and answers with a response to serialise or an RFC error. Storage
 //! is reached only through the traits in [`store`]; time only through [`clock::Clock`].
 
+pub mod authorize;
 pub mod client;
 pub mod client_auth;
 pub mod clock;
 pub mod error;
+pub mod grant;
 pub mod introspection;
 pub mod keys;
+pub mod login;
 pub mod oidc;
 pub mod params;
 pub mod password;
+pub mod pkce;
 pub mod provider;
 pub mod revocation;
 pub mod scope;
 pub mod secret;
+pub mod session;
 pub mod store;
 pub mod token;
 pub mod user;

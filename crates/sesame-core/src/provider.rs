@@ -16,6 +16,12 @@ pub struct Settings {
     pub issuer: String,
     /// Lifetime of access tokens, in seconds.
     pub access_token_ttl: i64,
+    /// Lifetime of ID tokens, in seconds.
+    pub id_token_ttl: i64,
+    /// Lifetime of each refresh token, in seconds; every use rotates it and starts a new one.
+    pub refresh_token_ttl: i64,
+    /// Lifetime of a browser session (single sign-on), in seconds.
+    pub session_ttl: i64,
     /// The algorithm JWT access tokens are signed with.
     pub access_token_signing_alg: Algorithm,
     /// The `aud` of access tokens (RFC 9068 §3); the issuer when not set.
@@ -33,9 +39,12 @@ impl Settings {
         Self {
             issuer: issuer.into(),
             access_token_ttl: 3600,
+            id_token_ttl: 3600,
+            refresh_token_ttl: 30 * 24 * 3600,
+            session_ttl: 24 * 3600,
             access_token_signing_alg: Algorithm::ES256,
             access_token_audience: None,
-            signing_algorithms: vec![Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA],
+            signing_algorithms: Algorithm::ALL.to_vec(),
             client_cache_ttl: 5,
             max_assertion_lifetime: 3600,
         }
@@ -54,7 +63,7 @@ impl Settings {
 
     /// The longest any token signed today can live: how long a retired key stays published.
     pub fn max_signed_token_ttl(&self) -> i64 {
-        self.access_token_ttl
+        self.access_token_ttl.max(self.id_token_ttl)
     }
 }
 

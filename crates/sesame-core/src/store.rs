@@ -4,10 +4,13 @@
 //! only that the backend failed. Time is always a parameter (the core's clock), never the
 //! database's `now()`. Single-use items are consumed by one atomic call.
 
+use crate::authorize::pending::PendingAuthorization;
 use crate::client::Client;
+use crate::grant::{StoredCode, StoredRefreshToken};
 use crate::keys::StoredKey;
 use crate::scope::Scopes;
 use crate::secret::SecretHash;
+use crate::session::BrowserSession;
 use crate::user::User;
 use async_trait::async_trait;
 
@@ -78,6 +81,10 @@ pub struct OpaqueAccessToken {
     pub issued_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
+    /// The user grant the token came from; revoking the grant revokes the token.
+    pub grant_id: Option<String>,
+    /// Claims the client asked UserInfo to return (OIDC Core §5.5), beyond the scope's.
+    pub userinfo_claims: Vec<String>,
 }
 
 #[async_trait]
@@ -112,11 +119,94 @@ pub trait ReplayStore: Send + Sync {
 }
 
 #[async_trait]
+pub trait GrantStore: Send + Sync {
+    async fn insert_code(&self, code: &StoredCode) -> Result<(), StoreError>;
+    /// The code with this hash, used or not (to tell a replay from a bad code).
+    async fn find_code(&self, code_hash: &SecretHash) -> Result<Option<StoredCode>, StoreError>;
+    /// Marks the code used if it is unused, unexpired and the client's, and returns it; `None`
+    /// otherwise. Atomic: of two racing calls exactly one gets the code.
+    async fn consume_code(
+        &self,
+        code_hash: &SecretHash,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Option<StoredCode>, StoreError>;
+    async fn insert_refresh_token(&self, token: &StoredRefreshToken) -> Result<(), StoreError>;
+    async fn find_refresh_token(
+        &self,
+        token_hash: &SecretHash,
+    ) -> Result<Option<StoredRefreshToken>, StoreError>;
+    /// Marks the token used (rotated) if it is unused, unrevoked, unexpired and the client's;
+    /// `None` otherwise. Atomic like [`GrantStore::consume_code`].
+    async fn use_refresh_token(
+        &self,
+        token_hash: &SecretHash,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Option<StoredRefreshToken>, StoreError>;
+    /// Revokes everything issued under the grant, in one transaction: its refresh tokens, its
+    /// recorded access tokens, and the `jti`s of its JWT access tokens.
+    async fn revoke_grant(&self, grant_id: &str, now: i64) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait InteractionStore: Send + Sync {
+    /// Sessions are keyed by the SHA-256 of the cookie value.
+    async fn insert_session(
+        &self,
+        id_hash: &SecretHash,
+        session: &BrowserSession,
+    ) -> Result<(), StoreError>;
+    async fn get_session(&self, id_hash: &SecretHash)
+    -> Result<Option<BrowserSession>, StoreError>;
+    async fn delete_session(&self, id_hash: &SecretHash) -> Result<(), StoreError>;
+
+    async fn insert_pending(&self, pending: &PendingAuthorization) -> Result<(), StoreError>;
+    async fn get_pending(&self, id: &str) -> Result<Option<PendingAuthorization>, StoreError>;
+    /// Replaces a pending authorization that still exists; `Ok(false)` if it is gone.
+    async fn update_pending(&self, pending: &PendingAuthorization) -> Result<bool, StoreError>;
+    /// Deletes and returns it. Atomic: a request is resumed to completion at most once.
+    async fn take_pending(&self, id: &str) -> Result<Option<PendingAuthorization>, StoreError>;
+
+    /// The scopes this user has approved for this client.
+    async fn get_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+    ) -> Result<Option<Scopes>, StoreError>;
+    async fn put_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        scope: &Scopes,
+        now: i64,
+    ) -> Result<(), StoreError>;
+}
+
+/// Failed sign-ins per account, shared by every node (DESIGN §3: login throttling in the store).
+#[async_trait]
+pub trait LoginThrottle: Send + Sync {
+    /// Counts a failure; failures older than `window_start` no longer count. Returns the count
+    /// within the window, this one included.
+    async fn record_login_failure(
+        &self,
+        account: &str,
+        now: i64,
+        window_start: i64,
+    ) -> Result<u32, StoreError>;
+    /// Locks the account until `until` and resets its count.
+    async fn lock_login(&self, account: &str, until: i64) -> Result<(), StoreError>;
+    /// Until when the account is locked, if it is.
+    async fn login_locked_until(&self, account: &str, now: i64) -> Result<Option<i64>, StoreError>;
+    async fn clear_login_failures(&self, account: &str) -> Result<(), StoreError>;
+}
+
+#[async_trait]
 pub trait Maintenance: Send + Sync {
     /// Cheap round trip proving the backend answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
-    /// Deletes up to `batch` expired rows of each kind (tokens, revoked jtis, assertion jtis,
-    /// keys no longer published); returns how many went.
+    /// Deletes up to `batch` expired rows of each kind (tokens, codes, refresh tokens, sessions, pending
+    /// authorizations, revoked jtis, assertion jtis, login failures, keys no longer published); returns how many went.
     async fn sweep_expired(&self, now: i64, batch: u32) -> Result<u64, StoreError>;
     /// Brings the schema up to date (idempotent).
     async fn migrate(&self) -> Result<(), StoreError>;
@@ -124,8 +214,27 @@ pub trait Maintenance: Send + Sync {
 
 /// Everything Sesame keeps.
 pub trait Store:
-    ClientStore + UserStore + KeyStore + TokenStore + ReplayStore + Maintenance
+    ClientStore
+    + UserStore
+    + KeyStore
+    + TokenStore
+    + ReplayStore
+    + GrantStore
+    + InteractionStore
+    + LoginThrottle
+    + Maintenance
 {
 }
 
-impl<T: ClientStore + UserStore + KeyStore + TokenStore + ReplayStore + Maintenance> Store for T {}
+impl<T> Store for T where
+    T: ClientStore
+        + UserStore
+        + KeyStore
+        + TokenStore
+        + ReplayStore
+        + GrantStore
+        + InteractionStore
+        + LoginThrottle
+        + Maintenance
+{
+}

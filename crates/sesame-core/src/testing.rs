@@ -1,11 +1,15 @@
 //! An in-memory store and fixtures, so the protocol core is tested without a database.
 
+use crate::authorize::pending::PendingAuthorization;
 use crate::client::{AuthMethod, Client, ClientMetadata, GrantType};
 use crate::clock::FixedClock;
+use crate::grant::{StoredCode, StoredRefreshToken};
+use crate::keys::Algorithm;
 use crate::keys::StoredKey;
 use crate::provider::{Provider, Settings};
 use crate::scope::Scopes;
 use crate::secret::{Secret, SecretHash};
+use crate::session::BrowserSession;
 use crate::store::*;
 use crate::user::User;
 use async_trait::async_trait;
@@ -20,6 +24,13 @@ struct Tables {
     tokens: HashMap<[u8; 32], OpaqueAccessToken>,
     revoked_jtis: HashMap<String, i64>,
     assertion_jtis: HashMap<(String, String), i64>,
+    codes: HashMap<[u8; 32], StoredCode>,
+    refresh_tokens: HashMap<[u8; 32], StoredRefreshToken>,
+    sessions: HashMap<[u8; 32], BrowserSession>,
+    pending: HashMap<String, PendingAuthorization>,
+    consents: HashMap<(String, String), Scopes>,
+    /// account → (failures, window start, locked until)
+    login_failures: HashMap<String, (u32, i64, i64)>,
 }
 
 /// Follows the same contracts as the SQL stores, with one mutex around everything.
@@ -204,6 +215,187 @@ impl ReplayStore for MemoryStore {
 }
 
 #[async_trait]
+impl GrantStore for MemoryStore {
+    async fn insert_code(&self, code: &StoredCode) -> Result<(), StoreError> {
+        self.tables().codes.insert(code.code_hash.0, code.clone());
+        Ok(())
+    }
+    async fn find_code(&self, code_hash: &SecretHash) -> Result<Option<StoredCode>, StoreError> {
+        Ok(self.tables().codes.get(&code_hash.0).cloned())
+    }
+    async fn consume_code(
+        &self,
+        code_hash: &SecretHash,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Option<StoredCode>, StoreError> {
+        let mut t = self.tables();
+        Ok(match t.codes.get_mut(&code_hash.0) {
+            Some(c)
+                if c.used_at.is_none() && c.expires_at > now && c.grant.client_id == client_id =>
+            {
+                c.used_at = Some(now);
+                Some(c.clone())
+            }
+            _ => None,
+        })
+    }
+    async fn insert_refresh_token(&self, token: &StoredRefreshToken) -> Result<(), StoreError> {
+        self.tables()
+            .refresh_tokens
+            .insert(token.token_hash.0, token.clone());
+        Ok(())
+    }
+    async fn find_refresh_token(
+        &self,
+        token_hash: &SecretHash,
+    ) -> Result<Option<StoredRefreshToken>, StoreError> {
+        Ok(self.tables().refresh_tokens.get(&token_hash.0).cloned())
+    }
+    async fn use_refresh_token(
+        &self,
+        token_hash: &SecretHash,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Option<StoredRefreshToken>, StoreError> {
+        let mut t = self.tables();
+        Ok(match t.refresh_tokens.get_mut(&token_hash.0) {
+            Some(r)
+                if r.used_at.is_none()
+                    && r.revoked_at.is_none()
+                    && r.expires_at > now
+                    && r.grant.client_id == client_id =>
+            {
+                r.used_at = Some(now);
+                Some(r.clone())
+            }
+            _ => None,
+        })
+    }
+    async fn revoke_grant(&self, grant_id: &str, now: i64) -> Result<(), StoreError> {
+        let mut t = self.tables();
+        for r in t.refresh_tokens.values_mut() {
+            if r.grant.grant_id == grant_id {
+                r.revoked_at.get_or_insert(now);
+            }
+        }
+        let mut jtis = Vec::new();
+        for a in t.tokens.values_mut() {
+            if a.grant_id.as_deref() == Some(grant_id) {
+                a.revoked_at.get_or_insert(now);
+                jtis.push((a.jti.clone(), a.expires_at));
+            }
+        }
+        t.revoked_jtis.extend(jtis);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl InteractionStore for MemoryStore {
+    async fn insert_session(
+        &self,
+        id_hash: &SecretHash,
+        session: &BrowserSession,
+    ) -> Result<(), StoreError> {
+        self.tables().sessions.insert(id_hash.0, session.clone());
+        Ok(())
+    }
+    async fn get_session(
+        &self,
+        id_hash: &SecretHash,
+    ) -> Result<Option<BrowserSession>, StoreError> {
+        Ok(self.tables().sessions.get(&id_hash.0).cloned())
+    }
+    async fn delete_session(&self, id_hash: &SecretHash) -> Result<(), StoreError> {
+        self.tables().sessions.remove(&id_hash.0);
+        Ok(())
+    }
+    async fn insert_pending(&self, pending: &PendingAuthorization) -> Result<(), StoreError> {
+        self.tables()
+            .pending
+            .insert(pending.id.clone(), pending.clone());
+        Ok(())
+    }
+    async fn get_pending(&self, id: &str) -> Result<Option<PendingAuthorization>, StoreError> {
+        Ok(self.tables().pending.get(id).cloned())
+    }
+    async fn update_pending(&self, pending: &PendingAuthorization) -> Result<bool, StoreError> {
+        Ok(match self.tables().pending.get_mut(&pending.id) {
+            Some(p) => {
+                *p = pending.clone();
+                true
+            }
+            None => false,
+        })
+    }
+    async fn take_pending(&self, id: &str) -> Result<Option<PendingAuthorization>, StoreError> {
+        Ok(self.tables().pending.remove(id))
+    }
+    async fn get_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+    ) -> Result<Option<Scopes>, StoreError> {
+        let key = (user_id.to_owned(), client_id.to_owned());
+        Ok(self.tables().consents.get(&key).cloned())
+    }
+    async fn put_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        scope: &Scopes,
+        _now: i64,
+    ) -> Result<(), StoreError> {
+        let key = (user_id.to_owned(), client_id.to_owned());
+        self.tables().consents.insert(key, scope.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl LoginThrottle for MemoryStore {
+    async fn record_login_failure(
+        &self,
+        account: &str,
+        now: i64,
+        window_start: i64,
+    ) -> Result<u32, StoreError> {
+        let mut t = self.tables();
+        let entry = t
+            .login_failures
+            .entry(account.to_owned())
+            .or_insert((0, now, 0));
+        if entry.1 <= window_start {
+            *entry = (0, now, entry.2);
+        }
+        entry.0 += 1;
+        Ok(entry.0)
+    }
+    async fn lock_login(&self, account: &str, until: i64) -> Result<(), StoreError> {
+        let mut t = self.tables();
+        let entry = t
+            .login_failures
+            .entry(account.to_owned())
+            .or_insert((0, 0, 0));
+        *entry = (0, entry.1, until);
+        Ok(())
+    }
+    async fn login_locked_until(&self, account: &str, now: i64) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .tables()
+            .login_failures
+            .get(account)
+            .map(|e| e.2)
+            .filter(|until| *until > now))
+    }
+    async fn clear_login_failures(&self, account: &str) -> Result<(), StoreError> {
+        self.tables().login_failures.remove(account);
+        Ok(())
+    }
+}
+
+#[async_trait]
 impl Maintenance for MemoryStore {
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
@@ -233,6 +425,8 @@ pub async fn provider() -> (Provider, Arc<MemoryStore>, Arc<FixedClock>) {
     let mut settings = Settings::new("https://id.test");
     // Tests change clients between calls and expect to see it.
     settings.client_cache_ttl = 0;
+    // One RSA key is enough for unit tests; generating more only slows them.
+    settings.signing_algorithms = vec![Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
     #[allow(clippy::expect_used)]
     let provider = Provider::start(store.clone(), clock.clone(), settings, None)
         .await

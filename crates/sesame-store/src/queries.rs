@@ -11,7 +11,11 @@ macro_rules! sql_store {
             use crate::errors::store_error;
             use crate::rows;
             use async_trait::async_trait;
+            use sesame_core::authorize::pending::PendingAuthorization;
             use sesame_core::client::Client;
+            use sesame_core::grant::{StoredCode, StoredRefreshToken};
+            use sesame_core::scope::Scopes;
+            use sesame_core::session::BrowserSession;
             use sesame_core::keys::StoredKey;
             use sesame_core::secret::SecretHash;
             use sesame_core::store::*;
@@ -305,7 +309,7 @@ macro_rules! sql_store {
                 ) -> Result<(), StoreError> {
                     let mut insert = sqlx::QueryBuilder::new(
                         "INSERT INTO access_tokens (token_hash, jti, client_id, subject, scope, \
-                         audience, issued_at, expires_at, revoked_at) ",
+                         audience, issued_at, expires_at, revoked_at, grant_id, userinfo_claims) ",
                     );
                     insert.push_values(tokens, |mut row, t| {
                         row.push_bind(t.token_hash.0.to_vec())
@@ -316,7 +320,9 @@ macro_rules! sql_store {
                             .push_bind(t.audience.clone())
                             .push_bind(t.issued_at)
                             .push_bind(t.expires_at)
-                            .push_bind(t.revoked_at);
+                            .push_bind(t.revoked_at)
+                            .push_bind(t.grant_id.clone())
+                            .push_bind(rows::names_json(&t.userinfo_claims));
                     });
                     insert.build().execute(pool).await.map_err(store_error)?;
                     Ok(())
@@ -335,7 +341,8 @@ macro_rules! sql_store {
                 ) -> Result<Option<OpaqueAccessToken>, StoreError> {
                     let row = sqlx::query(
                         "SELECT token_hash, jti, client_id, subject, scope, audience, issued_at, \
-                         expires_at, revoked_at FROM access_tokens WHERE token_hash = $1",
+                         expires_at, revoked_at, grant_id, userinfo_claims FROM access_tokens \
+                         WHERE token_hash = $1",
                     )
                     .bind(token_hash.0.to_vec())
                     .fetch_optional(&self.pool)
@@ -352,6 +359,8 @@ macro_rules! sql_store {
                         r.try_get("issued_at").map_err(store_error)?,
                         r.try_get("expires_at").map_err(store_error)?,
                         r.try_get("revoked_at").map_err(store_error)?,
+                        r.try_get("grant_id").map_err(store_error)?,
+                        r.try_get("userinfo_claims").map_err(store_error)?,
                     )
                     .map(Some)
                 }
@@ -418,6 +427,369 @@ macro_rules! sql_store {
                 }
             }
 
+            const CODE_COLUMNS: &str = "code_hash, data, expires_at, used_at";
+
+            fn code_row(row: &DbRow) -> Result<StoredCode, StoreError> {
+                rows::code(
+                    row.try_get("code_hash").map_err(store_error)?,
+                    &row.try_get::<String, _>("data").map_err(store_error)?,
+                    row.try_get("expires_at").map_err(store_error)?,
+                    row.try_get("used_at").map_err(store_error)?,
+                )
+            }
+
+            const REFRESH_COLUMNS: &str =
+                "token_hash, grant_data, issued_at, expires_at, used_at, revoked_at";
+
+            fn refresh_row(row: &DbRow) -> Result<StoredRefreshToken, StoreError> {
+                rows::refresh_token(
+                    row.try_get("token_hash").map_err(store_error)?,
+                    &row.try_get::<String, _>("grant_data").map_err(store_error)?,
+                    row.try_get("issued_at").map_err(store_error)?,
+                    row.try_get("expires_at").map_err(store_error)?,
+                    row.try_get("used_at").map_err(store_error)?,
+                    row.try_get("revoked_at").map_err(store_error)?,
+                )
+            }
+
+            /// The row with this hash (or other binary key), mapped.
+            async fn fetch_by_hash<T>(
+                pool: &sqlx::Pool<Db>,
+                sql: String,
+                hash: &SecretHash,
+                map: fn(&DbRow) -> Result<T, StoreError>,
+            ) -> Result<Option<T>, StoreError> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(hash.0.to_vec())
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(store_error)?;
+                row.as_ref().map(map).transpose()
+            }
+
+            /// Marks a single-use row used, if it still may be, and returns it: one statement.
+            async fn spend<T>(
+                pool: &sqlx::Pool<Db>,
+                sql: String,
+                hash: &SecretHash,
+                client_id: &str,
+                now: i64,
+                map: fn(&DbRow) -> Result<T, StoreError>,
+            ) -> Result<Option<T>, StoreError> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(hash.0.to_vec())
+                    .bind(client_id)
+                    .bind(now)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(store_error)?;
+                row.as_ref().map(map).transpose()
+            }
+
+            #[async_trait]
+            impl GrantStore for $store {
+                async fn insert_code(&self, code: &StoredCode) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO authorization_codes \
+                         (code_hash, grant_id, client_id, data, expires_at, used_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(code.code_hash.0.to_vec())
+                    .bind(&code.grant.grant_id)
+                    .bind(&code.grant.client_id)
+                    .bind(rows::code_json(code)?)
+                    .bind(code.expires_at)
+                    .bind(code.used_at)
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn find_code(&self, code_hash: &SecretHash) -> Result<Option<StoredCode>, StoreError> {
+                    fetch_by_hash(&self.pool, format!("SELECT {CODE_COLUMNS} FROM authorization_codes WHERE code_hash = $1"), code_hash, code_row).await
+                }
+
+                async fn consume_code(
+                    &self,
+                    code_hash: &SecretHash,
+                    client_id: &str,
+                    now: i64,
+                ) -> Result<Option<StoredCode>, StoreError> {
+                    spend(
+                        self.writes(),
+                        format!(
+                            "UPDATE authorization_codes SET used_at = $3 WHERE code_hash = $1 \
+                             AND client_id = $2 AND used_at IS NULL AND expires_at > $3 \
+                             RETURNING {CODE_COLUMNS}"
+                        ),
+                        code_hash,
+                        client_id,
+                        now,
+                        code_row,
+                    )
+                    .await
+                }
+
+                async fn insert_refresh_token(&self, t: &StoredRefreshToken) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO refresh_tokens (token_hash, grant_id, client_id, grant_data, \
+                         issued_at, expires_at, used_at, revoked_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(t.token_hash.0.to_vec())
+                    .bind(&t.grant.grant_id)
+                    .bind(&t.grant.client_id)
+                    .bind(rows::grant_json(&t.grant)?)
+                    .bind(t.issued_at)
+                    .bind(t.expires_at)
+                    .bind(t.used_at)
+                    .bind(t.revoked_at)
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn find_refresh_token(
+                    &self,
+                    token_hash: &SecretHash,
+                ) -> Result<Option<StoredRefreshToken>, StoreError> {
+                    fetch_by_hash(&self.pool, format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1"), token_hash, refresh_row).await
+                }
+
+                async fn use_refresh_token(
+                    &self,
+                    token_hash: &SecretHash,
+                    client_id: &str,
+                    now: i64,
+                ) -> Result<Option<StoredRefreshToken>, StoreError> {
+                    spend(
+                        self.writes(),
+                        format!(
+                            "UPDATE refresh_tokens SET used_at = $3 WHERE token_hash = $1 \
+                             AND client_id = $2 AND used_at IS NULL AND revoked_at IS NULL \
+                             AND expires_at > $3 RETURNING {REFRESH_COLUMNS}"
+                        ),
+                        token_hash,
+                        client_id,
+                        now,
+                        refresh_row,
+                    )
+                    .await
+                }
+
+                async fn revoke_grant(&self, grant_id: &str, now: i64) -> Result<(), StoreError> {
+                    let mut tx = self
+                        .writes()
+                        .begin_with(<$store>::BEGIN_WRITE)
+                        .await
+                        .map_err(store_error)?;
+                    // JWT access tokens cannot be changed, only listed as revoked by jti.
+                    sqlx::query(
+                        "INSERT INTO revoked_jtis (jti, expires_at) SELECT jti, expires_at \
+                         FROM access_tokens WHERE grant_id = $1 ON CONFLICT (jti) DO NOTHING",
+                    )
+                    .bind(grant_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                    for table in ["refresh_tokens", "access_tokens"] {
+                        sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "UPDATE {table} SET revoked_at = COALESCE(revoked_at, $2) WHERE grant_id = $1"
+                        )))
+                        .bind(grant_id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                    }
+                    tx.commit().await.map_err(store_error)
+                }
+            }
+
+            fn session_row(row: &DbRow) -> Result<BrowserSession, StoreError> {
+                Ok(BrowserSession {
+                    sid: row.try_get("sid").map_err(store_error)?,
+                    user_id: row.try_get("user_id").map_err(store_error)?,
+                    auth_time: row.try_get("auth_time").map_err(store_error)?,
+                    expires_at: row.try_get("expires_at").map_err(store_error)?,
+                })
+            }
+
+            fn pending_row(row: &DbRow) -> Result<PendingAuthorization, StoreError> {
+                rows::pending(&row.try_get::<String, _>("data").map_err(store_error)?)
+            }
+
+            #[async_trait]
+            impl InteractionStore for $store {
+                async fn insert_session(
+                    &self,
+                    id_hash: &SecretHash,
+                    s: &BrowserSession,
+                ) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO browser_sessions (id_hash, sid, user_id, auth_time, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(id_hash.0.to_vec())
+                    .bind(&s.sid)
+                    .bind(&s.user_id)
+                    .bind(s.auth_time)
+                    .bind(s.expires_at)
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn get_session(&self, id_hash: &SecretHash) -> Result<Option<BrowserSession>, StoreError> {
+                    fetch_by_hash(&self.pool, "SELECT sid, user_id, auth_time, expires_at FROM browser_sessions WHERE id_hash = $1".to_owned(), id_hash, session_row).await
+                }
+
+                async fn delete_session(&self, id_hash: &SecretHash) -> Result<(), StoreError> {
+                    sqlx::query("DELETE FROM browser_sessions WHERE id_hash = $1")
+                        .bind(id_hash.0.to_vec())
+                        .execute(self.writes())
+                        .await
+                        .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn insert_pending(&self, p: &PendingAuthorization) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO pending_authorizations (id, data, expires_at) VALUES ($1, $2, $3)",
+                    )
+                    .bind(&p.id)
+                    .bind(rows::pending_json(p)?)
+                    .bind(p.expires_at)
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn get_pending(&self, id: &str) -> Result<Option<PendingAuthorization>, StoreError> {
+                    fetch_by_key(&self.pool, "SELECT data FROM pending_authorizations WHERE id = $1".to_owned(), id, pending_row).await
+                }
+
+                async fn update_pending(&self, p: &PendingAuthorization) -> Result<bool, StoreError> {
+                    let done = sqlx::query("UPDATE pending_authorizations SET data = $2 WHERE id = $1")
+                        .bind(&p.id)
+                        .bind(rows::pending_json(p)?)
+                        .execute(self.writes())
+                        .await
+                        .map_err(store_error)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn take_pending(&self, id: &str) -> Result<Option<PendingAuthorization>, StoreError> {
+                    fetch_by_key(self.writes(), "DELETE FROM pending_authorizations WHERE id = $1 RETURNING data".to_owned(), id, pending_row).await
+                }
+
+                async fn get_consent(&self, user_id: &str, client_id: &str) -> Result<Option<Scopes>, StoreError> {
+                    let row = sqlx::query("SELECT scope FROM consents WHERE user_id = $1 AND client_id = $2")
+                        .bind(user_id)
+                        .bind(client_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                    row.map(|r| rows::scope(&r.try_get::<String, _>("scope").map_err(store_error)?))
+                        .transpose()
+                }
+
+                async fn put_consent(
+                    &self,
+                    user_id: &str,
+                    client_id: &str,
+                    scope: &Scopes,
+                    now: i64,
+                ) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO consents (user_id, client_id, scope, granted_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, \
+                         granted_at = excluded.granted_at",
+                    )
+                    .bind(user_id)
+                    .bind(client_id)
+                    .bind(scope.to_string())
+                    .bind(now)
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+            }
+
+            #[async_trait]
+            impl LoginThrottle for $store {
+                async fn record_login_failure(
+                    &self,
+                    account: &str,
+                    now: i64,
+                    window_start: i64,
+                ) -> Result<u32, StoreError> {
+                    // The row outlives the window it counts.
+                    let expires_at = now + (now - window_start);
+                    let row = sqlx::query(
+                        "INSERT INTO login_failures (account, failures, window_start, locked_until, expires_at) \
+                         VALUES ($1, 1, $2, 0, $4) ON CONFLICT (account) DO UPDATE SET \
+                         failures = CASE WHEN login_failures.window_start <= $3 THEN 1 \
+                                    ELSE login_failures.failures + 1 END, \
+                         window_start = CASE WHEN login_failures.window_start <= $3 THEN $2 \
+                                        ELSE login_failures.window_start END, \
+                         expires_at = CASE WHEN login_failures.expires_at > $4 \
+                                      THEN login_failures.expires_at ELSE $4 END \
+                         RETURNING failures",
+                    )
+                    .bind(account)
+                    .bind(now)
+                    .bind(window_start)
+                    .bind(expires_at)
+                    .fetch_one(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    let failures: i64 = row.try_get("failures").map_err(store_error)?;
+                    Ok(u32::try_from(failures).unwrap_or(u32::MAX))
+                }
+
+                async fn lock_login(&self, account: &str, until: i64) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "UPDATE login_failures SET failures = 0, locked_until = $2, \
+                         expires_at = CASE WHEN expires_at > $2 THEN expires_at ELSE $2 END \
+                         WHERE account = $1",
+                    )
+                    .bind(account)
+                    .bind(until)
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn login_locked_until(&self, account: &str, now: i64) -> Result<Option<i64>, StoreError> {
+                    let row = sqlx::query(
+                        "SELECT locked_until FROM login_failures WHERE account = $1 AND locked_until > $2",
+                    )
+                    .bind(account)
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    row.map(|r| r.try_get("locked_until").map_err(store_error))
+                        .transpose()
+                }
+
+                async fn clear_login_failures(&self, account: &str) -> Result<(), StoreError> {
+                    sqlx::query("DELETE FROM login_failures WHERE account = $1")
+                        .bind(account)
+                        .execute(self.writes())
+                        .await
+                        .map_err(store_error)?;
+                    Ok(())
+                }
+            }
+
             #[async_trait]
             impl Maintenance for $store {
                 async fn ping(&self) -> Result<(), StoreError> {
@@ -430,7 +802,7 @@ macro_rules! sql_store {
 
                 async fn sweep_expired(&self, now: i64, batch: u32) -> Result<u64, StoreError> {
                     // Bounded batches keep each delete short, so sweeping never stalls requests.
-                    const SWEEPS: [&str; 4] = [
+                    const SWEEPS: [&str; 9] = [
                         "DELETE FROM access_tokens WHERE token_hash IN \
                          (SELECT token_hash FROM access_tokens WHERE expires_at <= $1 LIMIT $2)",
                         "DELETE FROM revoked_jtis WHERE jti IN \
@@ -439,6 +811,17 @@ macro_rules! sql_store {
                          (SELECT client_id, jti FROM assertion_jtis WHERE expires_at <= $1 LIMIT $2)",
                         "DELETE FROM signing_keys WHERE kid IN \
                          (SELECT kid FROM signing_keys WHERE publish_until <= $1 LIMIT $2)",
+                        // Used codes stay a while past expiry, so a late replay still revokes.
+                        "DELETE FROM authorization_codes WHERE code_hash IN \
+                         (SELECT code_hash FROM authorization_codes WHERE expires_at <= $1 - 600 LIMIT $2)",
+                        "DELETE FROM refresh_tokens WHERE token_hash IN \
+                         (SELECT token_hash FROM refresh_tokens WHERE expires_at <= $1 LIMIT $2)",
+                        "DELETE FROM browser_sessions WHERE id_hash IN \
+                         (SELECT id_hash FROM browser_sessions WHERE expires_at <= $1 LIMIT $2)",
+                        "DELETE FROM pending_authorizations WHERE id IN \
+                         (SELECT id FROM pending_authorizations WHERE expires_at <= $1 LIMIT $2)",
+                        "DELETE FROM login_failures WHERE account IN \
+                         (SELECT account FROM login_failures WHERE expires_at <= $1 LIMIT $2)",
                     ];
                     let mut tx = self
                         .writes()

@@ -1,6 +1,8 @@
 //! Rows to domain types and back, shared by both backends.
 
+use sesame_core::authorize::pending::PendingAuthorization;
 use sesame_core::client::{Client, ClientMetadata};
+use sesame_core::grant::{CodeData, Grant, StoredCode, StoredRefreshToken};
 use sesame_core::keys::{Algorithm, StoredKey};
 use sesame_core::scope::Scopes;
 use sesame_core::secret::SecretHash;
@@ -72,6 +74,8 @@ pub(crate) fn access_token(
     issued_at: i64,
     expires_at: i64,
     revoked_at: Option<i64>,
+    grant_id: Option<String>,
+    userinfo_claims: Option<String>,
 ) -> Result<OpaqueAccessToken, StoreError> {
     Ok(OpaqueAccessToken {
         token_hash: secret_hash(Some(token_hash))?
@@ -84,7 +88,79 @@ pub(crate) fn access_token(
         issued_at,
         expires_at,
         revoked_at,
+        grant_id,
+        userinfo_claims: match userinfo_claims {
+            Some(json) => serde_json::from_str(&json).map_err(|e| corrupt("userinfo_claims", e))?,
+            None => Vec::new(),
+        },
     })
+}
+
+/// A list of claim names as stored: `NULL` when empty, which is nearly always.
+pub(crate) fn names_json(names: &[String]) -> Option<String> {
+    (!names.is_empty()).then(|| serde_json::Value::from(names.to_vec()).to_string())
+}
+
+pub(crate) fn scope(value: &str) -> Result<Scopes, StoreError> {
+    Scopes::parse(value).map_err(|e| corrupt("scope", e))
+}
+
+fn hash(bytes: Vec<u8>, what: &str) -> Result<SecretHash, StoreError> {
+    secret_hash(Some(bytes))?.ok_or_else(|| corrupt(what, "missing"))
+}
+
+/// How a code is kept: its grant and what the token request is checked against, as one JSON.
+pub(crate) fn code_json(code: &StoredCode) -> Result<String, StoreError> {
+    Ok(serde_json::json!({ "grant": code.grant, "data": code.data }).to_string())
+}
+
+pub(crate) fn code(
+    code_hash: Vec<u8>,
+    data: &str,
+    expires_at: i64,
+    used_at: Option<i64>,
+) -> Result<StoredCode, StoreError> {
+    let bad = |e: serde_json::Error| corrupt("authorization code", e);
+    let mut parsed: serde_json::Value = serde_json::from_str(data).map_err(bad)?;
+    let grant: Grant = serde_json::from_value(parsed["grant"].take()).map_err(bad)?;
+    let data: CodeData = serde_json::from_value(parsed["data"].take()).map_err(bad)?;
+    Ok(StoredCode {
+        code_hash: hash(code_hash, "code_hash")?,
+        grant,
+        data,
+        expires_at,
+        used_at,
+    })
+}
+
+pub(crate) fn grant_json(grant: &Grant) -> Result<String, StoreError> {
+    serde_json::to_string(grant).map_err(|e| corrupt("grant", e))
+}
+
+pub(crate) fn refresh_token(
+    token_hash: Vec<u8>,
+    grant: &str,
+    issued_at: i64,
+    expires_at: i64,
+    used_at: Option<i64>,
+    revoked_at: Option<i64>,
+) -> Result<StoredRefreshToken, StoreError> {
+    Ok(StoredRefreshToken {
+        token_hash: hash(token_hash, "token_hash")?,
+        grant: serde_json::from_str(grant).map_err(|e| corrupt("grant", e))?,
+        issued_at,
+        expires_at,
+        used_at,
+        revoked_at,
+    })
+}
+
+pub(crate) fn pending_json(p: &PendingAuthorization) -> Result<String, StoreError> {
+    serde_json::to_string(p).map_err(|e| corrupt("pending authorization", e))
+}
+
+pub(crate) fn pending(data: &str) -> Result<PendingAuthorization, StoreError> {
+    serde_json::from_str(data).map_err(|e| corrupt("pending authorization", e))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -2,9 +2,11 @@
 //!
 //! It lists only what this server actually does; each capability extends it as it lands.
 
-use crate::client::AuthMethod;
+use crate::authorize::response_type::{ResponseMode, ResponseType};
+use crate::client::{AuthMethod, GrantType};
 use crate::client_auth::ASSERTION_ALGORITHMS;
 use crate::keys::Algorithm;
+use crate::oidc::claims::{SCOPE_CLAIMS, supported_claims};
 use crate::provider::Settings;
 use crate::token::SUPPORTED_GRANTS;
 use serde_json::{Value, json};
@@ -16,7 +18,11 @@ pub fn metadata(settings: &Settings) -> Value {
         .map(|m| m.as_str())
         .collect();
     let all_methods: Vec<&str> = AuthMethod::SUPPORTED.iter().map(|m| m.as_str()).collect();
-    let grants: Vec<&str> = SUPPORTED_GRANTS.iter().map(|g| g.as_str()).collect();
+    let mut grants: Vec<&str> = SUPPORTED_GRANTS.iter().map(|g| g.as_str()).collect();
+    // Served at the authorization endpoint rather than the token endpoint.
+    grants.push(GrantType::Implicit.as_str());
+    let mut scopes = vec!["openid", "offline_access"];
+    scopes.extend(SCOPE_CLAIMS.iter().map(|(s, _)| *s));
     let id_token_algs: Vec<&str> = [
         Algorithm::RS256,
         Algorithm::ES256,
@@ -28,13 +34,25 @@ pub fn metadata(settings: &Settings) -> Value {
     .collect();
     json!({
         "issuer": settings.issuer,
-        "jwks_uri": settings.endpoint("/jwks"),
+        "authorization_endpoint": settings.endpoint("/authorize"),
         "token_endpoint": settings.endpoint("/token"),
+        "userinfo_endpoint": settings.endpoint("/userinfo"),
+        "end_session_endpoint": settings.endpoint("/logout"),
+        "jwks_uri": settings.endpoint("/jwks"),
         "introspection_endpoint": settings.endpoint("/introspect"),
         "revocation_endpoint": settings.endpoint("/revoke"),
         "grant_types_supported": grants,
-        // No authorization endpoint yet: no response type is served.
-        "response_types_supported": [],
+        "response_types_supported": ResponseType::SUPPORTED,
+        "response_modes_supported": ResponseMode::SUPPORTED,
+        "scopes_supported": scopes,
+        "claims_supported": supported_claims(),
+        "claims_parameter_supported": true,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "ui_locales_supported": ["en"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": id_token_algs,
         "token_endpoint_auth_methods_supported": confidential_methods,
@@ -55,7 +73,20 @@ mod tests {
         let m = metadata(&Settings::new("https://id.example.com/tenant"));
         assert_eq!(m["issuer"], "https://id.example.com/tenant");
         assert_eq!(m["token_endpoint"], "https://id.example.com/tenant/token");
-        assert_eq!(m["grant_types_supported"], json!(["client_credentials"]));
+        assert_eq!(
+            m["authorization_endpoint"],
+            "https://id.example.com/tenant/authorize"
+        );
+        assert_eq!(
+            m["grant_types_supported"],
+            json!([
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "implicit"
+            ])
+        );
+        assert_eq!(m["code_challenge_methods_supported"], json!(["S256"]));
         assert!(
             !m["token_endpoint_auth_methods_supported"]
                 .as_array()

@@ -1,3 +1,7 @@
-//! OpenID Connect: discovery now; ID tokens, claims and UserInfo as they arrive.
+//! OpenID Connect: discovery, ID tokens, claims, UserInfo and logout.
 
+pub mod claims;
 pub mod discovery;
+pub mod id_token;
+pub mod logout;
+pub mod userinfo;

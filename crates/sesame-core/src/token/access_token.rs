@@ -2,6 +2,7 @@
 
 use crate::client::{AccessTokenFormat, Client};
 use crate::error::TokenError;
+use crate::grant::Grant;
 use crate::provider::Provider;
 use crate::scope::Scopes;
 use crate::secret::{SecretHash, random_token};
@@ -31,17 +32,33 @@ pub struct IssuedAccessToken {
     pub expires_in: i64,
 }
 
-/// Mints an access token for `subject` in the client's format.
+/// Mints an access token for `subject` in the client's format. A token carrying a user's grant
+/// is always recorded (a JWT by its hash), so revoking the grant reaches it and UserInfo knows
+/// which claims were asked for.
 pub async fn issue_access_token(
     provider: &Provider,
     client: &Client,
     subject: &str,
     scope: &Scopes,
+    grant: Option<&Grant>,
 ) -> Result<IssuedAccessToken, TokenError> {
     let settings = provider.settings();
     let now = provider.now();
     let ttl = settings.access_token_ttl;
     let jti = random_token(16);
+    let record = |token: &str, jti: String| OpaqueAccessToken {
+        token_hash: SecretHash::of(token),
+        jti,
+        client_id: client.client_id.clone(),
+        subject: subject.to_owned(),
+        scope: scope.clone(),
+        audience: settings.audience().to_owned(),
+        issued_at: now,
+        expires_at: now + ttl,
+        revoked_at: None,
+        grant_id: grant.map(|g| g.grant_id.clone()),
+        userinfo_claims: grant.map(|g| g.claims.userinfo.clone()).unwrap_or_default(),
+    };
     let token = match client.metadata.access_token_format {
         AccessTokenFormat::Jwt => {
             let claims = AccessTokenClaims {
@@ -50,7 +67,7 @@ pub async fn issue_access_token(
                 aud: settings.audience().to_owned(),
                 exp: now + ttl,
                 iat: now,
-                jti,
+                jti: jti.clone(),
                 client_id: client.client_id.clone(),
                 scope: scope.to_string(),
             };
@@ -63,24 +80,23 @@ pub async fn issue_access_token(
                         settings.access_token_signing_alg
                     ))
                 })?;
-            signer
+            let token = signer
                 .sign_jwt("at+jwt", &claims)
-                .map_err(TokenError::server_error)?
+                .map_err(TokenError::server_error)?;
+            if grant.is_some() {
+                provider
+                    .store()
+                    .insert_access_token(&record(&token, jti))
+                    .await?;
+            }
+            token
         }
         AccessTokenFormat::Opaque => {
             let token = format!("{OPAQUE_PREFIX}{}", random_token(32));
-            let record = OpaqueAccessToken {
-                token_hash: SecretHash::of(&token),
-                jti,
-                client_id: client.client_id.clone(),
-                subject: subject.to_owned(),
-                scope: scope.clone(),
-                audience: settings.audience().to_owned(),
-                issued_at: now,
-                expires_at: now + ttl,
-                revoked_at: None,
-            };
-            provider.store().insert_access_token(&record).await?;
+            provider
+                .store()
+                .insert_access_token(&record(&token, jti))
+                .await?;
             token
         }
     };

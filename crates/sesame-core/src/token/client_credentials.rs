@@ -20,13 +20,15 @@ pub async fn exchange(
     }
     let scope = granted_scope(client, params.get("scope"))?;
     // RFC 9068 §2.2: with no resource owner, the subject is the client itself.
-    let issued = issue_access_token(provider, client, &client.client_id, &scope).await?;
+    let issued = issue_access_token(provider, client, &client.client_id, &scope, None).await?;
     // RFC 6749 §4.4.3: no refresh token for this grant.
     Ok(TokenResponse {
         access_token: issued.token,
         token_type: "Bearer",
         expires_in: issued.expires_in,
         scope: Some(scope.to_string()),
+        refresh_token: None,
+        id_token: None,
     })
 }
 

@@ -1,8 +1,11 @@
 //! The token endpoint (RFC 6749 §3.2): authenticate the client, then one grant per module.
 
 mod access_token;
+pub mod authorization_code;
 pub mod client_credentials;
 pub mod inspect;
+pub mod refresh_token;
+pub mod user_grant;
 
 pub use access_token::{AccessTokenClaims, IssuedAccessToken, OPAQUE_PREFIX, issue_access_token};
 
@@ -14,7 +17,11 @@ use crate::provider::Provider;
 use serde::Serialize;
 
 /// The grants this token endpoint serves; any other `grant_type` is `unsupported_grant_type`.
-pub const SUPPORTED_GRANTS: [GrantType; 1] = [GrantType::ClientCredentials];
+pub const SUPPORTED_GRANTS: [GrantType; 3] = [
+    GrantType::AuthorizationCode,
+    GrantType::RefreshToken,
+    GrantType::ClientCredentials,
+];
 
 /// A successful token response (RFC 6749 §5.1).
 #[derive(Debug, Serialize)]
@@ -25,6 +32,10 @@ pub struct TokenResponse {
     /// Always sent, so the client never has to guess what it was granted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
 }
 
 /// Handles a token request end to end; returns the response and the grant that produced it.
@@ -49,6 +60,10 @@ pub async fn exchange(
         GrantType::ClientCredentials => {
             client_credentials::exchange(provider, &client, &params).await?
         }
+        GrantType::AuthorizationCode => {
+            authorization_code::exchange(provider, &client, &params).await?
+        }
+        GrantType::RefreshToken => refresh_token::exchange(provider, &client, &params).await?,
         other => {
             return Err(TokenError::unsupported_grant_type(format!(
                 "{other} is not supported"

@@ -1,0 +1,165 @@
+//! Which user claims a client receives: by scope (OIDC Core §5.4) and by the `claims` request
+//! parameter (§5.5), released from the user's standard claims (§5.1).
+
+use crate::error::TokenError;
+use crate::scope::Scopes;
+use crate::user::User;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The claims each scope value asks for (OIDC Core §5.4). `address` is not kept, so not offered.
+pub const SCOPE_CLAIMS: [(&str, &[&str]); 3] = [
+    (
+        "profile",
+        &[
+            "name",
+            "family_name",
+            "given_name",
+            "middle_name",
+            "nickname",
+            "preferred_username",
+            "profile",
+            "picture",
+            "website",
+            "gender",
+            "birthdate",
+            "zoneinfo",
+            "locale",
+            "updated_at",
+        ],
+    ),
+    ("email", &["email", "email_verified"]),
+    ("phone", &["phone_number", "phone_number_verified"]),
+];
+
+/// Every claim Sesame can release, for discovery's `claims_supported`.
+pub fn supported_claims() -> Vec<&'static str> {
+    let mut all = vec![
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "azp",
+        "sid",
+    ];
+    all.extend(SCOPE_CLAIMS.iter().flat_map(|(_, c)| c.iter().copied()));
+    all
+}
+
+/// The parsed `claims` request parameter: the claim names asked for each target. Values and
+/// `essential` are accepted and not needed: Sesame releases what it has and the user consented to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClaimsRequest {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub userinfo: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub id_token: Vec<String>,
+}
+
+impl ClaimsRequest {
+    /// OIDC Core §5.5: a JSON object with optional `userinfo` and `id_token` members, each an
+    /// object of claim names to `null` or an object.
+    pub fn parse(value: &str) -> Result<Self, TokenError> {
+        let bad = |why: &str| TokenError::invalid_request(format!("claims: {why}"));
+        let parsed: Value = serde_json::from_str(value).map_err(|_| bad("not a JSON object"))?;
+        let object = parsed.as_object().ok_or_else(|| bad("not a JSON object"))?;
+        let names = |member: &str| -> Result<Vec<String>, TokenError> {
+            match object.get(member) {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Object(claims)) => {
+                    if claims.values().any(|v| !(v.is_null() || v.is_object())) {
+                        return Err(bad("each requested claim must be null or an object"));
+                    }
+                    Ok(claims.keys().cloned().collect())
+                }
+                Some(_) => Err(bad("userinfo and id_token must be objects")),
+            }
+        };
+        Ok(Self {
+            userinfo: names("userinfo")?,
+            id_token: names("id_token")?,
+        })
+    }
+}
+
+/// The claim names `scope` asks for.
+pub fn claims_for_scope(scope: &Scopes) -> Vec<&'static str> {
+    SCOPE_CLAIMS
+        .iter()
+        .filter(|(s, _)| scope.contains(s))
+        .flat_map(|(_, claims)| claims.iter().copied())
+        .collect()
+}
+
+/// The values of `names` the user has, as JSON members (`sub` is the caller's business).
+/// `updated_at` is the user row's, in seconds (OIDC Core §5.1).
+pub fn release(user: &User, names: &[&str]) -> Map<String, Value> {
+    let mut all = match serde_json::to_value(&user.claims) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    all.insert("updated_at".into(), Value::from(user.updated_at));
+    let mut out = Map::new();
+    for name in names {
+        if let Some(v) = all.get(*name) {
+            out.insert((*name).to_owned(), v.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::user::StandardClaims;
+
+    fn alice() -> User {
+        let claims = StandardClaims {
+            name: Some("Alice".into()),
+            email: Some("alice@example.com".into()),
+            email_verified: Some(true),
+            ..Default::default()
+        };
+        User::new("alice", claims, 100).unwrap()
+    }
+
+    #[test]
+    fn scope_selects_claim_groups() {
+        let names = claims_for_scope(&Scopes::parse("openid email").unwrap());
+        let released = release(&alice(), &names);
+        assert_eq!(released.len(), 2);
+        assert_eq!(released["email"], "alice@example.com");
+        assert_eq!(released["email_verified"], true);
+    }
+
+    #[test]
+    fn profile_includes_updated_at_and_only_present_values() {
+        let scope = Scopes::parse("profile").unwrap();
+        let names = claims_for_scope(&scope);
+        let released = release(&alice(), &names);
+        assert_eq!(released["name"], "Alice");
+        assert_eq!(released["updated_at"], 100);
+        assert!(!released.contains_key("family_name"));
+    }
+
+    #[test]
+    fn claims_parameter_is_parsed_per_target() {
+        let r = ClaimsRequest::parse(
+            r#"{"userinfo":{"email":null,"name":{"essential":true}},"id_token":{"email":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.userinfo.len(), 2);
+        assert_eq!(r.id_token, vec!["email".to_owned()]);
+        for bad in [
+            "[]",
+            "nope",
+            r#"{"userinfo":[]}"#,
+            r#"{"id_token":{"email":1}}"#,
+        ] {
+            assert!(ClaimsRequest::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

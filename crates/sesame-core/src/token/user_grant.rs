@@ -1,0 +1,89 @@
+//! Tokens for a user's grant, shared by every grant that has a user (authorization code, refresh
+//! token; later device code and password): an access token, an ID token with `openid`, and a
+//! refresh token when the grant allows one.
+
+use super::{TokenResponse, issue_access_token};
+use crate::client::{Client, GrantType};
+use crate::error::TokenError;
+use crate::grant::{Grant, StoredRefreshToken};
+use crate::oidc::id_token::{self, IdTokenRequest};
+use crate::provider::Provider;
+use crate::scope::Scopes;
+use crate::secret::{SecretHash, random_token};
+use crate::user::User;
+
+/// Refresh tokens start with this, so a leaked one is recognisable.
+pub const REFRESH_PREFIX: &str = "srt_";
+
+/// OIDC Core §11: with `openid`, a refresh token needs `offline_access`; a plain OAuth 2.0
+/// grant gets one whenever the client may refresh.
+pub fn allows_refresh(client: &Client, scope: &Scopes) -> bool {
+    client.allows_grant(GrantType::RefreshToken)
+        && (scope.contains("offline_access") || !scope.contains("openid"))
+}
+
+/// The user behind a grant, if they may still receive tokens.
+pub async fn active_user(provider: &Provider, grant: &Grant) -> Result<User, TokenError> {
+    match provider.store().get_user(&grant.user_id).await? {
+        Some(user) if !user.disabled => Ok(user),
+        _ => Err(TokenError::invalid_grant(
+            "the user of this grant no longer exists or is disabled",
+        )),
+    }
+}
+
+/// Issues the tokens. `access_scope` may be narrower than the grant (refresh, RFC 6749 §6);
+/// the refresh token always carries the grant's full scope.
+pub async fn issue(
+    provider: &Provider,
+    client: &Client,
+    user: &User,
+    grant: &Grant,
+    access_scope: &Scopes,
+    nonce: Option<&str>,
+) -> Result<TokenResponse, TokenError> {
+    let access = issue_access_token(provider, client, &user.id, access_scope, Some(grant)).await?;
+    let id_token = if access_scope.contains("openid") {
+        Some(id_token::issue(
+            provider,
+            client,
+            user,
+            grant,
+            IdTokenRequest {
+                nonce,
+                access_token: Some(&access.token),
+                ..Default::default()
+            },
+        )?)
+    } else {
+        None
+    };
+    let refresh_token = if allows_refresh(client, &grant.scope) {
+        Some(new_refresh_token(provider, grant).await?)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token: access.token,
+        token_type: "Bearer",
+        expires_in: access.expires_in,
+        scope: Some(access_scope.to_string()),
+        refresh_token,
+        id_token,
+    })
+}
+
+async fn new_refresh_token(provider: &Provider, grant: &Grant) -> Result<String, TokenError> {
+    let now = provider.now();
+    let token = format!("{REFRESH_PREFIX}{}", random_token(32));
+    let stored = StoredRefreshToken {
+        token_hash: SecretHash::of(&token),
+        grant: grant.clone(),
+        issued_at: now,
+        expires_at: now + provider.settings().refresh_token_ttl,
+        used_at: None,
+        revoked_at: None,
+    };
+    provider.store().insert_refresh_token(&stored).await?;
+    Ok(token)
+}

@@ -1,0 +1,64 @@
+-- Sign-in: user grants (codes, refresh tokens), browser sessions, pending authorizations,
+-- consents and login throttling. Secrets are kept only as SHA-256 hashes.
+
+-- Access tokens issued under a user's grant are recorded (JWTs too), so revoking the grant
+-- reaches them; UserInfo reads the claims the grant asked for.
+ALTER TABLE access_tokens ADD COLUMN grant_id TEXT;
+ALTER TABLE access_tokens ADD COLUMN userinfo_claims TEXT;
+CREATE INDEX access_tokens_grant_id ON access_tokens (grant_id) WHERE grant_id IS NOT NULL;
+
+CREATE TABLE authorization_codes (
+    code_hash  BLOB PRIMARY KEY NOT NULL,
+    grant_id   TEXT NOT NULL,
+    client_id  TEXT NOT NULL,
+    data       TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER
+) WITHOUT ROWID;
+CREATE INDEX authorization_codes_expires_at ON authorization_codes (expires_at);
+
+CREATE TABLE refresh_tokens (
+    token_hash BLOB PRIMARY KEY NOT NULL,
+    grant_id   TEXT NOT NULL,
+    client_id  TEXT NOT NULL,
+    grant_data TEXT NOT NULL,
+    issued_at  INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER,
+    revoked_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX refresh_tokens_grant_id ON refresh_tokens (grant_id);
+CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at);
+
+CREATE TABLE browser_sessions (
+    id_hash    BLOB PRIMARY KEY NOT NULL,
+    sid        TEXT NOT NULL,
+    user_id    TEXT NOT NULL,
+    auth_time  INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX browser_sessions_expires_at ON browser_sessions (expires_at);
+
+CREATE TABLE pending_authorizations (
+    id         TEXT PRIMARY KEY NOT NULL,
+    data       TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX pending_authorizations_expires_at ON pending_authorizations (expires_at);
+
+CREATE TABLE consents (
+    user_id    TEXT NOT NULL,
+    client_id  TEXT NOT NULL,
+    scope      TEXT NOT NULL,
+    granted_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+) WITHOUT ROWID;
+
+CREATE TABLE login_failures (
+    account      TEXT PRIMARY KEY NOT NULL,
+    failures     INTEGER NOT NULL,
+    window_start INTEGER NOT NULL,
+    locked_until INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX login_failures_expires_at ON login_failures (expires_at);

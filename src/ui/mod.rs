@@ -1,0 +1,156 @@
+//! The pages people see (DESIGN §2 Pages): server-rendered HTML, one stylesheet, no script
+//! except the form_post auto-submit. Every page carries the same security headers.
+
+pub mod browser;
+pub mod consent;
+pub mod login;
+pub mod respond;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use minijinja::Environment;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+/// The templates, embedded in the binary.
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    for (name, source) in [
+        ("base.html", include_str!("../../templates/base.html")),
+        ("login.html", include_str!("../../templates/login.html")),
+        ("consent.html", include_str!("../../templates/consent.html")),
+        ("error.html", include_str!("../../templates/error.html")),
+        ("logout.html", include_str!("../../templates/logout.html")),
+        (
+            "logged_out.html",
+            include_str!("../../templates/logged_out.html"),
+        ),
+        (
+            "form_post.html",
+            include_str!("../../templates/form_post.html"),
+        ),
+    ] {
+        if let Err(e) = env.add_template(name, source) {
+            // The templates are part of the binary; a test renders every one of them.
+            tracing::error!(template = name, error = %e, "built-in template does not parse");
+        }
+    }
+    env
+});
+
+const STYLESHEET: &str = include_str!("../../static/sesame.css");
+
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+}
+
+/// A rendered page with Sesame's headers. `form_action` names an origin the page's forms may
+/// lead to besides Sesame (the client's, when a form ends in a redirect to it: browsers apply
+/// `form-action` to the redirect too).
+pub fn page(
+    status: StatusCode,
+    template: &str,
+    context: impl Serialize,
+    form_action: Option<&str>,
+) -> Response {
+    let html = TEMPLATES
+        .get_template(template)
+        .and_then(|t| t.render(context));
+    match html {
+        Ok(html) => with_headers(status, html, &csp(form_action, None)),
+        Err(e) => {
+            tracing::error!(template, error = %e, "page failed to render");
+            with_headers(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sesame could not show this page.".to_owned(),
+                &csp(None, None),
+            )
+        }
+    }
+}
+
+/// The Content-Security-Policy of a page: nothing but our stylesheet, forms to ourselves (and
+/// one other origin when given), never framed.
+pub fn csp(form_action: Option<&str>, script_hash: Option<&str>) -> String {
+    let script = script_hash.map_or("'none'".to_owned(), |h| format!("'sha256-{h}'"));
+    let forms = form_action.map_or("'self'".to_owned(), |o| format!("'self' {o}"));
+    format!(
+        "default-src 'none'; style-src 'self'; img-src 'self'; script-src {script}; \
+         form-action {forms}; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+pub fn with_headers(status: StatusCode, html: String, csp: &str) -> Response {
+    let mut response = (status, html).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // Pages and redirects can carry codes and tokens: never leak the URL onwards.
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if let Ok(v) = HeaderValue::from_str(csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    response
+}
+
+/// An error shown to the user, never sent to a client.
+pub fn error_page(status: StatusCode, message: &str, code: Option<&str>) -> Response {
+    let heading = match status {
+        StatusCode::FORBIDDEN => "Request refused",
+        StatusCode::SERVICE_UNAVAILABLE => "Try again shortly",
+        s if s.is_server_error() => "Something went wrong",
+        _ => "This request cannot continue",
+    };
+    page(
+        status,
+        "error.html",
+        minijinja::context! { heading, message, code },
+        None,
+    )
+}
+
+/// The origin (`scheme://host[:port]`) of a URL, for `form-action`.
+pub fn origin_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    Some(parsed.origin().ascii_serialization()).filter(|o| o != "null")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_renders() {
+        for name in [
+            "login.html",
+            "consent.html",
+            "error.html",
+            "logout.html",
+            "logged_out.html",
+            "form_post.html",
+        ] {
+            let t = TEMPLATES.get_template(name).unwrap();
+            let html = t
+                .render(minijinja::context! { client_name => "<b>x</b>", heading => "h", message => "m" })
+                .unwrap();
+            assert!(!html.contains("<b>x</b>"), "{name} must escape");
+        }
+    }
+}

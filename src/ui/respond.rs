@@ -1,0 +1,100 @@
+//! Delivering the outcome of an authorization request: a redirect to the client (query or
+//! fragment), an auto-submitting form (form_post), a page, or the next page for the user.
+
+use super::{csp, error_page, origin_of, page, with_headers};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use sesame_core::authorize::AuthorizeError;
+use sesame_core::authorize::flow::Next;
+use sesame_core::authorize::response::AuthorizationResponse;
+use sesame_core::authorize::response_type::ResponseMode;
+use sesame_core::secret::SecretHash;
+use sesame_core::{ErrorCode, TokenError};
+
+/// The only script Sesame serves; the CSP allows exactly this text by its hash.
+const FORM_POST_SCRIPT: &str = "document.forms[0].submit();";
+
+pub fn next(next: Next) -> Response {
+    match next {
+        Next::Login(id) => see_other(&format!("/login?id={id}")),
+        Next::Consent(id) => see_other(&format!("/consent?id={id}")),
+        Next::Respond(r) => deliver(&r),
+    }
+}
+
+pub fn failure(e: AuthorizeError) -> Response {
+    match e {
+        AuthorizeError::Redirect(r) => deliver(&r),
+        AuthorizeError::Render(e) => render_error(&e),
+    }
+}
+
+/// A protocol error for the user's eyes (bad client or redirect URI, expired request).
+pub fn render_error(e: &TokenError) -> Response {
+    let status = match e.code {
+        ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    if status.is_server_error() {
+        tracing::error!(error = %e.code, cause = e.cause.as_deref().unwrap_or(""), "page failed");
+    } else {
+        tracing::info!(error = %e.code, description = %e.description, "authorization request refused");
+    }
+    error_page(status, &e.description, Some(e.code.as_str()))
+}
+
+pub fn deliver(r: &AuthorizationResponse) -> Response {
+    if r.is_error() {
+        tracing::info!(redirect_uri = %r.redirect_uri, "authorization error sent to the client");
+    }
+    match r.mode {
+        ResponseMode::FormPost => form_post(r),
+        ResponseMode::Query | ResponseMode::Fragment => see_other(&r.location()),
+    }
+}
+
+/// OAuth 2.0 Form Post Response Mode §2: an HTML form that posts itself to the redirect URI.
+fn form_post(r: &AuthorizationResponse) -> Response {
+    let hash = STANDARD.encode(SecretHash::of(FORM_POST_SCRIPT).0);
+    let params: Vec<(&str, &str)> = r.params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let origin = origin_of(&r.redirect_uri);
+    let html = page(
+        StatusCode::OK,
+        "form_post.html",
+        minijinja::context! { redirect_uri => r.redirect_uri, params, script => minijinja::Value::from_safe_string(FORM_POST_SCRIPT.to_owned()) },
+        None,
+    );
+    // Re-issue with the policy this page needs: its one script, and forms to the client.
+    let (parts, body) = html.into_parts();
+    let mut response = Response::from_parts(parts, body);
+    if let Ok(v) = HeaderValue::from_str(&csp(origin.as_deref(), Some(&hash))) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    response
+}
+
+/// 303: the browser follows with a GET whatever the method was (RFC 9110 §15.4.4).
+pub fn see_other(location: &str) -> Response {
+    let mut response = with_headers(
+        StatusCode::SEE_OTHER,
+        String::new(),
+        "frame-ancestors 'none'",
+    );
+    match HeaderValue::from_str(location) {
+        Ok(v) => {
+            response.headers_mut().insert(header::LOCATION, v);
+            response
+        }
+        Err(_) => error_page(
+            StatusCode::BAD_REQUEST,
+            "the redirect address is not valid",
+            None,
+        )
+        .into_response(),
+    }
+}
