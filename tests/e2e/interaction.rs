@@ -63,7 +63,12 @@ impl Page {
         let marker = format!("name=\"{name}\" value=\"");
         let start = self.body.find(&marker)? + marker.len();
         let end = self.body[start..].find('"')? + start;
-        Some(self.body[start..end].replace("&amp;", "&"))
+        Some(unescape(&self.body[start..end]))
+    }
+
+    /// The page with HTML character references decoded (the templates escape `/` too).
+    pub fn text(&self) -> String {
+        unescape(&self.body)
     }
 
     pub fn is_login(&self) -> bool {
@@ -231,4 +236,13 @@ pub fn pkce_pair() -> (String, String) {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref());
     (verifier, challenge)
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&#x2f;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }

@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod authorize_errors;
 mod cli;
 mod client_auth;
 mod client_credentials;

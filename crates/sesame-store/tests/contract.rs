@@ -3,9 +3,14 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+use sesame_core::authorize::AuthorizationRequest;
+use sesame_core::authorize::pending::PendingAuthorization;
+use sesame_core::grant::{CodeData, Grant, StoredCode, StoredRefreshToken};
 use sesame_core::keys::{Algorithm, StoredKey};
+use sesame_core::oidc::claims::ClaimsRequest;
 use sesame_core::scope::Scopes;
 use sesame_core::secret::{Secret, SecretHash};
+use sesame_core::session::BrowserSession;
 use sesame_core::store::*;
 use sesame_core::testing::service_client;
 use sesame_store::PoolSettings;
@@ -104,6 +109,10 @@ contract!(
     sweep_removes_only_expired_rows,
     migrate_is_idempotent,
     concurrent_token_inserts_are_all_committed,
+    codes_are_spent_once_under_concurrency,
+    refresh_rotation_and_grant_revocation,
+    sessions_pending_authorizations_and_consents,
+    login_failures_count_lock_and_clear,
 );
 
 async fn clients_round_trip(store: Arc<dyn Store>) {
@@ -193,6 +202,8 @@ fn token(hash: &SecretHash, expires_at: i64) -> OpaqueAccessToken {
         issued_at: 100,
         expires_at,
         revoked_at: None,
+        grant_id: None,
+        userinfo_claims: Vec::new(),
     }
 }
 
@@ -416,4 +427,276 @@ async fn users_round_trip_with_unique_usernames(store: Arc<dyn Store>) {
     assert_eq!(names, ["alice", "bob"]);
     assert!(store.delete_user(&bob.id).await.unwrap());
     assert!(!store.delete_user(&bob.id).await.unwrap());
+}
+
+fn grant(grant_id: &str) -> Grant {
+    Grant {
+        grant_id: grant_id.into(),
+        client_id: "web".into(),
+        user_id: "usr_1".into(),
+        scope: Scopes::parse("openid offline_access").unwrap(),
+        auth_time: 90,
+        sid: Some("sid-1".into()),
+        claims: ClaimsRequest {
+            userinfo: vec!["email".into()],
+            id_token: Vec::new(),
+        },
+    }
+}
+
+async fn codes_are_spent_once_under_concurrency(store: Arc<dyn Store>) {
+    let hash = SecretHash::of("code-1");
+    let code = StoredCode {
+        code_hash: hash.clone(),
+        grant: grant("g1"),
+        data: CodeData {
+            redirect_uri: "https://app.example/cb".into(),
+            code_challenge: Some("c".repeat(43)),
+            nonce: Some("n".into()),
+        },
+        expires_at: 160,
+        used_at: None,
+    };
+    store.insert_code(&code).await.unwrap();
+    assert_eq!(store.find_code(&hash).await.unwrap().unwrap(), code);
+    assert!(
+        store
+            .consume_code(&hash, "other", 100)
+            .await
+            .unwrap()
+            .is_none(),
+        "another client's"
+    );
+    assert!(
+        store
+            .consume_code(&hash, "web", 160)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    let attempts = (0..12).map(|_| {
+        let store = Arc::clone(&store);
+        let hash = hash.clone();
+        tokio::spawn(async move { store.consume_code(&hash, "web", 100).await.unwrap() })
+    });
+    let mut wins = Vec::new();
+    for a in attempts {
+        wins.extend(a.await.unwrap());
+    }
+    assert_eq!(wins.len(), 1, "exactly one racing redemption wins");
+    assert_eq!(wins[0].grant, code.grant);
+    assert_eq!(
+        store.find_code(&hash).await.unwrap().unwrap().used_at,
+        Some(100)
+    );
+}
+
+async fn refresh_rotation_and_grant_revocation(store: Arc<dyn Store>) {
+    let first = StoredRefreshToken {
+        token_hash: SecretHash::of("srt_1"),
+        grant: grant("g2"),
+        issued_at: 100,
+        expires_at: 1000,
+        used_at: None,
+        revoked_at: None,
+    };
+    store.insert_refresh_token(&first).await.unwrap();
+    assert!(
+        store
+            .use_refresh_token(&first.token_hash, "other", 110)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let used = store
+        .use_refresh_token(&first.token_hash, "web", 110)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(used.grant, first.grant);
+    assert!(
+        store
+            .use_refresh_token(&first.token_hash, "web", 111)
+            .await
+            .unwrap()
+            .is_none(),
+        "rotated"
+    );
+    let second = StoredRefreshToken {
+        token_hash: SecretHash::of("srt_2"),
+        issued_at: 110,
+        ..first.clone()
+    };
+    store.insert_refresh_token(&second).await.unwrap();
+    // An access token of the grant (a JWT's record) and one of another grant.
+    let mut mine = token(&SecretHash::of("jwt-of-g2"), 1000);
+    mine.jti = "jti-g2".into();
+    mine.grant_id = Some("g2".into());
+    mine.userinfo_claims = vec!["email".into()];
+    store.insert_access_token(&mine).await.unwrap();
+    assert_eq!(
+        store
+            .find_access_token(&mine.token_hash)
+            .await
+            .unwrap()
+            .unwrap(),
+        mine
+    );
+    let mut other = token(&SecretHash::of("sat_other"), 1000);
+    other.jti = "jti-other".into();
+    other.grant_id = Some("g3".into());
+    store.insert_access_token(&other).await.unwrap();
+
+    store.revoke_grant("g2", 120).await.unwrap();
+    store.revoke_grant("g2", 130).await.unwrap();
+    assert_eq!(
+        store
+            .find_refresh_token(&second.token_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        Some(120)
+    );
+    assert!(
+        store
+            .use_refresh_token(&second.token_hash, "web", 121)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .find_access_token(&mine.token_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        Some(120)
+    );
+    assert!(store.is_jti_revoked("jti-g2").await.unwrap());
+    assert!(!store.is_jti_revoked("jti-other").await.unwrap());
+    assert_eq!(
+        store
+            .find_access_token(&other.token_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        None
+    );
+}
+
+async fn sessions_pending_authorizations_and_consents(store: Arc<dyn Store>) {
+    let id = SecretHash::of("cookie");
+    let session = BrowserSession {
+        sid: "sid".into(),
+        user_id: "usr_1".into(),
+        auth_time: 100,
+        expires_at: 1000,
+    };
+    store.insert_session(&id, &session).await.unwrap();
+    assert_eq!(store.get_session(&id).await.unwrap().unwrap(), session);
+    store.delete_session(&id).await.unwrap();
+    assert!(store.get_session(&id).await.unwrap().is_none());
+
+    let request: AuthorizationRequest = serde_json::from_value(serde_json::json!({
+        "client_id": "web", "redirect_uri": "https://app.example/cb",
+        "response_type": {"code": true, "id_token": false, "token": false},
+        "response_mode": "query", "scope": "openid", "state": "s"
+    }))
+    .unwrap();
+    let mut pending = PendingAuthorization {
+        id: "p1".into(),
+        browser: PendingAuthorization::browser_binding("browser"),
+        request,
+        user_id: None,
+        expires_at: 700,
+    };
+    store.insert_pending(&pending).await.unwrap();
+    pending.user_id = Some("usr_1".into());
+    assert!(store.update_pending(&pending).await.unwrap());
+    assert_eq!(store.get_pending("p1").await.unwrap().unwrap(), pending);
+    let takers = (0..8).map(|_| {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move { store.take_pending("p1").await.unwrap() })
+    });
+    let mut taken = 0;
+    for t in takers {
+        taken += usize::from(t.await.unwrap().is_some());
+    }
+    assert_eq!(
+        taken, 1,
+        "a pending authorization is resumed to the end once"
+    );
+    assert!(!store.update_pending(&pending).await.unwrap());
+
+    assert!(store.get_consent("usr_1", "web").await.unwrap().is_none());
+    store
+        .put_consent("usr_1", "web", &Scopes::parse("openid").unwrap(), 1)
+        .await
+        .unwrap();
+    store
+        .put_consent("usr_1", "web", &Scopes::parse("openid email").unwrap(), 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get_consent("usr_1", "web")
+            .await
+            .unwrap()
+            .unwrap()
+            .to_string(),
+        "openid email"
+    );
+}
+
+async fn login_failures_count_lock_and_clear(store: Arc<dyn Store>) {
+    assert_eq!(
+        store.record_login_failure("alice", 100, 0).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        store.record_login_failure("alice", 101, 0).await.unwrap(),
+        2
+    );
+    assert_eq!(store.record_login_failure("bob", 101, 0).await.unwrap(), 1);
+    // Failures before the window no longer count.
+    assert_eq!(
+        store.record_login_failure("alice", 500, 200).await.unwrap(),
+        1
+    );
+    assert!(
+        store
+            .login_locked_until("alice", 500)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store.lock_login("alice", 900).await.unwrap();
+    assert_eq!(
+        store.login_locked_until("alice", 500).await.unwrap(),
+        Some(900)
+    );
+    assert!(
+        store
+            .login_locked_until("alice", 900)
+            .await
+            .unwrap()
+            .is_none(),
+        "over at 900"
+    );
+    store.clear_login_failures("alice").await.unwrap();
+    assert!(
+        store
+            .login_locked_until("alice", 500)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.record_login_failure("alice", 501, 200).await.unwrap(),
+        1
+    );
 }
