@@ -10,6 +10,7 @@ mod authorize_errors;
 mod cli;
 mod client_auth;
 mod client_credentials;
+mod code_and_refresh_errors;
 mod discovery;
 mod interaction;
 mod introspection_revocation;

@@ -1,0 +1,315 @@
+//! The token endpoint's user grants under attack: replayed, stolen or expired codes, PKCE
+//! failures, refresh token reuse and scope widening; and UserInfo's bearer errors.
+
+use crate::helpers::{TestApp, spawn_app};
+use crate::interaction::{Browser, REDIRECT, alice, pkce_pair, web_client};
+use serde_json::Value;
+use sesame_core::client::AuthMethod;
+use sesame_core::grant::{CodeData, Grant, StoredCode};
+use sesame_core::scope::Scopes;
+use sesame_core::secret::{Secret, SecretHash};
+
+struct Setup {
+    app: TestApp,
+    secret: Secret,
+    browser: Browser,
+}
+
+async fn setup() -> Setup {
+    let app = spawn_app().await;
+    alice(&app).await;
+    let secret = web_client(&app, "web", AuthMethod::ClientSecretBasic, |m| {
+        m.skip_consent = true
+    })
+    .await
+    .unwrap();
+    web_client(&app, "spa", AuthMethod::None, |m| m.skip_consent = true).await;
+    let browser = Browser::new(&app);
+    Setup {
+        app,
+        secret,
+        browser,
+    }
+}
+
+/// A code for `client_id`, with a PKCE challenge when given.
+async fn new_code(s: &Setup, client_id: &str, challenge: Option<&str>, scope: &str) -> String {
+    let mut params = vec![
+        ("client_id", client_id),
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT),
+        ("scope", scope),
+    ];
+    if let Some(c) = challenge {
+        params.push(("code_challenge", c));
+        params.push(("code_challenge_method", "S256"));
+    }
+    let query = crate::helpers::serde_urlencoded(&params);
+    let callback = s
+        .browser
+        .sign_in(&format!("{}/authorize?{query}", s.app.base))
+        .await;
+    callback.param("code").expect("a code")
+}
+
+async fn redeem(s: &Setup, code: &str, extra: &[(&str, &str)]) -> crate::helpers::Reply {
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT),
+    ];
+    form.extend_from_slice(extra);
+    s.app
+        .post_form("/token", Some(("web", &s.secret)), &form)
+        .await
+}
+
+async fn userinfo(app: &TestApp, token: &str) -> reqwest::Response {
+    app.http
+        .get(app.url("/userinfo"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_replayed_code_is_refused_and_revokes_what_it_issued() {
+    let s = setup().await;
+    let code = new_code(&s, "web", None, "openid offline_access").await;
+    let first = redeem(&s, &code, &[]).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let tokens: Value = first.json();
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(userinfo(&s.app, access).await.status(), 200);
+
+    redeem(&s, &code, &[])
+        .await
+        .assert_error(400, "invalid_grant");
+    assert_eq!(
+        userinfo(&s.app, access).await.status(),
+        401,
+        "access token revoked"
+    );
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    s.app
+        .post_form(
+            "/token",
+            Some(("web", &s.secret)),
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+        )
+        .await
+        .assert_error(400, "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_code_is_bound_to_its_client_redirect_uri_and_lifetime() {
+    let s = setup().await;
+    let other = s
+        .app
+        .client_with("other", AuthMethod::ClientSecretBasic, |m| {
+            m.grant_types = vec![sesame_core::client::GrantType::AuthorizationCode];
+            m.redirect_uris = vec![REDIRECT.into()];
+        })
+        .await
+        .unwrap();
+    let code = new_code(&s, "web", None, "openid").await;
+    let stolen = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+    ];
+    s.app
+        .post_form("/token", Some(("other", &other)), &stolen)
+        .await
+        .assert_error(400, "invalid_grant");
+    s.app
+        .post_form(
+            "/token",
+            Some(("web", &s.secret)),
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", "https://app.example/other"),
+            ],
+        )
+        .await
+        .assert_error(400, "invalid_grant");
+    s.app
+        .post_form(
+            "/token",
+            Some(("web", &s.secret)),
+            &[("grant_type", "authorization_code"), ("code", &code)],
+        )
+        .await
+        .assert_error(400, "invalid_request");
+    // None of that spent the code: the rightful client still redeems it.
+    assert_eq!(redeem(&s, &code, &[]).await.status, 200);
+
+    // An expired code, planted in the store as the server would have stored it.
+    let now = sesame_core::clock::Clock::now(&sesame_core::clock::SystemClock);
+    let sub = s
+        .app
+        .provider
+        .store()
+        .get_user_by_username("alice")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let old = StoredCode {
+        code_hash: SecretHash::of("expired-code"),
+        grant: Grant {
+            grant_id: "g-old".into(),
+            client_id: "web".into(),
+            user_id: sub,
+            scope: Scopes::parse("openid").unwrap(),
+            auth_time: now - 120,
+            sid: None,
+            claims: Default::default(),
+        },
+        data: CodeData {
+            redirect_uri: REDIRECT.into(),
+            code_challenge: None,
+            nonce: None,
+        },
+        expires_at: now - 60,
+        used_at: None,
+    };
+    s.app.provider.store().insert_code(&old).await.unwrap();
+    redeem(&s, "expired-code", &[])
+        .await
+        .assert_error(400, "invalid_grant");
+    redeem(&s, "no-such-code", &[])
+        .await
+        .assert_error(400, "invalid_grant");
+}
+
+#[tokio::test]
+async fn pkce_verifier_must_match_and_cannot_be_dropped_or_added() {
+    let s = setup().await;
+    let (verifier, challenge) = pkce_pair();
+    let spa = |code: &str, verifier: Option<&str>| {
+        let mut form = vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code.to_owned()),
+            ("redirect_uri", REDIRECT.to_owned()),
+            ("client_id", "spa".to_owned()),
+        ];
+        if let Some(v) = verifier {
+            form.push(("code_verifier", v.to_owned()));
+        }
+        form
+    };
+    let code = new_code(&s, "spa", Some(&challenge), "openid").await;
+    let (wrong, _) = pkce_pair();
+    for form in [spa(&code, None), spa(&code, Some(&wrong))] {
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        s.app
+            .post_form("/token", None, &pairs)
+            .await
+            .assert_error(400, "invalid_grant");
+    }
+    let ok = spa(&code, Some(&verifier));
+    let pairs: Vec<(&str, &str)> = ok.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(s.app.post_form("/token", None, &pairs).await.status, 200);
+
+    // A verifier for a code issued without a challenge is a downgrade attempt (RFC 9700 §4.8.2).
+    let plain = new_code(&s, "web", None, "openid").await;
+    redeem(&s, &plain, &[("code_verifier", &verifier)])
+        .await
+        .assert_error(400, "invalid_grant");
+}
+
+#[tokio::test]
+async fn refresh_reuse_revokes_the_family_and_scope_only_narrows() {
+    let s = setup().await;
+    let code = new_code(&s, "web", None, "openid email offline_access").await;
+    let tokens: Value = redeem(&s, &code, &[]).await.json();
+    let r1 = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = |token: String, scope: Option<&'static str>| {
+        let app = &s.app;
+        let secret = &s.secret;
+        async move {
+            let mut form = vec![
+                ("grant_type", "refresh_token"),
+                ("refresh_token", token.as_str()),
+            ];
+            if let Some(sc) = scope {
+                form.push(("scope", sc));
+            }
+            app.post_form("/token", Some(("web", secret)), &form).await
+        }
+    };
+    refresh(r1.clone(), Some("openid email phone"))
+        .await
+        .assert_error(400, "invalid_scope");
+    let narrowed = refresh(r1.clone(), Some("openid")).await;
+    assert_eq!(narrowed.status, 200, "{}", narrowed.body);
+    let narrowed: Value = narrowed.json();
+    assert_eq!(narrowed["scope"], "openid");
+    let r2 = narrowed["refresh_token"].as_str().unwrap().to_owned();
+    let a2 = narrowed["access_token"].as_str().unwrap().to_owned();
+    // The rotated token again: reuse. The whole family ends, r2 and its access token included.
+    refresh(r1, None).await.assert_error(400, "invalid_grant");
+    refresh(r2, None).await.assert_error(400, "invalid_grant");
+    assert_eq!(userinfo(&s.app, &a2).await.status(), 401);
+}
+
+#[tokio::test]
+async fn userinfo_answers_bearer_errors_per_rfc_6750() {
+    let s = setup().await;
+    let no_token = s.app.http.get(s.app.url("/userinfo")).send().await.unwrap();
+    assert_eq!(no_token.status(), 401);
+    assert_eq!(
+        no_token.headers()["www-authenticate"],
+        "Bearer realm=\"sesame\""
+    );
+    let bad = userinfo(&s.app, "not-a-token").await;
+    assert_eq!(bad.status(), 401);
+    assert!(
+        bad.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("error=\"invalid_token\"")
+    );
+    // A machine token has no openid scope.
+    let svc = s
+        .app
+        .service_client("svc", sesame_core::client::AccessTokenFormat::Jwt)
+        .await;
+    let machine = s.app.access_token("svc", &svc).await;
+    let forbidden = userinfo(&s.app, &machine).await;
+    assert_eq!(forbidden.status(), 403);
+    assert!(
+        forbidden.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("insufficient_scope")
+    );
+    // POST with the form parameter works; both ways at once does not.
+    let code = new_code(&s, "web", None, "openid email").await;
+    let tokens: Value = redeem(&s, &code, &[]).await.json();
+    let access = tokens["access_token"].as_str().unwrap();
+    let form = s
+        .app
+        .http
+        .post(s.app.url("/userinfo"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("access_token={access}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200);
+    let both = s
+        .app
+        .http
+        .post(s.app.url("/userinfo"))
+        .bearer_auth(access)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("access_token={access}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(both.status(), 400);
+}
