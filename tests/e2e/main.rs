@@ -7,6 +7,7 @@
 mod helpers;
 
 mod authorize_errors;
+mod browser;
 mod cli;
 mod client_auth;
 mod client_credentials;

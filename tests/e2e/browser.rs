@@ -1,0 +1,145 @@
+//! The real pages in headless Chromium (Debian's package, driven by playwright-core through
+//! tests/browser/flow.mjs): login → consent → redirect with a code, and the implicit id_token
+//! delivered by form_post to a local receiver. Screenshots land in target/screenshots.
+
+use crate::helpers::spawn_app;
+use crate::interaction::{PASSWORD, alice, web_client};
+use axum::extract::RawQuery;
+use axum::routing::get;
+use serde_json::{Value, json};
+use sesame_core::client::{AuthMethod, GrantType};
+use std::sync::{Arc, Mutex};
+
+/// A stand-in for the client's redirect endpoint: echoes what it got and keeps POST bodies.
+async fn receiver() -> (String, Arc<Mutex<Vec<String>>>) {
+    let posts = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&posts);
+    let router =
+        axum::Router::new().route(
+            "/cb",
+            get(|RawQuery(q): RawQuery| async move {
+                format!("received query: {}", q.unwrap_or_default())
+            })
+            .post(move |body: String| async move {
+                kept.lock().unwrap().push(body.clone());
+                format!("received form: {body}")
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/cb",
+        listener.local_addr().unwrap().port()
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, posts)
+}
+
+/// Runs the driver on a blocking thread (the in-process server must keep serving meanwhile).
+async fn drive(flow: Value) -> Value {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(format!("{root}/tests/browser/flow.mjs"))
+            .arg(flow.to_string())
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "browser flow failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("one JSON line")
+}
+
+#[tokio::test]
+async fn login_consent_and_form_post_in_chromium() {
+    if std::env::var_os("SESAME_TEST_CHROMIUM").is_none() {
+        eprintln!(
+            "skipped: SESAME_TEST_CHROMIUM is not set (.ci/run sets it after installing chromium), so the browser test did not run"
+        );
+        return;
+    }
+    let app = spawn_app().await;
+    alice(&app).await;
+    let (receiver_url, posts) = receiver().await;
+    let secret = web_client(&app, "web", AuthMethod::ClientSecretBasic, |m| {
+        m.redirect_uris = vec![receiver_url.clone()];
+        m.grant_types.push(GrantType::Implicit);
+        m.response_types.push("id_token".into());
+    })
+    .await
+    .unwrap();
+    let shots = format!("{}/target/screenshots", env!("CARGO_MANIFEST_DIR"));
+    let start = format!(
+        "{}/authorize?{}",
+        app.base,
+        crate::helpers::serde_urlencoded(&[
+            ("client_id", "web"),
+            ("response_type", "code"),
+            ("redirect_uri", &receiver_url),
+            ("scope", "openid email"),
+            ("state", "st-1"),
+        ])
+    );
+    let result = drive(json!({
+        "start_url": start, "username": "alice", "password": PASSWORD, "consent": "allow",
+        "expect_prefix": receiver_url, "screenshot_dir": format!("{shots}/code-flow"),
+    }))
+    .await;
+    assert_eq!(result["pages"], json!(["login", "consent"]));
+    let final_url = url::Url::parse(result["final_url"].as_str().unwrap()).unwrap();
+    let params: std::collections::HashMap<_, _> = final_url.query_pairs().into_owned().collect();
+    assert_eq!(params["state"], "st-1");
+    assert_eq!(params["iss"], app.base);
+    let tokens = app
+        .post_form(
+            "/token",
+            Some(("web", &secret)),
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &params["code"]),
+                ("redirect_uri", &receiver_url),
+            ],
+        )
+        .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+
+    // Implicit id_token by form_post: a new browser signs in, consent is remembered.
+    let start = format!(
+        "{}/authorize?{}",
+        app.base,
+        crate::helpers::serde_urlencoded(&[
+            ("client_id", "web"),
+            ("response_type", "id_token"),
+            ("response_mode", "form_post"),
+            ("redirect_uri", &receiver_url),
+            ("scope", "openid email"),
+            ("nonce", "nonce-123"),
+            ("state", "st-2"),
+        ])
+    );
+    let result = drive(json!({
+        "start_url": start, "username": "alice", "password": PASSWORD, "consent": "skip",
+        "expect_prefix": receiver_url, "screenshot_dir": format!("{shots}/form-post"),
+    }))
+    .await;
+    assert!(
+        result["body"].as_str().unwrap().contains("received form"),
+        "{result}"
+    );
+    let body = posts
+        .lock()
+        .unwrap()
+        .pop()
+        .expect("the receiver got a POST");
+    let form: std::collections::HashMap<String, String> = form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    assert_eq!(form["state"], "st-2");
+    let (_, claims) = crate::helpers::jwt_parts(&form["id_token"]);
+    assert_eq!(claims["nonce"], "nonce-123");
+    assert_eq!(claims["aud"], "web");
+}
