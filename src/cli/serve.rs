@@ -62,6 +62,8 @@ async fn seed_demo(app: &Application, config: &Config) -> Result<(), CliError> {
         app.provider().store().upsert_client(&client).await?;
         secrets.push((client_id, secret));
     }
+    let user_password = seed_demo_user(app, now).await?;
+    seed_demo_spa(app, now).await?;
     let issuer = &config.issuer;
     println!("\nSesame demo is running.");
     println!("  issuer:        {issuer}");
@@ -76,6 +78,63 @@ async fn seed_demo(app: &Application, config: &Config) -> Result<(), CliError> {
         "  curl -s -u {client_id}:{} -d grant_type=client_credentials -d scope=api:read {issuer}/token",
         secret.expose()
     );
-    println!("\nThe secrets are new at every --demo start. Stop with Ctrl-C.\n");
+    let verifier = sesame_core::secret::random_token(32);
+    let challenge = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        sesame_core::secret::SecretHash::of(&verifier).0,
+    );
+    println!("\nSign in as a user (public client demo-spa, PKCE):");
+    println!("  user:          demo");
+    println!("  password:      {user_password}");
+    println!(
+        "  open:          {issuer}/authorize?client_id=demo-spa&response_type=code&scope=openid%20profile%20email&redirect_uri=http://127.0.0.1:9999/callback&state=demo&code_challenge={challenge}&code_challenge_method=S256"
+    );
+    println!(
+        "  then:          curl -s -d grant_type=authorization_code -d client_id=demo-spa -d redirect_uri=http://127.0.0.1:9999/callback -d code_verifier={verifier} -d code=CODE_FROM_THE_REDIRECT {issuer}/token"
+    );
+    println!("\nThe secrets and the password are new at every --demo start. Stop with Ctrl-C.\n");
+    Ok(())
+}
+
+/// The demo user `demo`, with a new random password each start.
+async fn seed_demo_user(app: &Application, now: i64) -> Result<String, CliError> {
+    let password = sesame_core::secret::random_token(12);
+    let hash = crate::password::hash_off_runtime(password.clone()).await?;
+    let store = app.provider().store();
+    let claims = sesame_core::user::StandardClaims {
+        name: Some("Demo User".into()),
+        email: Some("demo@example.com".into()),
+        email_verified: Some(true),
+        ..Default::default()
+    };
+    let mut user = match store.get_user_by_username("demo").await? {
+        Some(existing) => existing,
+        None => sesame_core::user::User::new("demo", claims, now)?,
+    };
+    user.password_hash = Some(hash);
+    user.updated_at = now;
+    if !store.update_user(&user).await? {
+        store.insert_user(&user).await?;
+    }
+    Ok(password)
+}
+
+/// A public single-page app: code + PKCE, loopback redirect (any port, RFC 8252 §7.3).
+async fn seed_demo_spa(app: &Application, now: i64) -> Result<(), CliError> {
+    let client = Client {
+        client_id: "demo-spa".to_owned(),
+        secret_hash: None,
+        metadata: ClientMetadata {
+            client_name: Some("Sesame demo app".into()),
+            redirect_uris: vec!["http://127.0.0.1/callback".into()],
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            token_endpoint_auth_method: AuthMethod::None,
+            scope: Scopes::parse("openid profile email offline_access")?,
+            ..Default::default()
+        },
+        created_at: now,
+        updated_at: now,
+    };
+    app.provider().store().upsert_client(&client).await?;
     Ok(())
 }
