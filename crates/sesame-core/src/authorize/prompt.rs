@@ -97,3 +97,143 @@ pub fn decide(
     }
     Step::Issue
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authorize::response_type::{ResponseMode, ResponseType};
+    use crate::client::ClientMetadata;
+
+    fn request(prompt: &str, max_age: Option<i64>) -> AuthorizationRequest {
+        AuthorizationRequest {
+            client_id: "web".into(),
+            redirect_uri: "https://app.example/cb".into(),
+            response_type: ResponseType::parse("code").unwrap(),
+            response_mode: ResponseMode::Query,
+            scope: Scopes::parse("openid email").unwrap(),
+            state: None,
+            nonce: None,
+            code_challenge: None,
+            prompt: Prompt::parse(prompt).unwrap(),
+            max_age,
+            login_hint: None,
+            claims: Default::default(),
+            id_token_hint_sub: None,
+        }
+    }
+
+    fn client(skip_consent: bool) -> Client {
+        Client {
+            client_id: "web".into(),
+            secret_hash: None,
+            metadata: ClientMetadata {
+                skip_consent,
+                ..Default::default()
+            },
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn session(auth_time: i64) -> BrowserSession {
+        BrowserSession {
+            sid: "s".into(),
+            user_id: "usr_1".into(),
+            auth_time,
+            expires_at: 10_000,
+        }
+    }
+
+    fn code(step: Step) -> Option<ErrorCode> {
+        match step {
+            Step::Fail(e) => Some(e.code),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn no_session_means_login_or_login_required() {
+        let c = client(false);
+        assert!(matches!(
+            decide(&request("", None), &c, None, None, 100, false),
+            Step::Login
+        ));
+        let none = decide(&request("none", None), &c, None, None, 100, false);
+        assert_eq!(code(none), Some(ErrorCode::LoginRequired));
+    }
+
+    #[test]
+    fn consent_is_remembered_skipped_for_first_party_and_forced_by_prompt() {
+        let s = session(90);
+        let all = Scopes::parse("openid email profile").unwrap();
+        let part = Scopes::parse("openid").unwrap();
+        let r = request("", None);
+        assert!(matches!(
+            decide(&r, &client(false), Some(&s), Some(&all), 100, false),
+            Step::Issue
+        ));
+        assert!(matches!(
+            decide(&r, &client(false), Some(&s), Some(&part), 100, false),
+            Step::Consent
+        ));
+        assert!(matches!(
+            decide(&r, &client(true), Some(&s), None, 100, false),
+            Step::Issue
+        ));
+        let forced = request("consent", None);
+        assert!(matches!(
+            decide(&forced, &client(false), Some(&s), Some(&all), 100, false),
+            Step::Consent
+        ));
+        let none = decide(
+            &request("none", None),
+            &client(false),
+            Some(&s),
+            Some(&part),
+            100,
+            false,
+        );
+        assert_eq!(code(none), Some(ErrorCode::ConsentRequired));
+    }
+
+    #[test]
+    fn prompt_login_and_max_age_are_satisfied_by_a_fresh_login_only() {
+        let c = client(true);
+        let old = session(10);
+        assert!(matches!(
+            decide(&request("login", None), &c, Some(&old), None, 100, false),
+            Step::Login
+        ));
+        assert!(matches!(
+            decide(&request("login", None), &c, Some(&old), None, 100, true),
+            Step::Issue
+        ));
+        assert!(matches!(
+            decide(&request("", Some(60)), &c, Some(&old), None, 100, false),
+            Step::Login
+        ));
+        assert!(matches!(
+            decide(&request("", Some(100)), &c, Some(&old), None, 100, false),
+            Step::Issue
+        ));
+        let none = decide(&request("none", Some(60)), &c, Some(&old), None, 100, false);
+        assert_eq!(code(none), Some(ErrorCode::LoginRequired));
+    }
+
+    #[test]
+    fn a_hint_for_someone_else_needs_a_new_login() {
+        let mut r = request("", None);
+        r.id_token_hint_sub = Some("usr_2".into());
+        assert!(matches!(
+            decide(&r, &client(true), Some(&session(90)), None, 100, false),
+            Step::Login
+        ));
+    }
+
+    #[test]
+    fn prompt_values_are_checked() {
+        assert!(Prompt::parse("none login").is_err());
+        assert!(Prompt::parse("create").is_err());
+        assert!(Prompt::parse("login consent").unwrap().consent);
+    }
+}
