@@ -19,13 +19,23 @@ pub async fn authorize_get(
     handle(&state, &headers, query.unwrap_or_default().as_bytes()).await
 }
 
-/// OIDC Core §3.1.2.1: POST with a form body means the same as GET with a query.
-pub async fn authorize_post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    handle(&state, &headers, &body).await
+/// OIDC Core §3.1.2.1: POST with a form body means the same as GET with a query. A cross-site
+/// POST arrives without Sesame's `SameSite=Lax` cookies, so the browser is sent to the same
+/// request as a GET, which carries them (single sign-on, `prompt=none`).
+pub async fn authorize_post(State(state): State<AppState>, body: Bytes) -> Response {
+    if let Err(e) = Params::parse(&body) {
+        return respond::render_error(&e);
+    }
+    // The form encoding is the query encoding: the body becomes the query as it is.
+    match std::str::from_utf8(&body) {
+        Ok(query) => respond::see_other(&format!(
+            "{}?{query}",
+            state.provider.settings().endpoint("/authorize")
+        )),
+        Err(_) => respond::render_error(&sesame_core::TokenError::invalid_request(
+            "the request is not valid UTF-8",
+        )),
+    }
 }
 
 async fn handle(state: &AppState, headers: &HeaderMap, raw: &[u8]) -> Response {
@@ -46,7 +56,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, raw: &[u8]) -> Response {
     let (browser_id, new_browser) = browser::browser_id(headers);
     let mut response =
         match flow::start(provider, &client, request, session.as_ref(), &browser_id).await {
-            Ok(next) => respond::next(next),
+            Ok(next) => respond::next(provider.settings(), next),
             Err(e) => respond::failure(e),
         };
     if new_browser {

@@ -8,8 +8,8 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use sesame_core::TokenError;
-use sesame_core::authorize::flow;
 use sesame_core::authorize::pending::PendingAuthorization;
+use sesame_core::authorize::{CLAIM_CONSENT_PREFIX, flow};
 use sesame_core::client::Client;
 use sesame_core::session::BrowserSession;
 use sesame_core::user::User;
@@ -22,7 +22,7 @@ pub struct ConsentForm {
 }
 
 /// A scope in words a person can judge.
-fn describe(scope: &str) -> String {
+pub fn describe(scope: &str) -> String {
     match scope {
         "openid" => "Know who you are on Sesame".to_owned(),
         "profile" => "See your name and profile details".to_owned(),
@@ -31,7 +31,10 @@ fn describe(scope: &str) -> String {
         "offline_access" => {
             "Keep access when you are not using it (until you revoke it)".to_owned()
         }
-        other => format!("Use the “{other}” permission"),
+        other => match other.strip_prefix(CLAIM_CONSENT_PREFIX) {
+            Some(claim) => format!("See your {}", claim.replace('_', " ")),
+            None => format!("Use the “{other}” permission"),
+        },
     }
 }
 
@@ -66,7 +69,12 @@ async fn checked(
     match (session, user) {
         (Some((session, _)), Some(user)) => Ok((pending, client, session, user)),
         // Not signed in as the right user (or not yet): sign in first.
-        _ => Err(respond::see_other(&format!("/login?id={}", pending.id))),
+        _ => Err(respond::see_other(
+            &state
+                .provider
+                .settings()
+                .endpoint(&format!("/login?id={}", pending.id)),
+        )),
     }
 }
 
@@ -79,7 +87,12 @@ pub async fn show(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let scopes: Vec<String> = pending.request.scope.iter().map(describe).collect();
+    let scopes: Vec<String> = pending
+        .request
+        .consent_items()
+        .iter()
+        .map(describe)
+        .collect();
     let csrf_token = browser::cookie(&headers, BROWSER_COOKIE)
         .map(browser::csrf_token)
         .unwrap_or_default();

@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use sesame_core::Settings;
 use sesame_core::authorize::AuthorizeError;
 use sesame_core::authorize::flow::Next;
 use sesame_core::authorize::response::AuthorizationResponse;
@@ -16,10 +17,11 @@ use sesame_core::{ErrorCode, TokenError};
 /// The only script Sesame serves; the CSP allows exactly this text by its hash.
 const FORM_POST_SCRIPT: &str = "document.forms[0].submit();";
 
-pub fn next(next: Next) -> Response {
+/// The next page for the user, as an absolute URL under the issuer (which may have a path).
+pub fn next(settings: &Settings, next: Next) -> Response {
     match next {
-        Next::Login(id) => see_other(&format!("/login?id={id}")),
-        Next::Consent(id) => see_other(&format!("/consent?id={id}")),
+        Next::Login(id) => see_other(&settings.endpoint(&format!("/login?id={id}"))),
+        Next::Consent(id) => see_other(&settings.endpoint(&format!("/consent?id={id}"))),
         Next::Respond(r) => deliver(&r),
     }
 }

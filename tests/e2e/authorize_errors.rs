@@ -302,3 +302,107 @@ async fn form_post_answers_with_a_self_submitting_form_and_a_strict_policy() {
     );
     assert!(claims.get("at_hash").is_none());
 }
+
+#[tokio::test]
+async fn claims_beyond_the_consented_scope_need_consent_again() {
+    let app = spawn_app().await;
+    alice(&app).await;
+    web_client(&app, "web", AuthMethod::ClientSecretBasic, |_| {}).await;
+    let browser = Browser::new(&app);
+    // Consent to openid only.
+    let first = browser
+        .sign_in(&format!(
+            "{}/authorize?{}",
+            app.base,
+            crate::helpers::serde_urlencoded(&with(&[("scope", "openid")]))
+        ))
+        .await;
+    assert!(first.param("code").is_some());
+    // The same scope asking for the email claim by name: not silently released.
+    let claims = r#"{"id_token":{"email":null}}"#;
+    let silent = browser
+        .authorize(&with(&[
+            ("scope", "openid"),
+            ("prompt", "none"),
+            ("claims", claims),
+        ]))
+        .await;
+    assert_eq!(silent.param("error").as_deref(), Some("consent_required"));
+    let asked = browser
+        .follow(
+            &browser
+                .authorize(&with(&[("scope", "openid"), ("claims", claims)]))
+                .await,
+        )
+        .await;
+    assert!(asked.is_consent());
+    assert!(asked.body.contains("See your email"), "{}", asked.body);
+}
+
+#[tokio::test]
+async fn a_login_as_someone_else_than_the_id_token_hint_names_is_refused() {
+    let app = spawn_app().await;
+    alice(&app).await;
+    let mut bob = sesame_core::user::User::new("bob", Default::default(), 1).unwrap();
+    bob.password_hash = Some(sesame_core::password::hash_password("bob's long password").unwrap());
+    app.provider.store().insert_user(&bob).await.unwrap();
+    let secret = web_client(&app, "web", AuthMethod::ClientSecretBasic, |m| {
+        m.skip_consent = true
+    })
+    .await
+    .unwrap();
+    // An ID token for alice.
+    let browser = Browser::new(&app);
+    let code = browser
+        .sign_in(&format!(
+            "{}/authorize?{}",
+            app.base,
+            crate::helpers::serde_urlencoded(&with(&[("scope", "openid")]))
+        ))
+        .await
+        .param("code")
+        .unwrap();
+    let tokens = app
+        .post_form(
+            "/token",
+            Some(("web", &secret)),
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+            ],
+        )
+        .await
+        .json();
+    let hint = tokens["id_token"].as_str().unwrap();
+    // In another browser, bob signs in although the client asked for alice.
+    let other = Browser::new(&app);
+    let login = other
+        .follow(
+            &other
+                .authorize(&with(&[("scope", "openid"), ("id_token_hint", hint)]))
+                .await,
+        )
+        .await;
+    let answer = other.log_in(&login, "bob", "bob's long password").await;
+    assert_eq!(answer.param("error").as_deref(), Some("login_required"));
+    assert!(answer.param("code").is_none());
+}
+
+#[tokio::test]
+async fn post_to_authorize_continues_as_a_get_with_the_cookies() {
+    let app = spawn_app().await;
+    web_client(&app, "web", AuthMethod::ClientSecretBasic, |_| {}).await;
+    let browser = Browser::new(&app);
+    let posted = browser
+        .post("/authorize", &with(&[("scope", "openid"), ("state", "p")]))
+        .await;
+    assert_eq!(posted.status, 303);
+    let location = posted.location.clone().unwrap();
+    assert!(
+        location.starts_with(&format!("{}/authorize?", app.base)),
+        "{location}"
+    );
+    let login = browser.follow(&browser.get(&location).await).await;
+    assert!(login.is_login());
+}

@@ -23,14 +23,39 @@ async fn both_metadata_documents_describe_what_exists() {
     }
     assert_eq!(
         m["grant_types_supported"],
-        serde_json::json!(["client_credentials"])
+        serde_json::json!([
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:device_code",
+            "password",
+            "implicit"
+        ])
+    );
+    for (key, path) in [
+        ("authorization_endpoint", "/authorize"),
+        ("userinfo_endpoint", "/userinfo"),
+        ("end_session_endpoint", "/logout"),
+        ("device_authorization_endpoint", "/device_authorization"),
+    ] {
+        assert_eq!(m[key], app.url(path));
+    }
+    assert_eq!(
+        m["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    assert_eq!(m["authorization_response_iss_parameter_supported"], true);
+    assert_eq!(
+        m["response_modes_supported"],
+        serde_json::json!(["query", "fragment", "form_post"])
     );
     assert_eq!(
         m["token_endpoint_auth_methods_supported"],
         serde_json::json!([
             "client_secret_basic",
             "client_secret_post",
-            "private_key_jwt"
+            "private_key_jwt",
+            "none"
         ])
     );
     assert!(
@@ -68,7 +93,7 @@ async fn jwks_publishes_public_keys_only_with_kid_alg_and_use() {
     let keys = jwks["keys"].as_array().unwrap();
     let mut algs: Vec<&str> = keys.iter().map(|k| k["alg"].as_str().unwrap()).collect();
     algs.sort();
-    assert_eq!(algs, ["ES256", "EdDSA", "RS256"]);
+    assert_eq!(algs, ["ES256", "EdDSA", "PS256", "RS256"]);
     for k in keys {
         assert!(k["kid"].is_string());
         assert_eq!(k["use"], "sig");

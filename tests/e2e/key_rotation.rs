@@ -13,7 +13,7 @@ async fn rotation_by_the_cli_reaches_the_running_server_and_old_tokens_stay_vali
     let secret = app.service_client("svc", AccessTokenFormat::Jwt).await;
     let before = app.access_token("svc", &secret).await;
     let old_kid = jwt_parts(&before).0["kid"].as_str().unwrap().to_owned();
-    assert_eq!(jwks_kids(&app.http, &app.base).await.len(), 3);
+    assert_eq!(jwks_kids(&app.http, &app.base).await.len(), 4);
 
     let out = sesame_async(
         &["keys", "rotate"],
@@ -42,7 +42,7 @@ async fn rotation_by_the_cli_reaches_the_running_server_and_old_tokens_stay_vali
     let kids = jwks_kids(&app.http, &app.base).await;
     assert_eq!(
         kids.len(),
-        6,
+        8,
         "new keys published beside the retired ones: {kids:?}"
     );
     assert!(kids.contains(&old_kid));
@@ -67,13 +67,13 @@ async fn rotation_by_the_cli_reaches_the_running_server_and_old_tokens_stay_vali
         .iter()
         .map(|k| k["state"].as_str().unwrap())
         .collect();
-    assert_eq!(states.iter().filter(|s| **s == "active").count(), 3);
+    assert_eq!(states.iter().filter(|s| **s == "active").count(), 4);
     assert_eq!(
         states
             .iter()
             .filter(|s| **s == "retired, published")
             .count(),
-        3
+        4
     );
 }
 

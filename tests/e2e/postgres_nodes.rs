@@ -115,7 +115,7 @@ async fn three_nodes_share_clients_tokens_revocations_and_keys() {
     let before = jwks_kids(&http, &a.base).await;
     assert_eq!(
         before.len(),
-        3,
+        4,
         "one key per algorithm, not one per node: {before:?}"
     );
     assert_eq!(before, jwks_kids(&http, &c.base).await);
@@ -123,7 +123,7 @@ async fn three_nodes_share_clients_tokens_revocations_and_keys() {
     assert!(rotated.status.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     for node in [&a, &b, &c] {
-        while jwks_kids(&http, &node.base).await.len() != 6 {
+        while jwks_kids(&http, &node.base).await.len() != 8 {
             assert!(
                 Instant::now() < deadline,
                 "{} did not pick up the rotation",

@@ -273,8 +273,15 @@ pub fn validate_client_secret(secret: &str) -> Result<(), InvalidClientMetadata>
     Ok(())
 }
 
-/// RFC 6749 §3.1.2: an absolute URI without a fragment.
+/// RFC 6749 §3.1.2: an absolute URI without a fragment. RFC 9700 §4.1.1 and RFC 8252 §7:
+/// `https`, `http` only on the loopback interface, or a native app's private-use scheme; never
+/// a scheme that runs or embeds content in the browser.
 fn validate_redirect_uri(uri: &str) -> Result<(), InvalidClientMetadata> {
+    if !uri.is_ascii() {
+        return Err(invalid(format!(
+            "redirect_uris: {uri:?} must be ASCII (percent-encode other characters)"
+        )));
+    }
     let parsed = url::Url::parse(uri).map_err(|e| {
         invalid(format!(
             "redirect_uris: {uri:?} is not an absolute URI ({e})"
@@ -285,7 +292,18 @@ fn validate_redirect_uri(uri: &str) -> Result<(), InvalidClientMetadata> {
             "redirect_uris: {uri:?} must not contain a fragment"
         )));
     }
-    Ok(())
+    match parsed.scheme() {
+        "javascript" | "data" | "file" | "vbscript" | "blob" | "about" => Err(invalid(format!(
+            "redirect_uris: the {} scheme is not allowed",
+            parsed.scheme()
+        ))),
+        "http" if !matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")) => {
+            Err(invalid(format!(
+                "redirect_uris: {uri:?} must use https (http only for loopback addresses)"
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -364,6 +382,30 @@ mod tests {
         assert!(c.validate().unwrap_err().0.contains("private"));
         c.metadata.jwks = Some(serde_json::json!({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}));
         assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn redirect_uris_must_be_safe_schemes() {
+        for ok in [
+            "https://app.example/cb",
+            "http://127.0.0.1/cb",
+            "http://localhost:8080/cb",
+            "http://[::1]/cb",
+            "com.example.app:/oauth2redirect",
+        ] {
+            assert!(validate_redirect_uri(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,hi",
+            "file:///etc/passwd",
+            "http://app.example/cb",
+            "https://app.example/cb#frag",
+            "https://app.example/caf\u{e9}",
+            "/relative",
+        ] {
+            assert!(validate_redirect_uri(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

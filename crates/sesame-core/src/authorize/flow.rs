@@ -207,7 +207,7 @@ pub async fn finish_consent(
     let merged = crate::scope::Scopes::from_tokens(
         previous
             .iter()
-            .chain(request.scope.iter())
+            .chain(request.consent_items().iter())
             .map(str::to_owned),
     );
     store

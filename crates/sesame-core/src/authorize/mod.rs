@@ -13,7 +13,7 @@ pub mod response_type;
 
 use crate::client::{Client, GrantType};
 use crate::error::{ErrorCode, TokenError};
-use crate::oidc::claims::ClaimsRequest;
+use crate::oidc::claims::{ClaimsRequest, claims_for_scope, supported_claims};
 use crate::oidc::id_token;
 use crate::params::Params;
 use crate::pkce;
@@ -61,6 +61,27 @@ impl AuthorizationRequest {
         }
     }
 
+    /// What the user approves: the scopes, plus `claim:<name>` for each claim the `claims`
+    /// parameter asks for beyond them (OIDC Core §5.5: released only with the user's consent).
+    pub fn consent_items(&self) -> Scopes {
+        let from_scope = claims_for_scope(&self.scope);
+        let supported = supported_claims();
+        let extra = self
+            .claims
+            .userinfo
+            .iter()
+            .chain(&self.claims.id_token)
+            .filter(|c| supported.contains(&c.as_str()) && !from_scope.contains(&c.as_str()))
+            .filter(|c| {
+                !matches!(
+                    c.as_str(),
+                    "sub" | "iss" | "aud" | "exp" | "iat" | "auth_time" | "nonce" | "azp" | "sid"
+                )
+            })
+            .map(|c| format!("{CLAIM_CONSENT_PREFIX}{c}"));
+        Scopes::from_tokens(self.scope.iter().map(str::to_owned).chain(extra))
+    }
+
     /// An error response to the client in the requested response mode.
     pub fn error(&self, issuer: &str, error: TokenError) -> AuthorizeError {
         AuthorizeError::Redirect(AuthorizationResponse::error(
@@ -88,6 +109,9 @@ impl From<crate::store::StoreError> for AuthorizeError {
 fn render(description: &'static str) -> AuthorizeError {
     AuthorizeError::Render(TokenError::invalid_request(description))
 }
+
+/// Consent to a single claim is recorded as this prefix and the claim's name.
+pub const CLAIM_CONSENT_PREFIX: &str = "claim:";
 
 /// The longest `state` or `nonce` kept (they are stored and echoed back).
 const MAX_OPAQUE_VALUE: usize = 2048;

@@ -63,6 +63,16 @@ pub fn decide(
     just_logged_in: bool,
 ) -> Step {
     let prompt = request.prompt;
+    // The user who just signed in is not the one the client named: do not hand out their tokens.
+    if just_logged_in
+        && let (Some(sub), Some(s)) = (request.id_token_hint_sub.as_deref(), session)
+        && sub != s.user_id
+    {
+        return Step::Fail(TokenError::with_code(
+            ErrorCode::LoginRequired,
+            "the signed-in user is not the one named by id_token_hint",
+        ));
+    }
     // An id_token_hint naming someone else means the current session is not the one wanted.
     let session = session.filter(|s| {
         request
@@ -85,8 +95,9 @@ pub fn decide(
         }
         return Step::Login;
     }
-    let covered = consented.is_some_and(|c| request.scope.first_outside(c).is_none());
-    if !client.metadata.skip_consent && (prompt.consent || !covered) {
+    let covered = consented.is_some_and(|c| request.consent_items().first_outside(c).is_none());
+    // prompt=consent asks even first-party clients' users (OIDC Core §3.1.2.1).
+    if prompt.consent || (!client.metadata.skip_consent && !covered) {
         if prompt.none {
             return Step::Fail(TokenError::with_code(
                 ErrorCode::ConsentRequired,

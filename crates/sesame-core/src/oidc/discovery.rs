@@ -36,6 +36,7 @@ pub fn metadata(settings: &Settings) -> Value {
         "issuer": settings.issuer,
         "authorization_endpoint": settings.endpoint("/authorize"),
         "token_endpoint": settings.endpoint("/token"),
+        "device_authorization_endpoint": settings.endpoint("/device_authorization"),
         "userinfo_endpoint": settings.endpoint("/userinfo"),
         "end_session_endpoint": settings.endpoint("/logout"),
         "jwks_uri": settings.endpoint("/jwks"),
@@ -55,7 +56,8 @@ pub fn metadata(settings: &Settings) -> Value {
         "ui_locales_supported": ["en"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": id_token_algs,
-        "token_endpoint_auth_methods_supported": confidential_methods,
+        // Public clients (PKCE) authenticate with `none`.
+        "token_endpoint_auth_methods_supported": all_methods,
         "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,
         "introspection_endpoint_auth_methods_supported": confidential_methods,
         "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,
@@ -88,7 +90,7 @@ mod tests {
         );
         assert_eq!(m["code_challenge_methods_supported"], json!(["S256"]));
         assert!(
-            !m["token_endpoint_auth_methods_supported"]
+            !m["introspection_endpoint_auth_methods_supported"]
                 .as_array()
                 .unwrap()
                 .contains(&json!("none"))

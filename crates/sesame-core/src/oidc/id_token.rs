@@ -59,6 +59,8 @@ pub fn issue(
     let settings = provider.settings();
     let now = provider.now();
     let alg = client.metadata.id_token_signed_response_alg;
+    // Claims named in the `claims` request were shown on the consent page with the scopes
+    // (`AuthorizationRequest::consent_items`), so they may be released like the scope's.
     let mut names: Vec<&str> = grant.claims.id_token.iter().map(String::as_str).collect();
     if request.scope_claims {
         names.extend(claims_for_scope(&grant.scope));

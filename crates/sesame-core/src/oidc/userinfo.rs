@@ -42,6 +42,7 @@ pub async fn userinfo(provider: &Provider, token: &str) -> Result<Map<String, Va
         .await?
         .map(|r| r.userinfo_claims)
         .unwrap_or_default();
+    // The `claims` request's names were consented to with the scopes (see `consent_items`).
     let mut names = claims_for_scope(&scope);
     names.extend(requested.iter().map(String::as_str));
     let mut claims = release(&user, &names);
