@@ -1,6 +1,7 @@
 //! The physical limit behind the token endpoint: single-core signing rates, raw (aws-lc-rs with
 //! the key parsed once) and through Sesame's own JWT path, so the HTTP benchmark's figures can be
-//! read against them. `cargo bench --bench signing`; throughput is printed as elem/s.
+//! read against them; and the argon2id cost of a login. `cargo bench --bench signing`;
+//! throughput is printed as elem/s.
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
@@ -42,5 +43,17 @@ fn signing(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, signing);
+/// The cost of one login: an argon2id verification with Sesame's parameters (m=19456, t=2).
+fn password(c: &mut Criterion) {
+    let hash = sesame_core::password::hash_password("bench-password-0123").expect("hash");
+    let mut group = c.benchmark_group("password");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(20);
+    group.bench_function("argon2id_verify", |b| {
+        b.iter(|| sesame_core::password::verify_password(&hash, black_box("bench-password-0123")))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, signing, password);
 criterion_main!(benches);

@@ -9,8 +9,14 @@ pub async fn hash_off_runtime(password: String) -> Result<String, PasswordError>
         .map_err(|e| PasswordError::Hash(e.to_string()))?
 }
 
-pub async fn verify_off_runtime(hash: String, password: String) -> bool {
-    tokio::task::spawn_blocking(move || password::verify_password(&hash, &password))
-        .await
-        .unwrap_or(false)
+/// The server's password verifier: argon2 on a blocking thread.
+pub struct BlockingVerifier;
+
+#[async_trait::async_trait]
+impl password::PasswordVerifier for BlockingVerifier {
+    async fn verify(&self, hash: String, password: String) -> bool {
+        tokio::task::spawn_blocking(move || password::verify_password(&hash, &password))
+            .await
+            .unwrap_or(false)
+    }
 }

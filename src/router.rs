@@ -1,9 +1,12 @@
 //! Every route, in one table.
 
-use crate::oauth::{authorize, discovery, end_session, introspect, jwks, revoke, token, userinfo};
+use crate::oauth::{
+    authorize, device_authorization, discovery, end_session, introspect, jwks, revoke, token,
+    userinfo,
+};
 use crate::ops;
 use crate::state::AppState;
-use crate::ui::{self, consent, login};
+use crate::ui::{self, consent, device, login};
 use axum::Router;
 use axum::routing::{get, post};
 use std::time::Duration;
@@ -35,6 +38,11 @@ pub fn router(state: AppState) -> Router {
             get(end_session::logout_get).post(end_session::logout_post),
         )
         .route("/login", get(login::show).post(login::submit))
+        .route(
+            "/device_authorization",
+            post(device_authorization::device_authorization),
+        )
+        .route("/device", get(device::show).post(device::submit))
         .route("/consent", get(consent::show).post(consent::submit))
         .route("/static/sesame.css", get(ui::stylesheet))
         .route("/introspect", post(introspect::introspect))

@@ -73,7 +73,11 @@ pub fn settings(config: &Config) -> Settings {
 /// The provider on `store`, with a signing key for every algorithm.
 pub async fn provider(config: &Config, store: Arc<dyn Store>) -> Result<Provider, StartupError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    Ok(Provider::start(store, clock, settings(config), config.master_key()).await?)
+    Ok(
+        Provider::start(store, clock, settings(config), config.master_key())
+            .await?
+            .with_password_verifier(Arc::new(crate::password::BlockingVerifier)),
+    )
 }
 
 /// Upserts the `[[clients]]` of the configuration (GitOps: the file is the truth for them).
@@ -95,6 +99,7 @@ pub async fn apply_declared_clients(
 /// password is hashed only when it is not already the stored one, so restarts cost no argon2.
 pub async fn apply_declared_users(config: &Config, store: &dyn Store) -> Result<(), StartupError> {
     use secrecy::ExposeSecret;
+    use sesame_core::password::PasswordVerifier;
     let now = SystemClock.now();
     for declared in &config.users {
         let invalid = |e: &dyn std::fmt::Display| {
@@ -113,9 +118,9 @@ pub async fn apply_declared_users(config: &Config, store: &dyn Store) -> Result<
             user.password_hash = Some(hash.clone());
         } else if let Some(password) = &declared.password {
             let current = user.password_hash.clone().unwrap_or_default();
-            let unchanged =
-                crate::password::verify_off_runtime(current, password.expose_secret().to_owned())
-                    .await;
+            let unchanged = crate::password::BlockingVerifier
+                .verify(current, password.expose_secret().to_owned())
+                .await;
             if !unchanged {
                 let hash = crate::password::hash_off_runtime(password.expose_secret().to_owned())
                     .await
@@ -201,7 +206,11 @@ impl Application {
             shutdown.await;
             let _ = stopping_tx.send(());
         };
-        let serve = axum::serve(self.listener, self.router).with_graceful_shutdown(signal);
+        // The peer address feeds the device page's rate limit.
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let serve = axum::serve(self.listener, app).with_graceful_shutdown(signal);
         let grace = self.shutdown_timeout;
         let drain_deadline = async move {
             if stopping_rx.await.is_ok() {

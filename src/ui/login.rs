@@ -2,7 +2,6 @@
 
 use super::browser::{self, BROWSER_COOKIE};
 use super::{page, respond};
-use crate::password::verify_off_runtime;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -10,9 +9,9 @@ use axum::response::Response;
 use sesame_core::authorize::flow;
 use sesame_core::authorize::pending::PendingAuthorization;
 use sesame_core::client::Client;
-use sesame_core::login;
+use sesame_core::login::{self, LoginFailure};
 use sesame_core::{ErrorCode, TokenError};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 #[derive(serde::Deserialize)]
 pub struct PageQuery {
@@ -28,12 +27,6 @@ pub struct LoginForm {
     #[serde(default)]
     password: String,
 }
-
-/// An argon2id hash of a random password: checked when the username is unknown, so the answer
-/// takes as long as for a real account.
-static DECOY_HASH: LazyLock<String> = LazyLock::new(|| {
-    sesame_core::password::hash_password(&sesame_core::secret::random_token(16)).unwrap_or_default()
-});
 
 /// The pending request this browser may continue, with its client.
 pub async fn pending_for(
@@ -125,55 +118,14 @@ pub async fn submit(
     let again = |status, message: &str| {
         login_page(status, &pending, &client, &headers, username, Some(message))
     };
-    match login::locked_until(provider, username).await {
-        Ok(None) => {}
-        Ok(Some(until)) => {
-            return again(
-                StatusCode::TOO_MANY_REQUESTS,
-                &locked_message(until - provider.now()),
-            );
+    let user = match login::authenticate(provider, username, &form.password).await {
+        Ok(Ok(user)) => user,
+        Ok(Err(failure)) => {
+            let (status, message) = failure_message(provider.now(), username, &failure);
+            return again(status, &message);
         }
         Err(e) => return respond::render_error(&e.into()),
-    }
-    let user = match provider.store().get_user_by_username(username).await {
-        Ok(user) => user,
-        Err(e) => return respond::render_error(&e.into()),
     };
-    let hash = user
-        .as_ref()
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| DECOY_HASH.clone());
-    let verified = verify_off_runtime(hash, form.password).await && user.is_some();
-    let user = match user {
-        Some(user) if verified => user,
-        _ => {
-            metrics::counter!("sesame_login_failures_total").increment(1);
-            return match login::record_failure(provider, username).await {
-                Ok(None) => again(
-                    StatusCode::UNAUTHORIZED,
-                    "The username or password is not correct.",
-                ),
-                Ok(Some(until)) => {
-                    tracing::warn!(account = %login::account_key(username), "account locked after repeated sign-in failures");
-                    metrics::counter!("sesame_login_lockouts_total").increment(1);
-                    again(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        &locked_message(until - provider.now()),
-                    )
-                }
-                Err(e) => respond::render_error(&e.into()),
-            };
-        }
-    };
-    if user.disabled {
-        return again(
-            StatusCode::FORBIDDEN,
-            "This account is disabled. Contact your administrator.",
-        );
-    }
-    if let Err(e) = login::record_success(provider, username).await {
-        return respond::render_error(&e.into());
-    }
     // A new session every login; the old one (another user, perhaps) ends here.
     if let Ok(Some((_, old))) = browser::session(&state, &headers).await {
         let _ = provider.store().delete_session(&old).await;
@@ -185,11 +137,36 @@ pub async fn submit(
     tracing::info!(sub = %user.id, client_id = %client.client_id, "user signed in");
     let mut response =
         match flow::resume_after_login(provider, &client, pending, &session, &user).await {
-            Ok(next) => respond::next(next),
+            Ok(next) => respond::next(provider.settings(), next),
             Err(e) => respond::failure(e),
         };
     response.headers_mut().append(header::SET_COOKIE, cookie);
     response
+}
+
+/// What the page says about a refused sign-in (and the log and metrics record).
+pub fn failure_message(now: i64, username: &str, failure: &LoginFailure) -> (StatusCode, String) {
+    metrics::counter!("sesame_login_failures_total").increment(1);
+    match failure {
+        LoginFailure::Invalid => (
+            StatusCode::UNAUTHORIZED,
+            "The username or password is not correct.".to_owned(),
+        ),
+        LoginFailure::Disabled => (
+            StatusCode::FORBIDDEN,
+            "This account is disabled. Contact your administrator.".to_owned(),
+        ),
+        LoginFailure::Locked {
+            until,
+            now: just_locked,
+        } => {
+            if *just_locked {
+                tracing::warn!(account = %login::account_key(username), "account locked after repeated sign-in failures");
+                metrics::counter!("sesame_login_lockouts_total").increment(1);
+            }
+            (StatusCode::TOO_MANY_REQUESTS, locked_message(until - now))
+        }
+    }
 }
 
 fn locked_message(seconds: i64) -> String {

@@ -9,7 +9,10 @@
 //   password       likewise (required)
 //   consent        "allow" | "deny" | "skip"; "skip" means no consent page is expected (required)
 //   expect_prefix  URL prefix of the client's redirect receiver; the flow is done when the
-//                  page's URL starts with it (required)
+//                  page's URL starts with it (required unless expect_text is given)
+//   expect_text    optional: the flow is done when the page's text contains it (the device
+//                  page ends on Sesame itself, not at a receiver)
+//   user_code      optional: what to type on the device page's code form
 //   screenshot_dir optional; full-page screenshots NN-<page>.png of every page the driver
 //                  acts on (login, consent) and of the final page (result); on failure NN-failure.png
 //   timeout_ms     optional, default 20000: the whole flow, launch excluded
@@ -20,6 +23,7 @@
 // text) and exits 1.
 //
 // Pages are recognised by their forms, never by their titles:
+//   code    has a visible input[name=user_code] -> fill user_code, click button[type=submit]
 //   login   has input[name=username]   -> fill username and password, click button[type=submit]
 //   consent has button[name=decision]  -> click button[name=decision][value=allow|deny]
 // Anything else (a redirect in flight, the form_post page that submits itself by a script) is
@@ -64,7 +68,8 @@ function parseInput(argv) {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new FlowError('the argument must be a JSON object');
   }
-  for (const key of ['start_url', 'username', 'password', 'consent', 'expect_prefix']) {
+  if (typeof input.expect_text === 'string' && input.expect_prefix === undefined) input.expect_prefix = null;
+  for (const key of ['start_url', 'username', 'password', 'consent']) {
     if (typeof input[key] !== 'string') {
       throw new FlowError(`"${key}" is required and must be a string`);
     }
@@ -72,8 +77,8 @@ function parseInput(argv) {
   if (!['allow', 'deny', 'skip'].includes(input.consent)) {
     throw new FlowError(`"consent" must be "allow", "deny" or "skip", not ${JSON.stringify(input.consent)}`);
   }
-  if (input.expect_prefix === '') {
-    throw new FlowError('"expect_prefix" must not be empty');
+  if (input.expect_prefix !== null && (typeof input.expect_prefix !== 'string' || input.expect_prefix === '')) {
+    throw new FlowError('"expect_prefix" must be a non-empty string (or give "expect_text")');
   }
   if (input.screenshot_dir !== undefined && input.screenshot_dir !== null && typeof input.screenshot_dir !== 'string') {
     throw new FlowError('"screenshot_dir" must be a string');
@@ -150,7 +155,11 @@ async function main() {
           `timed out after ${input.timeout_ms} ms waiting for a URL starting with ${input.expect_prefix}`,
         );
       }
-      if (page.url().startsWith(input.expect_prefix)) break;
+      if (input.expect_prefix && page.url().startsWith(input.expect_prefix)) break;
+      if (input.expect_text) {
+        const text = await page.evaluate(() => (document.body ? document.body.innerText : '')).catch(() => '');
+        if (text.includes(input.expect_text)) break;
+      }
 
       let state;
       try {
@@ -158,6 +167,7 @@ async function main() {
           if (!window.__sesameFlowSeen) window.__sesameFlowSeen = Date.now();
           return {
             acted: Boolean(window.__sesameFlowActed),
+            code: document.querySelector('input[name=user_code]:not([type=hidden])') !== null,
             login: document.querySelector('input[name=username]') !== null,
             consent: document.querySelector('button[name=decision]') !== null,
             forms: document.forms.length,
@@ -171,7 +181,15 @@ async function main() {
         continue;
       }
 
-      const kind = state.acted ? null : state.login ? 'login' : state.consent ? 'consent' : null;
+      const kind = state.acted
+        ? null
+        : state.code
+          ? 'code'
+          : state.login
+            ? 'login'
+            : state.consent
+              ? 'consent'
+              : null;
       if (kind === null) {
         if (!state.acted && state.forms === 0 && state.ready === 'complete' && state.age > STALL_MS) {
           throw new FlowError(
@@ -196,7 +214,11 @@ async function main() {
         window.__sesameFlowActed = true;
       });
       lastActed = kind;
-      if (kind === 'login') {
+      if (kind === 'code') {
+        if (!input.user_code) throw new FlowError('a device code page appeared, but no "user_code" was given');
+        await page.locator('input[name=user_code]').fill(input.user_code, { timeout: remaining() });
+        await page.locator('button[type=submit]').first().click({ timeout: remaining(), noWaitAfter: true });
+      } else if (kind === 'login') {
         await page.locator('input[name=username]').fill(input.username, { timeout: remaining() });
         await page.locator('input[name=password]').fill(input.password, { timeout: remaining() });
         await page.locator('button[type=submit]').first().click({ timeout: remaining(), noWaitAfter: true });

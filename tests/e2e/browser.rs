@@ -143,3 +143,47 @@ async fn login_consent_and_form_post_in_chromium() {
     assert_eq!(claims["nonce"], "nonce-123");
     assert_eq!(claims["aud"], "web");
 }
+
+#[tokio::test]
+async fn device_approval_in_chromium() {
+    if std::env::var_os("SESAME_TEST_CHROMIUM").is_none() {
+        eprintln!("skipped: SESAME_TEST_CHROMIUM is not set, so the browser test did not run");
+        return;
+    }
+    let app = spawn_app().await;
+    alice(&app).await;
+    app.client_with("tv", AuthMethod::None, |m| {
+        m.client_name = Some("Living-room TV".into());
+        m.grant_types = vec![GrantType::DeviceCode];
+        m.scope = sesame_core::scope::Scopes::parse("openid profile").unwrap();
+    })
+    .await;
+    let started = app
+        .post_form(
+            "/device_authorization",
+            None,
+            &[("client_id", "tv"), ("scope", "openid profile")],
+        )
+        .await
+        .json();
+    let shots = format!("{}/target/screenshots/device", env!("CARGO_MANIFEST_DIR"));
+    let result = drive(json!({
+        "start_url": format!("{}/device", app.base), "user_code": started["user_code"],
+        "username": "alice", "password": PASSWORD, "consent": "allow",
+        "expect_text": "return to your device", "screenshot_dir": shots,
+    }))
+    .await;
+    assert_eq!(result["pages"], json!(["code", "login", "consent"]));
+    let tokens = app
+        .post_form(
+            "/token",
+            None,
+            &[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", started["device_code"].as_str().unwrap()),
+                ("client_id", "tv"),
+            ],
+        )
+        .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+}

@@ -313,3 +313,34 @@ async fn userinfo_answers_bearer_errors_per_rfc_6750() {
         .unwrap();
     assert_eq!(both.status(), 400);
 }
+
+#[tokio::test]
+async fn revoking_a_refresh_token_ends_its_grant() {
+    let s = setup().await;
+    let code = new_code(&s, "web", None, "openid offline_access").await;
+    let tokens: Value = redeem(&s, &code, &[]).await.json();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    let revoked = s
+        .app
+        .post_form(
+            "/revoke",
+            Some(("web", &s.secret)),
+            &[("token", refresh), ("token_type_hint", "refresh_token")],
+        )
+        .await;
+    assert_eq!(revoked.status, 200);
+    s.app
+        .post_form(
+            "/token",
+            Some(("web", &s.secret)),
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+        )
+        .await
+        .assert_error(400, "invalid_grant");
+    assert_eq!(
+        userinfo(&s.app, access).await.status(),
+        401,
+        "the grant's access token too"
+    );
+}

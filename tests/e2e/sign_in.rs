@@ -210,3 +210,196 @@ async fn public_client_uses_pkce_and_the_crate_checks_everything() {
         "no offline_access, no refresh token"
     );
 }
+
+/// Verifies an ID token with the JWKS alone (jsonwebtoken, independent of Sesame's signer).
+async fn verify_id_token(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    alg: jsonwebtoken::Algorithm,
+) -> serde_json::Value {
+    let jwks: jsonwebtoken::jwk::JwkSet = app
+        .http
+        .get(app.url("/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    assert_eq!(header.alg, alg);
+    let jwk = jwks
+        .find(header.kid.as_deref().unwrap())
+        .expect("kid in the JWKS");
+    let mut validation = jsonwebtoken::Validation::new(alg);
+    validation.set_issuer(&[&app.base]);
+    validation.set_audience(&["web"]);
+    jsonwebtoken::decode::<serde_json::Value>(
+        token,
+        &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(),
+        &validation,
+    )
+    .expect("ID token verifies with the JWKS")
+    .claims
+}
+
+fn left_half_sha256(value: &str) -> String {
+    use base64::Engine;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, value.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16])
+}
+
+#[tokio::test]
+async fn hybrid_response_hashes_code_and_token_and_the_claims_request_reaches_userinfo() {
+    let app = spawn_app().await;
+    alice(&app).await;
+    web_client(&app, "web", AuthMethod::ClientSecretBasic, |m| {
+        m.grant_types.push(sesame_core::client::GrantType::Implicit);
+        m.response_types = vec!["code id_token token".into()];
+        m.id_token_signed_response_alg = sesame_core::keys::Algorithm::PS256;
+        m.skip_consent = true;
+    })
+    .await;
+    let browser = Browser::new(&app);
+    let query = crate::helpers::serde_urlencoded(&[
+        ("client_id", "web"),
+        ("response_type", "code id_token token"),
+        ("redirect_uri", REDIRECT),
+        ("scope", "openid"),
+        ("nonce", "n-42"),
+        (
+            "claims",
+            r#"{"userinfo":{"name":null},"id_token":{"email":{"essential":true}}}"#,
+        ),
+    ]);
+    let callback = browser
+        .sign_in(&format!("{}/authorize?{query}", app.base))
+        .await;
+    assert!(
+        callback.location.as_deref().unwrap().contains('#'),
+        "hybrid defaults to the fragment"
+    );
+    let code = callback.param("code").unwrap();
+    let access = callback.param("access_token").unwrap();
+    let claims = verify_id_token(
+        &app,
+        &callback.param("id_token").unwrap(),
+        jsonwebtoken::Algorithm::PS256,
+    )
+    .await;
+    assert_eq!(claims["nonce"], "n-42");
+    assert_eq!(claims["c_hash"], left_half_sha256(&code));
+    assert_eq!(claims["at_hash"], left_half_sha256(&access));
+    assert_eq!(
+        claims["email"], "alice@example.com",
+        "claims request for the ID token"
+    );
+    assert!(claims.get("name").is_none());
+    assert!(claims["sid"].is_string() && claims["auth_time"].is_i64());
+
+    let info: serde_json::Value = app
+        .http
+        .get(app.url("/userinfo"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["name"], "Alice Liddell", "claims request for UserInfo");
+    assert!(
+        info.get("email").is_none(),
+        "no email scope, no userinfo email request"
+    );
+    assert_eq!(info["sub"], claims["sub"]);
+}
+
+#[tokio::test]
+async fn eddsa_and_es256_id_tokens_verify_and_prompt_login_asks_again() {
+    let app = spawn_app().await;
+    alice(&app).await;
+    for (client_id, alg, jwt_alg) in [
+        (
+            "ed",
+            sesame_core::keys::Algorithm::EdDSA,
+            jsonwebtoken::Algorithm::EdDSA,
+        ),
+        (
+            "es",
+            sesame_core::keys::Algorithm::ES256,
+            jsonwebtoken::Algorithm::ES256,
+        ),
+    ] {
+        let secret = web_client(&app, client_id, AuthMethod::ClientSecretPost, |m| {
+            m.id_token_signed_response_alg = alg;
+            m.skip_consent = true;
+        })
+        .await
+        .unwrap();
+        let browser = Browser::new(&app);
+        let query = crate::helpers::serde_urlencoded(&[
+            ("client_id", client_id),
+            ("response_type", "code"),
+            ("redirect_uri", REDIRECT),
+            ("scope", "openid"),
+            ("nonce", "nn"),
+        ]);
+        let code = browser
+            .sign_in(&format!("{}/authorize?{query}", app.base))
+            .await
+            .param("code")
+            .unwrap();
+        let tokens = app
+            .post_form(
+                "/token",
+                None,
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", REDIRECT),
+                    ("client_id", client_id),
+                    ("client_secret", secret.expose()),
+                ],
+            )
+            .await
+            .json();
+        let token = tokens["id_token"].as_str().unwrap();
+        let jwks: jsonwebtoken::jwk::JwkSet = app
+            .http
+            .get(app.url("/jwks"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let header = jsonwebtoken::decode_header(token).unwrap();
+        assert_eq!(header.alg, jwt_alg);
+        let mut validation = jsonwebtoken::Validation::new(jwt_alg);
+        validation.set_audience(&[client_id]);
+        let claims = jsonwebtoken::decode::<serde_json::Value>(
+            token,
+            &jsonwebtoken::DecodingKey::from_jwk(
+                jwks.find(header.kid.as_deref().unwrap()).unwrap(),
+            )
+            .unwrap(),
+            &validation,
+        )
+        .unwrap()
+        .claims;
+        assert_eq!(claims["nonce"], "nn");
+
+        // prompt=login: the session exists, yet the login page comes back.
+        let again = browser
+            .authorize(&[
+                ("client_id", client_id),
+                ("response_type", "code"),
+                ("redirect_uri", REDIRECT),
+                ("scope", "openid"),
+                ("prompt", "login"),
+            ])
+            .await;
+        assert!(browser.follow(&again).await.is_login());
+    }
+}

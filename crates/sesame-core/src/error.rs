@@ -31,6 +31,10 @@ pub enum ErrorCode {
     // RFC 6750 §3.1: errors of a protected resource (UserInfo).
     InvalidToken,
     InsufficientScope,
+    // RFC 8628 §3.5: the device code grant's polling answers.
+    AuthorizationPending,
+    SlowDown,
+    ExpiredToken,
 }
 
 impl ErrorCode {
@@ -55,6 +59,9 @@ impl ErrorCode {
             Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::InvalidToken => "invalid_token",
             Self::InsufficientScope => "insufficient_scope",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::ExpiredToken => "expired_token",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod authorize;
 pub mod client;
 pub mod client_auth;
 pub mod clock;
+pub mod device;
 pub mod error;
 pub mod grant;
 pub mod introspection;

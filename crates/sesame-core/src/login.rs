@@ -1,10 +1,60 @@
-//! Sign-in throttling (DESIGN §3): after repeated failures an account is locked
-//! for a while, on every node at once. Unknown usernames are counted the same way, so the
-//! answer never tells which accounts exist. The password itself is checked by the caller, off
-//! the async runtime.
+//! Signing in with a username and password, shared by the login page, the device page and the
+//! password grant. After repeated failures an account is locked for a while, on every node at
+//! once (DESIGN §3). Unknown usernames are counted and timed the same way, so the answer never
+//! tells which accounts exist.
 
 use crate::provider::Provider;
 use crate::store::StoreError;
+use crate::user::User;
+use std::sync::LazyLock;
+
+/// Why a sign-in was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginFailure {
+    /// Wrong username or password; the caller must not say which.
+    Invalid,
+    /// Too many failures: refused until then. `now` is true when this attempt locked it.
+    Locked { until: i64, now: bool },
+    /// The password was right but the account is disabled.
+    Disabled,
+}
+
+/// An argon2id hash of a random password, checked when the username is unknown so the answer
+/// takes as long as for a real account.
+static DECOY_HASH: LazyLock<String> = LazyLock::new(|| {
+    crate::password::hash_password(&crate::secret::random_token(16)).unwrap_or_default()
+});
+
+/// Checks a username and password with the lockout rules; a success clears the failures.
+pub async fn authenticate(
+    provider: &Provider,
+    username: &str,
+    password: &str,
+) -> Result<Result<User, LoginFailure>, StoreError> {
+    let username = username.trim();
+    if let Some(until) = locked_until(provider, username).await? {
+        return Ok(Err(LoginFailure::Locked { until, now: false }));
+    }
+    let user = provider.store().get_user_by_username(username).await?;
+    let hash = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DECOY_HASH.clone());
+    let verified = provider.passwords().verify(hash, password.to_owned()).await;
+    match user {
+        Some(user) if verified => {
+            record_success(provider, username).await?;
+            if user.disabled {
+                return Ok(Err(LoginFailure::Disabled));
+            }
+            Ok(Ok(user))
+        }
+        _ => Ok(Err(match record_failure(provider, username).await? {
+            Some(until) => LoginFailure::Locked { until, now: true },
+            None => LoginFailure::Invalid,
+        })),
+    }
+}
 
 /// Failures within [`FAILURE_WINDOW`] that lock the account.
 pub const MAX_FAILURES: u32 = 5;
@@ -20,43 +70,82 @@ pub fn account_key(username: &str) -> String {
 }
 
 /// Until when sign-in to this account is refused, if it is locked now.
-pub async fn locked_until(provider: &Provider, username: &str) -> Result<Option<i64>, StoreError> {
-    provider
-        .store()
-        .login_locked_until(&account_key(username), provider.now())
-        .await
+async fn locked_until(provider: &Provider, username: &str) -> Result<Option<i64>, StoreError> {
+    throttle_locked(provider, &account_key(username)).await
 }
 
 /// Counts a failed attempt; returns the lock's end when this failure locked the account.
-pub async fn record_failure(
-    provider: &Provider,
-    username: &str,
-) -> Result<Option<i64>, StoreError> {
-    let now = provider.now();
-    let key = account_key(username);
-    let store = provider.store();
-    let failures = store
-        .record_login_failure(&key, now, now - FAILURE_WINDOW)
-        .await?;
-    if failures < MAX_FAILURES {
-        return Ok(None);
-    }
-    let until = now + LOCK_DURATION;
-    store.lock_login(&key, until).await?;
-    Ok(Some(until))
+async fn record_failure(provider: &Provider, username: &str) -> Result<Option<i64>, StoreError> {
+    throttle_failure(provider, &account_key(username), MAX_FAILURES).await
 }
 
-pub async fn record_success(provider: &Provider, username: &str) -> Result<(), StoreError> {
+async fn record_success(provider: &Provider, username: &str) -> Result<(), StoreError> {
     provider
         .store()
         .clear_login_failures(&account_key(username))
         .await
 }
 
+/// Until when the throttle `key` refuses attempts, if it does now. Keys other than accounts
+/// contain a space, which usernames cannot, so they never collide with one.
+pub async fn throttle_locked(provider: &Provider, key: &str) -> Result<Option<i64>, StoreError> {
+    provider
+        .store()
+        .login_locked_until(key, provider.now())
+        .await
+}
+
+/// Counts a failure under `key`; the `max`-th within [`FAILURE_WINDOW`] locks it for
+/// [`LOCK_DURATION`] and returns the lock's end.
+pub async fn throttle_failure(
+    provider: &Provider,
+    key: &str,
+    max: u32,
+) -> Result<Option<i64>, StoreError> {
+    let now = provider.now();
+    let store = provider.store();
+    let failures = store
+        .record_login_failure(key, now, now - FAILURE_WINDOW)
+        .await?;
+    if failures < max {
+        return Ok(None);
+    }
+    let until = now + LOCK_DURATION;
+    store.lock_login(key, until).await?;
+    Ok(Some(until))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::UserStore;
     use crate::testing;
+
+    #[tokio::test]
+    async fn authenticate_locks_after_repeated_failures_even_for_the_right_password() {
+        let (provider, store, _) = testing::provider().await;
+        let mut user = User::new("alice", Default::default(), testing::T0).unwrap();
+        user.password_hash = Some(crate::password::hash_password("right password").unwrap());
+        store.insert_user(&user).await.unwrap();
+        assert!(
+            authenticate(&provider, "alice", "right password")
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        for _ in 1..MAX_FAILURES {
+            let r = authenticate(&provider, "alice", "wrong").await.unwrap();
+            assert_eq!(r.unwrap_err(), LoginFailure::Invalid);
+        }
+        let r = authenticate(&provider, "alice", "wrong").await.unwrap();
+        assert!(matches!(r, Err(LoginFailure::Locked { now: true, .. })));
+        let r = authenticate(&provider, "alice", "right password")
+            .await
+            .unwrap();
+        assert!(matches!(r, Err(LoginFailure::Locked { now: false, .. })));
+        let unknown = authenticate(&provider, "nobody", "whatever").await.unwrap();
+        assert_eq!(unknown.unwrap_err(), LoginFailure::Invalid);
+    }
 
     #[tokio::test]
     async fn fifth_failure_locks_and_success_clears() {

@@ -3,7 +3,8 @@
 //! thread.
 
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::password_hash::{PasswordHasher, PasswordVerifier as _};
+use async_trait::async_trait;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 
 /// NIST SP 800-63B §5.1.1.2: at least 8 characters; no composition rules.
@@ -61,6 +62,23 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
         && Argon2::default()
             .verify_password(password.as_bytes(), hash)
             .is_ok()
+}
+
+/// Where password hashes are checked. The core only awaits it: the server runs argon2 on a
+/// blocking thread so the async workers keep serving; tests and the CLI verify inline.
+#[async_trait]
+pub trait PasswordVerifier: Send + Sync {
+    async fn verify(&self, hash: String, password: String) -> bool;
+}
+
+/// Verifies on the calling thread.
+pub struct InlineVerifier;
+
+#[async_trait]
+impl PasswordVerifier for InlineVerifier {
+    async fn verify(&self, hash: String, password: String) -> bool {
+        verify_password(&hash, &password)
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use crate::client::Client;
 use crate::clock::Clock;
 use crate::keys::{Algorithm, KeyError, KeyRing, MasterKey, StoredKey};
+use crate::password::{InlineVerifier, PasswordVerifier};
 use crate::store::{Store, StoreError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +21,9 @@ pub struct Settings {
     pub id_token_ttl: i64,
     /// Lifetime of each refresh token, in seconds; every use rotates it and starts a new one.
     pub refresh_token_ttl: i64,
+    /// How long after the user signed in a grant's refresh tokens keep working, however often
+    /// they are rotated (RFC 9700 §4.14.2), in seconds.
+    pub refresh_token_max_lifetime: i64,
     /// Lifetime of a browser session (single sign-on), in seconds.
     pub session_ttl: i64,
     /// The algorithm JWT access tokens are signed with.
@@ -41,6 +45,7 @@ impl Settings {
             access_token_ttl: 3600,
             id_token_ttl: 3600,
             refresh_token_ttl: 30 * 24 * 3600,
+            refresh_token_max_lifetime: 90 * 24 * 3600,
             session_ttl: 24 * 3600,
             access_token_signing_alg: Algorithm::ES256,
             access_token_audience: None,
@@ -82,6 +87,7 @@ pub struct Provider {
     master_key: Option<MasterKey>,
     keys: RwLock<Arc<KeyRing>>,
     clients: ClientCache,
+    passwords: Arc<dyn PasswordVerifier>,
 }
 
 impl Provider {
@@ -111,7 +117,18 @@ impl Provider {
             master_key,
             keys: RwLock::new(Arc::new(ring)),
             clients,
+            passwords: Arc::new(InlineVerifier),
         })
+    }
+
+    /// Sets where password hashes are checked (the server: off the async runtime).
+    pub fn with_password_verifier(mut self, verifier: Arc<dyn PasswordVerifier>) -> Self {
+        self.passwords = verifier;
+        self
+    }
+
+    pub fn passwords(&self) -> &dyn PasswordVerifier {
+        self.passwords.as_ref()
     }
 
     pub fn settings(&self) -> &Settings {

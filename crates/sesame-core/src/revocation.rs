@@ -4,7 +4,9 @@ use crate::client_auth::authenticate_request;
 use crate::error::TokenError;
 use crate::params::Params;
 use crate::provider::Provider;
+use crate::secret::SecretHash;
 use crate::token::inspect::{TokenHandle, find_active_token};
+use crate::token::user_grant::REFRESH_PREFIX;
 
 pub async fn revoke(
     provider: &Provider,
@@ -14,6 +16,9 @@ pub async fn revoke(
     // RFC 7009 §2.1: confidential clients authenticate; public clients name themselves.
     let client = authenticate_request(provider, authorization, &mut params, "/revoke").await?;
     let token = params.require("token")?;
+    if token.starts_with(REFRESH_PREFIX) {
+        return revoke_refresh_token(provider, &client.client_id, token).await;
+    }
     // RFC 7009 §2.2: an invalid, unknown or already expired token is answered with 200 as well.
     let Some(known) = find_active_token(provider, token).await? else {
         return Ok(());
@@ -38,5 +43,25 @@ pub async fn revoke(
                 .await?;
         }
     }
+    Ok(())
+}
+
+/// RFC 7009 §2.1: revoking a refresh token also invalidates the access tokens of the same
+/// grant; here the whole grant ends (every refresh and access token of the family).
+async fn revoke_refresh_token(
+    provider: &Provider,
+    client_id: &str,
+    token: &str,
+) -> Result<(), TokenError> {
+    let store = provider.store();
+    let Some(found) = store.find_refresh_token(&SecretHash::of(token)).await? else {
+        return Ok(());
+    };
+    if found.grant.client_id != client_id {
+        return Err(TokenError::unauthorized_client(
+            "the token was not issued to this client",
+        ));
+    }
+    crate::token::user_grant::revoke(provider, &found.grant.grant_id).await?;
     Ok(())
 }

@@ -6,7 +6,8 @@
 
 use crate::authorize::pending::PendingAuthorization;
 use crate::client::Client;
-use crate::grant::{StoredCode, StoredRefreshToken};
+use crate::device::{DeviceCode, DeviceStatus};
+use crate::grant::{Grant, StoredCode, StoredRefreshToken};
 use crate::keys::StoredKey;
 use crate::scope::Scopes;
 use crate::secret::SecretHash;
@@ -145,8 +146,15 @@ pub trait GrantStore: Send + Sync {
         now: i64,
     ) -> Result<Option<StoredRefreshToken>, StoreError>;
     /// Revokes everything issued under the grant, in one transaction: its refresh tokens, its
-    /// recorded access tokens, and the `jti`s of its JWT access tokens.
-    async fn revoke_grant(&self, grant_id: &str, now: i64) -> Result<(), StoreError>;
+    /// recorded access tokens, and the `jti`s of its JWT access tokens; and remembers the grant
+    /// as revoked until `keep_until`, so tokens issued by a request racing this one are caught.
+    async fn revoke_grant(
+        &self,
+        grant_id: &str,
+        now: i64,
+        keep_until: i64,
+    ) -> Result<(), StoreError>;
+    async fn is_grant_revoked(&self, grant_id: &str) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
@@ -181,6 +189,40 @@ pub trait InteractionStore: Send + Sync {
         scope: &Scopes,
         now: i64,
     ) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    /// `Ok(false)` if the user code is taken (nothing changes then).
+    async fn insert_device_code(&self, code: &DeviceCode) -> Result<bool, StoreError>;
+    async fn find_device_code(&self, hash: &SecretHash) -> Result<Option<DeviceCode>, StoreError>;
+    async fn find_device_code_by_user_code(
+        &self,
+        user_code: &str,
+    ) -> Result<Option<DeviceCode>, StoreError>;
+    /// Records a poll and the interval from now on.
+    async fn poll_device_code(
+        &self,
+        hash: &SecretHash,
+        now: i64,
+        interval: i64,
+    ) -> Result<(), StoreError>;
+    /// Approves (with the grant) or denies a pending, unexpired code; `Ok(false)` otherwise.
+    async fn settle_device_code(
+        &self,
+        user_code: &str,
+        status: DeviceStatus,
+        grant: Option<&Grant>,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Marks an approved, unexpired code of this client redeemed and returns it. Atomic: of two
+    /// racing polls exactly one gets it.
+    async fn redeem_device_code(
+        &self,
+        hash: &SecretHash,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Option<DeviceCode>, StoreError>;
 }
 
 /// Failed sign-ins per account, shared by every node (DESIGN §3: login throttling in the store).
@@ -221,6 +263,7 @@ pub trait Store:
     + ReplayStore
     + GrantStore
     + InteractionStore
+    + DeviceStore
     + LoginThrottle
     + Maintenance
 {
@@ -234,6 +277,7 @@ impl<T> Store for T where
         + ReplayStore
         + GrantStore
         + InteractionStore
+        + DeviceStore
         + LoginThrottle
         + Maintenance
 {

@@ -3,7 +3,8 @@
 use crate::authorize::pending::PendingAuthorization;
 use crate::client::{AuthMethod, Client, ClientMetadata, GrantType};
 use crate::clock::FixedClock;
-use crate::grant::{StoredCode, StoredRefreshToken};
+use crate::device::{DeviceCode, DeviceStatus};
+use crate::grant::{Grant, StoredCode, StoredRefreshToken};
 use crate::keys::Algorithm;
 use crate::keys::StoredKey;
 use crate::provider::{Provider, Settings};
@@ -29,6 +30,8 @@ struct Tables {
     sessions: HashMap<[u8; 32], BrowserSession>,
     pending: HashMap<String, PendingAuthorization>,
     consents: HashMap<(String, String), Scopes>,
+    revoked_grants: HashMap<String, i64>,
+    device_codes: HashMap<[u8; 32], DeviceCode>,
     /// account → (failures, window start, locked until)
     login_failures: HashMap<String, (u32, i64, i64)>,
 }
@@ -272,8 +275,14 @@ impl GrantStore for MemoryStore {
             _ => None,
         })
     }
-    async fn revoke_grant(&self, grant_id: &str, now: i64) -> Result<(), StoreError> {
+    async fn revoke_grant(
+        &self,
+        grant_id: &str,
+        now: i64,
+        keep_until: i64,
+    ) -> Result<(), StoreError> {
         let mut t = self.tables();
+        t.revoked_grants.insert(grant_id.to_owned(), keep_until);
         for r in t.refresh_tokens.values_mut() {
             if r.grant.grant_id == grant_id {
                 r.revoked_at.get_or_insert(now);
@@ -288,6 +297,86 @@ impl GrantStore for MemoryStore {
         }
         t.revoked_jtis.extend(jtis);
         Ok(())
+    }
+    async fn is_grant_revoked(&self, grant_id: &str) -> Result<bool, StoreError> {
+        Ok(self.tables().revoked_grants.contains_key(grant_id))
+    }
+}
+
+#[async_trait]
+impl DeviceStore for MemoryStore {
+    async fn insert_device_code(&self, code: &DeviceCode) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        if t.device_codes
+            .values()
+            .any(|d| d.user_code == code.user_code)
+        {
+            return Ok(false);
+        }
+        t.device_codes.insert(code.device_code_hash.0, code.clone());
+        Ok(true)
+    }
+    async fn find_device_code(&self, hash: &SecretHash) -> Result<Option<DeviceCode>, StoreError> {
+        Ok(self.tables().device_codes.get(&hash.0).cloned())
+    }
+    async fn find_device_code_by_user_code(
+        &self,
+        user_code: &str,
+    ) -> Result<Option<DeviceCode>, StoreError> {
+        Ok(self
+            .tables()
+            .device_codes
+            .values()
+            .find(|d| d.user_code == user_code)
+            .cloned())
+    }
+    async fn poll_device_code(
+        &self,
+        hash: &SecretHash,
+        now: i64,
+        interval: i64,
+    ) -> Result<(), StoreError> {
+        if let Some(d) = self.tables().device_codes.get_mut(&hash.0) {
+            d.last_polled_at = Some(now);
+            d.interval = interval;
+        }
+        Ok(())
+    }
+    async fn settle_device_code(
+        &self,
+        user_code: &str,
+        status: DeviceStatus,
+        grant: Option<&Grant>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        let Some(d) = t.device_codes.values_mut().find(|d| {
+            d.user_code == user_code && d.status == DeviceStatus::Pending && d.expires_at > now
+        }) else {
+            return Ok(false);
+        };
+        d.status = status;
+        d.grant = grant.cloned();
+        Ok(true)
+    }
+    async fn redeem_device_code(
+        &self,
+        hash: &SecretHash,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Option<DeviceCode>, StoreError> {
+        let mut t = self.tables();
+        Ok(match t.device_codes.get_mut(&hash.0) {
+            Some(d)
+                if d.status == DeviceStatus::Approved
+                    && d.expires_at > now
+                    && d.client_id == client_id =>
+            {
+                d.status = DeviceStatus::Redeemed;
+                Some(d.clone())
+            }
+            _ => None,
+        })
     }
 }
 

@@ -13,7 +13,8 @@ macro_rules! sql_store {
             use async_trait::async_trait;
             use sesame_core::authorize::pending::PendingAuthorization;
             use sesame_core::client::Client;
-            use sesame_core::grant::{StoredCode, StoredRefreshToken};
+            use sesame_core::device::{DeviceCode, DeviceStatus};
+            use sesame_core::grant::{Grant, StoredCode, StoredRefreshToken};
             use sesame_core::scope::Scopes;
             use sesame_core::session::BrowserSession;
             use sesame_core::keys::StoredKey;
@@ -579,12 +580,21 @@ macro_rules! sql_store {
                     .await
                 }
 
-                async fn revoke_grant(&self, grant_id: &str, now: i64) -> Result<(), StoreError> {
+                async fn revoke_grant(&self, grant_id: &str, now: i64, keep_until: i64) -> Result<(), StoreError> {
                     let mut tx = self
                         .writes()
                         .begin_with(<$store>::BEGIN_WRITE)
                         .await
                         .map_err(store_error)?;
+                    sqlx::query(
+                        "INSERT INTO revoked_grants (grant_id, expires_at) VALUES ($1, $2) \
+                         ON CONFLICT (grant_id) DO NOTHING",
+                    )
+                    .bind(grant_id)
+                    .bind(keep_until)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
                     // JWT access tokens cannot be changed, only listed as revoked by jti.
                     sqlx::query(
                         "INSERT INTO revoked_jtis (jti, expires_at) SELECT jti, expires_at \
@@ -605,6 +615,119 @@ macro_rules! sql_store {
                         .map_err(store_error)?;
                     }
                     tx.commit().await.map_err(store_error)
+                }
+
+                async fn is_grant_revoked(&self, grant_id: &str) -> Result<bool, StoreError> {
+                    let row = sqlx::query("SELECT 1 FROM revoked_grants WHERE grant_id = $1")
+                        .bind(grant_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                    Ok(row.is_some())
+                }
+            }
+
+            const DEVICE_COLUMNS: &str = "device_code_hash, user_code, client_id, scope, status, \
+                grant_data, poll_interval, last_polled_at, expires_at";
+
+            fn device_row(row: &DbRow) -> Result<DeviceCode, StoreError> {
+                rows::device_code(
+                    row.try_get("device_code_hash").map_err(store_error)?,
+                    row.try_get("user_code").map_err(store_error)?,
+                    row.try_get("client_id").map_err(store_error)?,
+                    &row.try_get::<String, _>("scope").map_err(store_error)?,
+                    &row.try_get::<String, _>("status").map_err(store_error)?,
+                    row.try_get("grant_data").map_err(store_error)?,
+                    row.try_get("poll_interval").map_err(store_error)?,
+                    row.try_get("last_polled_at").map_err(store_error)?,
+                    row.try_get("expires_at").map_err(store_error)?,
+                )
+            }
+
+            #[async_trait]
+            impl DeviceStore for $store {
+                async fn insert_device_code(&self, d: &DeviceCode) -> Result<bool, StoreError> {
+                    let done = sqlx::query(
+                        "INSERT INTO device_codes (device_code_hash, user_code, client_id, scope, status, \
+                         grant_data, poll_interval, last_polled_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (user_code) DO NOTHING",
+                    )
+                    .bind(d.device_code_hash.0.to_vec())
+                    .bind(&d.user_code)
+                    .bind(&d.client_id)
+                    .bind(d.scope.to_string())
+                    .bind(d.status.as_str())
+                    .bind(d.grant.as_ref().map(rows::grant_json).transpose()?)
+                    .bind(d.interval)
+                    .bind(d.last_polled_at)
+                    .bind(d.expires_at)
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn find_device_code(&self, hash: &SecretHash) -> Result<Option<DeviceCode>, StoreError> {
+                    fetch_by_hash(&self.pool, format!("SELECT {DEVICE_COLUMNS} FROM device_codes WHERE device_code_hash = $1"), hash, device_row).await
+                }
+
+                async fn find_device_code_by_user_code(&self, user_code: &str) -> Result<Option<DeviceCode>, StoreError> {
+                    fetch_by_key(&self.pool, format!("SELECT {DEVICE_COLUMNS} FROM device_codes WHERE user_code = $1"), user_code, device_row).await
+                }
+
+                async fn poll_device_code(&self, hash: &SecretHash, now: i64, interval: i64) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "UPDATE device_codes SET last_polled_at = $2, poll_interval = $3 WHERE device_code_hash = $1",
+                    )
+                    .bind(hash.0.to_vec())
+                    .bind(now)
+                    .bind(interval)
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn settle_device_code(
+                    &self,
+                    user_code: &str,
+                    status: DeviceStatus,
+                    grant: Option<&Grant>,
+                    now: i64,
+                ) -> Result<bool, StoreError> {
+                    let done = sqlx::query(
+                        "UPDATE device_codes SET status = $2, grant_data = $3 \
+                         WHERE user_code = $1 AND status = 'pending' AND expires_at > $4",
+                    )
+                    .bind(user_code)
+                    .bind(status.as_str())
+                    .bind(grant.map(rows::grant_json).transpose()?)
+                    .bind(now)
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn redeem_device_code(
+                    &self,
+                    hash: &SecretHash,
+                    client_id: &str,
+                    now: i64,
+                ) -> Result<Option<DeviceCode>, StoreError> {
+                    spend(
+                        self.writes(),
+                        format!(
+                            "UPDATE device_codes SET status = 'redeemed' WHERE device_code_hash = $1 \
+                             AND client_id = $2 AND status = 'approved' AND expires_at > $3 \
+                             RETURNING {DEVICE_COLUMNS}"
+                        ),
+                        hash,
+                        client_id,
+                        now,
+                        device_row,
+                    )
+                    .await
                 }
             }
 
@@ -802,7 +925,7 @@ macro_rules! sql_store {
 
                 async fn sweep_expired(&self, now: i64, batch: u32) -> Result<u64, StoreError> {
                     // Bounded batches keep each delete short, so sweeping never stalls requests.
-                    const SWEEPS: [&str; 9] = [
+                    const SWEEPS: [&str; 11] = [
                         "DELETE FROM access_tokens WHERE token_hash IN \
                          (SELECT token_hash FROM access_tokens WHERE expires_at <= $1 LIMIT $2)",
                         "DELETE FROM revoked_jtis WHERE jti IN \
@@ -822,6 +945,10 @@ macro_rules! sql_store {
                          (SELECT id FROM pending_authorizations WHERE expires_at <= $1 LIMIT $2)",
                         "DELETE FROM login_failures WHERE account IN \
                          (SELECT account FROM login_failures WHERE expires_at <= $1 LIMIT $2)",
+                        "DELETE FROM revoked_grants WHERE grant_id IN \
+                         (SELECT grant_id FROM revoked_grants WHERE expires_at <= $1 LIMIT $2)",
+                        "DELETE FROM device_codes WHERE device_code_hash IN \
+                         (SELECT device_code_hash FROM device_codes WHERE expires_at <= $1 LIMIT $2)",
                     ];
                     let mut tx = self
                         .writes()

@@ -2,6 +2,7 @@
 
 use sesame_core::authorize::pending::PendingAuthorization;
 use sesame_core::client::{Client, ClientMetadata};
+use sesame_core::device::{DeviceCode, DeviceStatus};
 use sesame_core::grant::{CodeData, Grant, StoredCode, StoredRefreshToken};
 use sesame_core::keys::{Algorithm, StoredKey};
 use sesame_core::scope::Scopes;
@@ -152,6 +153,33 @@ pub(crate) fn refresh_token(
         expires_at,
         used_at,
         revoked_at,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn device_code(
+    hash: Vec<u8>,
+    user_code: String,
+    client_id: String,
+    scope: &str,
+    status: &str,
+    grant: Option<String>,
+    interval: i64,
+    last_polled_at: Option<i64>,
+    expires_at: i64,
+) -> Result<DeviceCode, StoreError> {
+    Ok(DeviceCode {
+        device_code_hash: self::hash(hash, "device_code_hash")?,
+        user_code,
+        client_id,
+        scope: self::scope(scope)?,
+        status: DeviceStatus::parse(status).ok_or_else(|| corrupt("device status", status))?,
+        grant: grant
+            .map(|g| serde_json::from_str(&g).map_err(|e| corrupt("grant", e)))
+            .transpose()?,
+        interval,
+        last_polled_at,
+        expires_at,
     })
 }
 

@@ -5,6 +5,7 @@
 
 use sesame_core::authorize::AuthorizationRequest;
 use sesame_core::authorize::pending::PendingAuthorization;
+use sesame_core::device::{DeviceCode, DeviceStatus};
 use sesame_core::grant::{CodeData, Grant, StoredCode, StoredRefreshToken};
 use sesame_core::keys::{Algorithm, StoredKey};
 use sesame_core::oidc::claims::ClaimsRequest;
@@ -113,6 +114,7 @@ contract!(
     refresh_rotation_and_grant_revocation,
     sessions_pending_authorizations_and_consents,
     login_failures_count_lock_and_clear,
+    device_codes_settle_once_and_redeem_once,
 );
 
 async fn clients_round_trip(store: Arc<dyn Store>) {
@@ -548,8 +550,11 @@ async fn refresh_rotation_and_grant_revocation(store: Arc<dyn Store>) {
     other.grant_id = Some("g3".into());
     store.insert_access_token(&other).await.unwrap();
 
-    store.revoke_grant("g2", 120).await.unwrap();
-    store.revoke_grant("g2", 130).await.unwrap();
+    assert!(!store.is_grant_revoked("g2").await.unwrap());
+    store.revoke_grant("g2", 120, 5000).await.unwrap();
+    store.revoke_grant("g2", 130, 5000).await.unwrap();
+    assert!(store.is_grant_revoked("g2").await.unwrap());
+    assert!(!store.is_grant_revoked("g3").await.unwrap());
     assert_eq!(
         store
             .find_refresh_token(&second.token_hash)
@@ -698,5 +703,88 @@ async fn login_failures_count_lock_and_clear(store: Arc<dyn Store>) {
     assert_eq!(
         store.record_login_failure("alice", 501, 200).await.unwrap(),
         1
+    );
+}
+
+async fn device_codes_settle_once_and_redeem_once(store: Arc<dyn Store>) {
+    let hash = SecretHash::of("sdc_1");
+    let code = DeviceCode {
+        device_code_hash: hash.clone(),
+        user_code: "BCDFGHJK".into(),
+        client_id: "tv".into(),
+        scope: Scopes::parse("openid").unwrap(),
+        status: DeviceStatus::Pending,
+        grant: None,
+        interval: 5,
+        last_polled_at: None,
+        expires_at: 700,
+    };
+    assert!(store.insert_device_code(&code).await.unwrap());
+    let twin = DeviceCode {
+        device_code_hash: SecretHash::of("sdc_2"),
+        ..code.clone()
+    };
+    assert!(
+        !store.insert_device_code(&twin).await.unwrap(),
+        "user codes are unique"
+    );
+    assert_eq!(store.find_device_code(&hash).await.unwrap().unwrap(), code);
+    store.poll_device_code(&hash, 100, 10).await.unwrap();
+    let polled = store
+        .find_device_code_by_user_code("BCDFGHJK")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((polled.last_polled_at, polled.interval), (Some(100), 10));
+    assert!(
+        store
+            .redeem_device_code(&hash, "tv", 110)
+            .await
+            .unwrap()
+            .is_none(),
+        "not approved yet"
+    );
+
+    assert!(
+        !store
+            .settle_device_code("BCDFGHJK", DeviceStatus::Approved, Some(&grant("g9")), 700)
+            .await
+            .unwrap(),
+        "expired"
+    );
+    assert!(
+        store
+            .settle_device_code("BCDFGHJK", DeviceStatus::Approved, Some(&grant("g9")), 120)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .settle_device_code("BCDFGHJK", DeviceStatus::Denied, None, 121)
+            .await
+            .unwrap(),
+        "answered once"
+    );
+    assert!(
+        store
+            .redeem_device_code(&hash, "other", 130)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let racers = (0..8).map(|_| {
+        let store = Arc::clone(&store);
+        let hash = hash.clone();
+        tokio::spawn(async move { store.redeem_device_code(&hash, "tv", 130).await.unwrap() })
+    });
+    let mut won = Vec::new();
+    for r in racers {
+        won.extend(r.await.unwrap());
+    }
+    assert_eq!(won.len(), 1, "one redemption");
+    assert_eq!(won[0].grant.as_ref().unwrap().grant_id, "g9");
+    assert_eq!(
+        store.find_device_code(&hash).await.unwrap().unwrap().status,
+        DeviceStatus::Redeemed
     );
 }

@@ -57,10 +57,7 @@ pub async fn exchange(
 /// RFC 6749 §4.1.2 and RFC 9700 §4.14: a code used twice is stolen or replayed; every token
 /// issued from it is revoked.
 async fn replayed(provider: &Provider, stored: &StoredCode) -> Result<TokenError, TokenError> {
-    provider
-        .store()
-        .revoke_grant(&stored.grant.grant_id, provider.now())
-        .await?;
+    user_grant::revoke(provider, &stored.grant.grant_id).await?;
     Ok(TokenError::invalid_grant(
         "the authorization code was already used; the tokens issued from it are revoked",
     ))

@@ -3,7 +3,9 @@
 mod access_token;
 pub mod authorization_code;
 pub mod client_credentials;
+pub mod device_code;
 pub mod inspect;
+pub mod password;
 pub mod refresh_token;
 pub mod user_grant;
 
@@ -17,10 +19,12 @@ use crate::provider::Provider;
 use serde::Serialize;
 
 /// The grants this token endpoint serves; any other `grant_type` is `unsupported_grant_type`.
-pub const SUPPORTED_GRANTS: [GrantType; 3] = [
+pub const SUPPORTED_GRANTS: [GrantType; 5] = [
     GrantType::AuthorizationCode,
     GrantType::RefreshToken,
     GrantType::ClientCredentials,
+    GrantType::DeviceCode,
+    GrantType::Password,
 ];
 
 /// A successful token response (RFC 6749 §5.1).
@@ -64,6 +68,8 @@ pub async fn exchange(
             authorization_code::exchange(provider, &client, &params).await?
         }
         GrantType::RefreshToken => refresh_token::exchange(provider, &client, &params).await?,
+        GrantType::DeviceCode => device_code::exchange(provider, &client, &params).await?,
+        GrantType::Password => password::exchange(provider, &client, &params).await?,
         other => {
             return Err(TokenError::unsupported_grant_type(format!(
                 "{other} is not supported"

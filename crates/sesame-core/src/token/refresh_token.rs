@@ -50,10 +50,7 @@ pub async fn exchange(
 
 /// A rotated token came back: someone holds a copy. The whole family ends.
 async fn reused(provider: &Provider, token: &StoredRefreshToken) -> Result<TokenError, TokenError> {
-    provider
-        .store()
-        .revoke_grant(&token.grant.grant_id, provider.now())
-        .await?;
+    user_grant::revoke(provider, &token.grant.grant_id).await?;
     Ok(TokenError::invalid_grant(
         "the refresh token was already used; every token of its grant is revoked",
     ))

@@ -32,6 +32,21 @@ pub async fn active_user(provider: &Provider, grant: &Grant) -> Result<User, Tok
     }
 }
 
+/// Ends a grant: every token issued under it, now and by requests racing this one.
+pub async fn revoke(provider: &Provider, grant_id: &str) -> Result<(), TokenError> {
+    let now = provider.now();
+    let keep_until = now
+        + provider
+            .settings()
+            .refresh_token_max_lifetime
+            .max(provider.settings().max_signed_token_ttl());
+    provider
+        .store()
+        .revoke_grant(grant_id, now, keep_until)
+        .await?;
+    Ok(())
+}
+
 /// Issues the tokens. `access_scope` may be narrower than the grant (refresh, RFC 6749 §6);
 /// the refresh token always carries the grant's full scope.
 pub async fn issue(
@@ -59,10 +74,15 @@ pub async fn issue(
         None
     };
     let refresh_token = if allows_refresh(client, &grant.scope) {
-        Some(new_refresh_token(provider, grant).await?)
+        new_refresh_token(provider, grant).await?
     } else {
         None
     };
+    // A replay or reuse that revoked the grant while these were minted must not miss them.
+    if provider.store().is_grant_revoked(&grant.grant_id).await? {
+        revoke(provider, &grant.grant_id).await?;
+        return Err(TokenError::invalid_grant("the grant was revoked"));
+    }
     Ok(TokenResponse {
         access_token: access.token,
         token_type: "Bearer",
@@ -73,17 +93,28 @@ pub async fn issue(
     })
 }
 
-async fn new_refresh_token(provider: &Provider, grant: &Grant) -> Result<String, TokenError> {
+/// A new refresh token of the grant's family, unless the family has reached its absolute end
+/// (`refresh_token_max_lifetime` after the user signed in): then the client must sign in again.
+async fn new_refresh_token(
+    provider: &Provider,
+    grant: &Grant,
+) -> Result<Option<String>, TokenError> {
     let now = provider.now();
+    let settings = provider.settings();
+    let expires_at = (now + settings.refresh_token_ttl)
+        .min(grant.auth_time + settings.refresh_token_max_lifetime);
+    if expires_at <= now {
+        return Ok(None);
+    }
     let token = format!("{REFRESH_PREFIX}{}", random_token(32));
     let stored = StoredRefreshToken {
         token_hash: SecretHash::of(&token),
         grant: grant.clone(),
         issued_at: now,
-        expires_at: now + provider.settings().refresh_token_ttl,
+        expires_at,
         used_at: None,
         revoked_at: None,
     };
     provider.store().insert_refresh_token(&stored).await?;
-    Ok(token)
+    Ok(Some(token))
 }

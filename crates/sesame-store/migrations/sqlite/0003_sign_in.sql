@@ -62,3 +62,11 @@ CREATE TABLE login_failures (
     expires_at   INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX login_failures_expires_at ON login_failures (expires_at);
+
+-- Grants revoked (code replay, refresh reuse, revocation), until their last token would have
+-- expired: a token issued by a request racing the revocation is checked against this.
+CREATE TABLE revoked_grants (
+    grant_id   TEXT PRIMARY KEY NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX revoked_grants_expires_at ON revoked_grants (expires_at);

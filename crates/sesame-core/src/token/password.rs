@@ -1,0 +1,74 @@
+//! The resource owner password credentials grant (RFC 6749 §4.3): off unless a client's
+//! `grant_types` include `password` (RFC 9700 §2.4: only for highly trusted first-party clients).
+
+use super::{TokenResponse, user_grant};
+use crate::client::Client;
+use crate::error::TokenError;
+use crate::grant::Grant;
+use crate::login::{self, LoginFailure};
+use crate::params::Params;
+use crate::provider::Provider;
+use crate::scope::Scopes;
+use crate::secret::random_token;
+
+/// The cause logged for a refused password grant, read by the server's metrics.
+pub const CAUSE_INVALID: &str = "password grant: wrong username or password";
+pub const CAUSE_LOCKED_NOW: &str = "password grant: account locked after repeated failures";
+
+pub async fn exchange(
+    provider: &Provider,
+    client: &Client,
+    params: &Params,
+) -> Result<TokenResponse, TokenError> {
+    let username = params.require("username")?;
+    let password = params.require("password")?;
+    let scope = match params.get("scope") {
+        None => client.metadata.scope.clone(),
+        Some(s) => {
+            let requested = Scopes::parse(s)?;
+            if let Some(outside) = requested.first_outside(&client.metadata.scope) {
+                let shown: String = outside.chars().take(64).collect();
+                return Err(TokenError::invalid_scope(format!(
+                    "the client may not request the scope {shown}"
+                )));
+            }
+            requested
+        }
+    };
+    let user = match login::authenticate(provider, username, password).await? {
+        Ok(user) => user,
+        // RFC 6749 §5.2: invalid_grant, and never which part was wrong.
+        Err(LoginFailure::Invalid) => {
+            return Err(
+                TokenError::invalid_grant("the username or password is not correct")
+                    .with_cause(CAUSE_INVALID),
+            );
+        }
+        Err(LoginFailure::Disabled) => {
+            return Err(
+                TokenError::invalid_grant("the username or password is not correct")
+                    .with_cause("password grant: the account is disabled"),
+            );
+        }
+        Err(LoginFailure::Locked { now, .. }) => {
+            let e = TokenError::invalid_grant(
+                "too many failed attempts: this account is locked for a while",
+            );
+            return Err(if now {
+                e.with_cause(CAUSE_LOCKED_NOW)
+            } else {
+                e.with_cause(CAUSE_INVALID)
+            });
+        }
+    };
+    let grant = Grant {
+        grant_id: random_token(16),
+        client_id: client.client_id.clone(),
+        user_id: user.id.clone(),
+        scope,
+        auth_time: provider.now(),
+        sid: None,
+        claims: Default::default(),
+    };
+    user_grant::issue(provider, client, &user, &grant, &grant.scope, None).await
+}
