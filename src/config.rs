@@ -37,6 +37,10 @@ pub struct Config {
     pub access_token_ttl: i64,
     pub access_token_signing_alg: Algorithm,
     pub access_token_audience: Option<String>,
+    pub id_token_ttl: i64,
+    pub refresh_token_ttl: i64,
+    pub refresh_token_max_lifetime: i64,
+    pub session_ttl: i64,
     pub client_cache_ttl: i64,
     pub key_reload_interval: u64,
     pub sweep_interval: u64,
@@ -59,6 +63,10 @@ impl Default for Config {
             access_token_ttl: 3600,
             access_token_signing_alg: Algorithm::ES256,
             access_token_audience: None,
+            id_token_ttl: 3600,
+            refresh_token_ttl: 30 * 24 * 3600,
+            refresh_token_max_lifetime: 90 * 24 * 3600,
+            session_ttl: 24 * 3600,
             client_cache_ttl: 5,
             key_reload_interval: 5,
             sweep_interval: 60,
@@ -235,6 +243,28 @@ impl Config {
             return Err(ConfigError(
                 "access_token_ttl: must be between 60 and 86400 seconds".to_owned(),
             ));
+        }
+        for (name, value, min, max) in [
+            ("id_token_ttl", self.id_token_ttl, 60, 86_400),
+            (
+                "refresh_token_ttl",
+                self.refresh_token_ttl,
+                60,
+                366 * 86_400,
+            ),
+            (
+                "refresh_token_max_lifetime",
+                self.refresh_token_max_lifetime,
+                60,
+                3660 * 86_400,
+            ),
+            ("session_ttl", self.session_ttl, 60, 366 * 86_400),
+        ] {
+            if !(min..=max).contains(&value) {
+                return Err(ConfigError(format!(
+                    "{name}: must be between {min} and {max} seconds"
+                )));
+            }
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError(

@@ -56,6 +56,10 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartupError>
 pub fn settings(config: &Config) -> Settings {
     let mut settings = Settings::new(config.issuer.clone());
     settings.access_token_ttl = config.access_token_ttl;
+    settings.id_token_ttl = config.id_token_ttl;
+    settings.refresh_token_ttl = config.refresh_token_ttl;
+    settings.refresh_token_max_lifetime = config.refresh_token_max_lifetime;
+    settings.session_ttl = config.session_ttl;
     settings.access_token_signing_alg = config.access_token_signing_alg;
     settings.access_token_audience = config.access_token_audience.clone();
     settings.client_cache_ttl = config.client_cache_ttl;

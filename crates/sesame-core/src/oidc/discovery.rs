@@ -85,6 +85,8 @@ mod tests {
                 "authorization_code",
                 "refresh_token",
                 "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code",
+                "password",
                 "implicit"
             ])
         );
