@@ -64,6 +64,16 @@ async fn redeem(s: &Setup, code: &str, extra: &[(&str, &str)]) -> crate::helpers
         .await
 }
 
+async fn refresh(s: &Setup, token: &str, scope: Option<&str>) -> crate::helpers::Reply {
+    let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", token)];
+    if let Some(scope) = scope {
+        form.push(("scope", scope));
+    }
+    s.app
+        .post_form("/token", Some(("web", &s.secret)), &form)
+        .await
+}
+
 async fn userinfo(app: &TestApp, token: &str) -> reqwest::Response {
     app.http
         .get(app.url("/userinfo"))
@@ -91,13 +101,8 @@ async fn a_replayed_code_is_refused_and_revokes_what_it_issued() {
         401,
         "access token revoked"
     );
-    let refresh = tokens["refresh_token"].as_str().unwrap();
-    s.app
-        .post_form(
-            "/token",
-            Some(("web", &s.secret)),
-            &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
-        )
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    refresh(&s, refresh_token, None)
         .await
         .assert_error(400, "invalid_grant");
 }
@@ -227,32 +232,22 @@ async fn refresh_reuse_revokes_the_family_and_scope_only_narrows() {
     let code = new_code(&s, "web", None, "openid email offline_access").await;
     let tokens: Value = redeem(&s, &code, &[]).await.json();
     let r1 = tokens["refresh_token"].as_str().unwrap().to_owned();
-    let refresh = |token: String, scope: Option<&'static str>| {
-        let app = &s.app;
-        let secret = &s.secret;
-        async move {
-            let mut form = vec![
-                ("grant_type", "refresh_token"),
-                ("refresh_token", token.as_str()),
-            ];
-            if let Some(sc) = scope {
-                form.push(("scope", sc));
-            }
-            app.post_form("/token", Some(("web", secret)), &form).await
-        }
-    };
-    refresh(r1.clone(), Some("openid email phone"))
+    refresh(&s, &r1, Some("openid email phone"))
         .await
         .assert_error(400, "invalid_scope");
-    let narrowed = refresh(r1.clone(), Some("openid")).await;
+    let narrowed = refresh(&s, &r1, Some("openid")).await;
     assert_eq!(narrowed.status, 200, "{}", narrowed.body);
     let narrowed: Value = narrowed.json();
     assert_eq!(narrowed["scope"], "openid");
     let r2 = narrowed["refresh_token"].as_str().unwrap().to_owned();
     let a2 = narrowed["access_token"].as_str().unwrap().to_owned();
     // The rotated token again: reuse. The whole family ends, r2 and its access token included.
-    refresh(r1, None).await.assert_error(400, "invalid_grant");
-    refresh(r2, None).await.assert_error(400, "invalid_grant");
+    refresh(&s, &r1, None)
+        .await
+        .assert_error(400, "invalid_grant");
+    refresh(&s, &r2, None)
+        .await
+        .assert_error(400, "invalid_grant");
     assert_eq!(userinfo(&s.app, &a2).await.status(), 401);
 }
 
@@ -319,23 +314,21 @@ async fn revoking_a_refresh_token_ends_its_grant() {
     let s = setup().await;
     let code = new_code(&s, "web", None, "openid offline_access").await;
     let tokens: Value = redeem(&s, &code, &[]).await.json();
-    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
     let access = tokens["access_token"].as_str().unwrap();
     let revoked = s
         .app
         .post_form(
             "/revoke",
             Some(("web", &s.secret)),
-            &[("token", refresh), ("token_type_hint", "refresh_token")],
+            &[
+                ("token", refresh_token),
+                ("token_type_hint", "refresh_token"),
+            ],
         )
         .await;
     assert_eq!(revoked.status, 200);
-    s.app
-        .post_form(
-            "/token",
-            Some(("web", &s.secret)),
-            &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
-        )
+    refresh(&s, refresh_token, None)
         .await
         .assert_error(400, "invalid_grant");
     assert_eq!(

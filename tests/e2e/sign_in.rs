@@ -216,6 +216,7 @@ async fn verify_id_token(
     app: &crate::helpers::TestApp,
     token: &str,
     alg: jsonwebtoken::Algorithm,
+    audience: &str,
 ) -> serde_json::Value {
     let jwks: jsonwebtoken::jwk::JwkSet = app
         .http
@@ -233,7 +234,7 @@ async fn verify_id_token(
         .expect("kid in the JWKS");
     let mut validation = jsonwebtoken::Validation::new(alg);
     validation.set_issuer(&[&app.base]);
-    validation.set_audience(&["web"]);
+    validation.set_audience(&[audience]);
     jsonwebtoken::decode::<serde_json::Value>(
         token,
         &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(),
@@ -285,6 +286,7 @@ async fn hybrid_response_hashes_code_and_token_and_the_claims_request_reaches_us
         &app,
         &callback.param("id_token").unwrap(),
         jsonwebtoken::Algorithm::PS256,
+        "web",
     )
     .await;
     assert_eq!(claims["nonce"], "n-42");
@@ -365,29 +367,7 @@ async fn eddsa_and_es256_id_tokens_verify_and_prompt_login_asks_again() {
             .await
             .json();
         let token = tokens["id_token"].as_str().unwrap();
-        let jwks: jsonwebtoken::jwk::JwkSet = app
-            .http
-            .get(app.url("/jwks"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let header = jsonwebtoken::decode_header(token).unwrap();
-        assert_eq!(header.alg, jwt_alg);
-        let mut validation = jsonwebtoken::Validation::new(jwt_alg);
-        validation.set_audience(&[client_id]);
-        let claims = jsonwebtoken::decode::<serde_json::Value>(
-            token,
-            &jsonwebtoken::DecodingKey::from_jwk(
-                jwks.find(header.kid.as_deref().unwrap()).unwrap(),
-            )
-            .unwrap(),
-            &validation,
-        )
-        .unwrap()
-        .claims;
+        let claims = verify_id_token(&app, token, jwt_alg, client_id).await;
         assert_eq!(claims["nonce"], "nn");
 
         // prompt=login: the session exists, yet the login page comes back.

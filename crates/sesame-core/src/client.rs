@@ -1,6 +1,7 @@
 //! Registered clients and their metadata, named as in RFC 7591 §2 and OpenID Connect Dynamic
 //! Client Registration 1.0 §2, so a client reads the same in the config file, the CLI and the store.
 
+use crate::error::TokenError;
 use crate::keys::Algorithm;
 use crate::scope::Scopes;
 use crate::secret::SecretHash;
@@ -170,6 +171,22 @@ impl Client {
 
     pub fn allows_grant(&self, grant: GrantType) -> bool {
         self.metadata.grant_types.contains(&grant)
+    }
+
+    /// RFC 6749 §3.3: the requested scope, which must lie within the client's registered scope;
+    /// the registered scope itself when none is requested.
+    pub fn scope_within(&self, requested: Option<&str>) -> Result<Scopes, TokenError> {
+        let Some(requested) = requested else {
+            return Ok(self.metadata.scope.clone());
+        };
+        let requested = Scopes::parse(requested)?;
+        if let Some(outside) = requested.first_outside(&self.metadata.scope) {
+            let shown: String = outside.chars().take(64).collect();
+            return Err(TokenError::invalid_scope(format!(
+                "the client may not request the scope {shown}"
+            )));
+        }
+        Ok(requested)
     }
 
     pub fn display_name(&self) -> &str {

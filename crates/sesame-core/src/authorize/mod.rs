@@ -13,7 +13,7 @@ pub mod response_type;
 
 use crate::client::{Client, GrantType};
 use crate::error::{ErrorCode, TokenError};
-use crate::oidc::claims::{ClaimsRequest, claims_for_scope, supported_claims};
+use crate::oidc::claims::{ClaimsRequest, REGISTERED_CLAIMS, claims_for_scope, supported_claims};
 use crate::oidc::id_token;
 use crate::params::Params;
 use crate::pkce;
@@ -72,12 +72,7 @@ impl AuthorizationRequest {
             .iter()
             .chain(&self.claims.id_token)
             .filter(|c| supported.contains(&c.as_str()) && !from_scope.contains(&c.as_str()))
-            .filter(|c| {
-                !matches!(
-                    c.as_str(),
-                    "sub" | "iss" | "aud" | "exp" | "iat" | "auth_time" | "nonce" | "azp" | "sid"
-                )
-            })
+            .filter(|c| !REGISTERED_CLAIMS.contains(&c.as_str()))
             .map(|c| format!("{CLAIM_CONSENT_PREFIX}{c}"));
         Scopes::from_tokens(self.scope.iter().map(str::to_owned).chain(extra))
     }
@@ -281,15 +276,9 @@ fn requested_scope(
     let value = params
         .get("scope")
         .ok_or_else(|| TokenError::invalid_scope("scope is required"))?;
-    let scope = Scopes::parse(value)?;
+    let scope = client.scope_within(Some(value))?;
     if scope.is_empty() {
         return Err(TokenError::invalid_scope("scope is required"));
-    }
-    if let Some(outside) = scope.first_outside(&client.metadata.scope) {
-        let shown: String = outside.chars().take(64).collect();
-        return Err(TokenError::invalid_scope(format!(
-            "the client may not request the scope {shown}"
-        )));
     }
     Ok(if rt.code {
         scope

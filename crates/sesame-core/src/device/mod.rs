@@ -94,19 +94,7 @@ pub async fn authorize(
             "the client is not allowed the device_code grant",
         ));
     }
-    let scope = match params.get("scope") {
-        None => client.metadata.scope.clone(),
-        Some(s) => {
-            let requested = Scopes::parse(s)?;
-            if let Some(outside) = requested.first_outside(&client.metadata.scope) {
-                let shown: String = outside.chars().take(64).collect();
-                return Err(TokenError::invalid_scope(format!(
-                    "the client may not request the scope {shown}"
-                )));
-            }
-            requested
-        }
-    };
+    let scope = client.scope_within(params.get("scope"))?;
     let now = provider.now();
     let device_code = format!("sdc_{}", random_token(32));
     // A fresh user code; on the rare collision with a live one, draw again.

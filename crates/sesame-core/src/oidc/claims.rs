@@ -32,19 +32,23 @@ pub const SCOPE_CLAIMS: [(&str, &[&str]); 3] = [
     ("phone", &["phone_number", "phone_number_verified"]),
 ];
 
+/// The ID token's own claims: Sesame sets them, a `claims` request cannot ask for or override
+/// them, and they are not user data to consent to.
+pub const REGISTERED_CLAIMS: [&str; 9] = [
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "azp",
+    "sid",
+];
+
 /// Every claim Sesame can release, for discovery's `claims_supported`.
 pub fn supported_claims() -> Vec<&'static str> {
-    let mut all = vec![
-        "sub",
-        "iss",
-        "aud",
-        "exp",
-        "iat",
-        "auth_time",
-        "nonce",
-        "azp",
-        "sid",
-    ];
+    let mut all = REGISTERED_CLAIMS.to_vec();
     all.extend(SCOPE_CLAIMS.iter().flat_map(|(_, c)| c.iter().copied()));
     all
 }

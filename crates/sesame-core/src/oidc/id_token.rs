@@ -1,7 +1,7 @@
 //! ID tokens (OIDC Core §2, §3.1.3.6, §3.2.2.10, §3.3.2.11), signed with the client's
 //! `id_token_signed_response_alg`.
 
-use super::claims::{claims_for_scope, release};
+use super::claims::{REGISTERED_CLAIMS, claims_for_scope, release};
 use crate::client::Client;
 use crate::error::TokenError;
 use crate::grant::Grant;
@@ -67,17 +67,7 @@ pub fn issue(
     }
     let mut user_claims = release(user, &names);
     // Registered claims are Sesame's to set; a requested claim may not override them.
-    for reserved in [
-        "iss",
-        "sub",
-        "aud",
-        "exp",
-        "iat",
-        "auth_time",
-        "nonce",
-        "azp",
-        "sid",
-    ] {
+    for reserved in REGISTERED_CLAIMS {
         user_claims.remove(reserved);
     }
     let claims = IdTokenClaims {

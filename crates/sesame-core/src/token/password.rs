@@ -8,7 +8,6 @@ use crate::grant::Grant;
 use crate::login::{self, LoginFailure};
 use crate::params::Params;
 use crate::provider::Provider;
-use crate::scope::Scopes;
 use crate::secret::random_token;
 
 /// The cause logged for a refused password grant, read by the server's metrics.
@@ -22,19 +21,7 @@ pub async fn exchange(
 ) -> Result<TokenResponse, TokenError> {
     let username = params.require("username")?;
     let password = params.require("password")?;
-    let scope = match params.get("scope") {
-        None => client.metadata.scope.clone(),
-        Some(s) => {
-            let requested = Scopes::parse(s)?;
-            if let Some(outside) = requested.first_outside(&client.metadata.scope) {
-                let shown: String = outside.chars().take(64).collect();
-                return Err(TokenError::invalid_scope(format!(
-                    "the client may not request the scope {shown}"
-                )));
-            }
-            requested
-        }
-    };
+    let scope = client.scope_within(params.get("scope"))?;
     let user = match login::authenticate(provider, username, password).await? {
         Ok(user) => user,
         // RFC 6749 §5.2: invalid_grant, and never which part was wrong.
