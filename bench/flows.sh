@@ -53,8 +53,15 @@ trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs "$ISSUER/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 echo "== sesame $(git -C "$REPO" rev-parse --short HEAD), $(nproc) cores, concurrency $CONCURRENCY, ${SECONDS_PER_MODE}s per mode"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
 for mode in $MODES; do
+  before="$(cpu_ticks)"
   node "$HERE/flows.mjs" "$(printf '{"issuer":"%s","client_id":"bench-web","client_secret":"%s","redirect_uri":"http://127.0.0.1/cb","username":"bench","password":"%s","mode":"%s","seconds":%s,"concurrency":%s}' \
-    "$ISSUER" "$SECRET" "$PASSWORD" "$mode" "$SECONDS_PER_MODE" "$CONCURRENCY")"
+    "$ISSUER" "$SECRET" "$PASSWORD" "$mode" "$SECONDS_PER_MODE" "$CONCURRENCY")" | tee "$RESULTS_DIR/$mode.json"
+  rounds="$(sed -n 's/.*"rounds":\([0-9]*\).*/\1/p' "$RESULTS_DIR/$mode.json")"
+  ticks=$(( $(cpu_ticks) - before ))
+  # Server CPU per round (utime+stime in clock ticks), the client's share of the cores aside.
+  awk -v t="$ticks" -v r="$rounds" -v hz="$(getconf CLK_TCK)" -v m="$mode" \
+    'BEGIN { if (r > 0) printf "   %s: server CPU %.2f ms per round\n", m, t * 1000 / hz / r }'
 done
 echo "== peak RSS $(awk '/VmHWM/ {print $2, $3}' /proc/$SERVER/status); results in $RESULTS_DIR"

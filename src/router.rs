@@ -1,12 +1,12 @@
 //! Every route, in one table.
 
 use crate::oauth::{
-    authorize, device_authorization, discovery, end_session, introspect, jwks, revoke, token,
-    userinfo,
+    authorize, device_authorization, discovery, end_session, introspect, jwks, oauth1, revoke,
+    token, userinfo,
 };
 use crate::ops;
 use crate::state::AppState;
-use crate::ui::{self, consent, device, login};
+use crate::ui::{self, consent, device, login, oauth1_approval};
 use axum::Router;
 use axum::routing::{get, post};
 use std::time::Duration;
@@ -43,6 +43,16 @@ pub fn router(state: AppState) -> Router {
             post(device_authorization::device_authorization),
         )
         .route("/device", get(device::show).post(device::submit))
+        .route("/oauth1/request_token", post(oauth1::request_token))
+        .route(
+            "/oauth1/authorize",
+            get(oauth1_approval::show).post(oauth1_approval::submit),
+        )
+        .route("/oauth1/access_token", post(oauth1::access_token))
+        .route(
+            "/oauth1/userinfo",
+            get(oauth1::userinfo).post(oauth1::userinfo),
+        )
         .route("/consent", get(consent::show).post(consent::submit))
         .route("/static/sesame.css", get(ui::stylesheet))
         .route("/introspect", post(introspect::introspect))

@@ -170,6 +170,7 @@ pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError>
                     client.client_id
                 )));
             }
+            keep_oauth1_secret(&config, store.as_ref(), &client, secret.as_ref()).await?;
             print_client(&client, secret.as_ref(), json);
         }
         ClientCommand::List { json } => {
@@ -226,6 +227,7 @@ pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError>
             client.updated_at = now;
             client.validate()?;
             store.update_client(&client).await?;
+            keep_oauth1_secret(&config, store.as_ref(), &client, new_secret.as_ref()).await?;
             if declared(&client_id) {
                 eprintln!(
                     "note: {client_id} is declared in the config file; the next start restores it from there"
@@ -256,8 +258,43 @@ pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError>
             client.secret_hash = Some(secret.hash());
             client.updated_at = now;
             store.update_client(&client).await?;
+            keep_oauth1_secret(&config, store.as_ref(), &client, Some(&secret)).await?;
             print_client(&client, Some(&secret), json);
         }
+    }
+    Ok(())
+}
+
+/// OAuth 1.0a signs with the consumer secret itself: an `oauth1` client's new secret is also
+/// kept sealed with the master key. Without a new secret, an `oauth1` client that has none
+/// gets a note: its HMAC requests fail until `rotate-secret`.
+async fn keep_oauth1_secret(
+    config: &Config,
+    store: &dyn sesame_core::store::Store,
+    client: &Client,
+    secret: Option<&Secret>,
+) -> Result<(), CliError> {
+    if !client.metadata.oauth1 {
+        return Ok(());
+    }
+    match secret {
+        Some(secret) => {
+            let sealed = sesame_core::oauth1::seal(
+                config.master_key().as_ref(),
+                &client.client_id,
+                secret.expose(),
+            )?;
+            store.put_oauth1_secret(&client.client_id, &sealed).await?;
+        }
+        None if store.get_oauth1_secret(&client.client_id).await?.is_none()
+            && client.metadata.token_endpoint_auth_method.uses_secret() =>
+        {
+            eprintln!(
+                "note: {} has no OAuth 1.0a consumer secret yet; run `sesame client rotate-secret {}`",
+                client.client_id, client.client_id
+            );
+        }
+        None => {}
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod discovery;
 pub mod end_session;
 pub mod introspect;
 pub mod jwks;
+pub mod oauth1;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;

@@ -48,9 +48,10 @@ impl View {
             _ => "Connect a device",
         };
         let context = minijinja::context! {
-            stage, heading, csrf_token => browser::csrf_token(&self.browser), ..extra
+            stage, heading, csrf_token => browser::csrf_token(&self.browser),
+            action => "device", hidden_name => "user_code", ..extra
         };
-        page(status, "device.html", context, None)
+        page(status, "approve.html", context, None)
     }
 }
 

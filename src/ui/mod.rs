@@ -5,6 +5,7 @@ pub mod browser;
 pub mod consent;
 pub mod device;
 pub mod login;
+pub mod oauth1_approval;
 pub mod respond;
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -30,7 +31,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "form_post.html",
             include_str!("../../templates/form_post.html"),
         ),
-        ("device.html", include_str!("../../templates/device.html")),
+        ("approve.html", include_str!("../../templates/approve.html")),
     ] {
         if let Err(e) = env.add_template(name, source) {
             // The templates are part of the binary; a test renders every one of them.
@@ -147,7 +148,7 @@ mod tests {
             "logout.html",
             "logged_out.html",
             "form_post.html",
-            "device.html",
+            "approve.html",
         ] {
             let t = TEMPLATES.get_template(name).unwrap();
             let html = t

@@ -17,6 +17,7 @@ mod discovery;
 mod interaction;
 mod introspection_revocation;
 mod key_rotation;
+mod oauth1;
 mod operations;
 mod postgres_nodes;
 mod request_parsing;

@@ -14,6 +14,7 @@ pub mod grant;
 pub mod introspection;
 pub mod keys;
 pub mod login;
+pub mod oauth1;
 pub mod oidc;
 pub mod params;
 pub mod password;

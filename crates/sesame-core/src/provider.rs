@@ -127,6 +127,11 @@ impl Provider {
         self
     }
 
+    /// The master key secrets are sealed with, if one is configured.
+    pub fn master_key(&self) -> Option<&MasterKey> {
+        self.master_key.as_ref()
+    }
+
     pub fn passwords(&self) -> &dyn PasswordVerifier {
         self.passwords.as_ref()
     }

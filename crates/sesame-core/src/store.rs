@@ -9,6 +9,7 @@ use crate::client::Client;
 use crate::device::{DeviceCode, DeviceStatus};
 use crate::grant::{Grant, StoredCode, StoredRefreshToken};
 use crate::keys::StoredKey;
+use crate::oauth1::{Oauth1Token, TokenStatus as Oauth1Status};
 use crate::scope::Scopes;
 use crate::secret::SecretHash;
 use crate::session::BrowserSession;
@@ -37,7 +38,7 @@ pub trait ClientStore: Send + Sync {
     async fn upsert_client(&self, client: &Client) -> Result<(), StoreError>;
     /// Replaces an existing client; `Ok(false)` if there is none.
     async fn update_client(&self, client: &Client) -> Result<bool, StoreError>;
-    /// `Ok(false)` if there was no such client.
+    /// `Ok(false)` if there was no such client. Its OAuth 1.0a secret goes with it.
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError>;
 }
 
@@ -225,6 +226,33 @@ pub trait DeviceStore: Send + Sync {
     ) -> Result<Option<DeviceCode>, StoreError>;
 }
 
+#[async_trait]
+pub trait Oauth1Store: Send + Sync {
+    /// Replaces the sealed consumer secret of an OAuth 1.0a client.
+    async fn put_oauth1_secret(&self, client_id: &str, sealed: &[u8]) -> Result<(), StoreError>;
+    async fn get_oauth1_secret(&self, client_id: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn insert_oauth1_token(&self, token: &Oauth1Token) -> Result<(), StoreError>;
+    async fn find_oauth1_token(&self, token: &str) -> Result<Option<Oauth1Token>, StoreError>;
+    /// The user's answer to pending, unexpired temporary credentials: `Authorized` with the
+    /// user and the verifier's hash, or `Denied`. `Ok(false)` if they were not pending.
+    async fn answer_oauth1_token(
+        &self,
+        token: &str,
+        status: Oauth1Status,
+        user_id: Option<&str>,
+        verifier_hash: Option<&SecretHash>,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Marks authorized, unexpired temporary credentials of this client used and returns them.
+    /// Atomic: of two racing exchanges exactly one gets them.
+    async fn exchange_oauth1_token(
+        &self,
+        token: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Option<Oauth1Token>, StoreError>;
+}
+
 /// Failed sign-ins per account, shared by every node (DESIGN §3: login throttling in the store).
 #[async_trait]
 pub trait LoginThrottle: Send + Sync {
@@ -264,6 +292,7 @@ pub trait Store:
     + GrantStore
     + InteractionStore
     + DeviceStore
+    + Oauth1Store
     + LoginThrottle
     + Maintenance
 {
@@ -278,6 +307,7 @@ impl<T> Store for T where
         + GrantStore
         + InteractionStore
         + DeviceStore
+        + Oauth1Store
         + LoginThrottle
         + Maintenance
 {

@@ -7,6 +7,7 @@ use crate::device::{DeviceCode, DeviceStatus};
 use crate::grant::{Grant, StoredCode, StoredRefreshToken};
 use crate::keys::Algorithm;
 use crate::keys::StoredKey;
+use crate::oauth1::{Oauth1Token, TokenKind, TokenStatus};
 use crate::provider::{Provider, Settings};
 use crate::scope::Scopes;
 use crate::secret::{Secret, SecretHash};
@@ -31,6 +32,8 @@ struct Tables {
     pending: HashMap<String, PendingAuthorization>,
     consents: HashMap<(String, String), Scopes>,
     revoked_grants: HashMap<String, i64>,
+    oauth1_secrets: HashMap<String, Vec<u8>>,
+    oauth1_tokens: HashMap<String, Oauth1Token>,
     device_codes: HashMap<[u8; 32], DeviceCode>,
     /// account → (failures, window start, locked until)
     login_failures: HashMap<String, (u32, i64, i64)>,
@@ -81,7 +84,9 @@ impl ClientStore for MemoryStore {
         }
     }
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
-        Ok(self.tables().clients.remove(client_id).is_some())
+        let mut t = self.tables();
+        t.oauth1_secrets.remove(client_id);
+        Ok(t.clients.remove(client_id).is_some())
     }
 }
 
@@ -439,6 +444,71 @@ impl InteractionStore for MemoryStore {
         let key = (user_id.to_owned(), client_id.to_owned());
         self.tables().consents.insert(key, scope.clone());
         Ok(())
+    }
+}
+
+#[async_trait]
+impl Oauth1Store for MemoryStore {
+    async fn put_oauth1_secret(&self, client_id: &str, sealed: &[u8]) -> Result<(), StoreError> {
+        self.tables()
+            .oauth1_secrets
+            .insert(client_id.to_owned(), sealed.to_vec());
+        Ok(())
+    }
+    async fn get_oauth1_secret(&self, client_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.tables().oauth1_secrets.get(client_id).cloned())
+    }
+    async fn insert_oauth1_token(&self, token: &Oauth1Token) -> Result<(), StoreError> {
+        self.tables()
+            .oauth1_tokens
+            .insert(token.token.clone(), token.clone());
+        Ok(())
+    }
+    async fn find_oauth1_token(&self, token: &str) -> Result<Option<Oauth1Token>, StoreError> {
+        Ok(self.tables().oauth1_tokens.get(token).cloned())
+    }
+    async fn answer_oauth1_token(
+        &self,
+        token: &str,
+        status: TokenStatus,
+        user_id: Option<&str>,
+        verifier_hash: Option<&SecretHash>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        Ok(match t.oauth1_tokens.get_mut(token) {
+            Some(o)
+                if o.kind == TokenKind::Temporary
+                    && o.status == TokenStatus::Pending
+                    && o.expires_at > now =>
+            {
+                o.status = status;
+                o.user_id = user_id.map(str::to_owned);
+                o.verifier_hash = verifier_hash.cloned();
+                true
+            }
+            _ => false,
+        })
+    }
+    async fn exchange_oauth1_token(
+        &self,
+        token: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Option<Oauth1Token>, StoreError> {
+        let mut t = self.tables();
+        Ok(match t.oauth1_tokens.get_mut(token) {
+            Some(o)
+                if o.kind == TokenKind::Temporary
+                    && o.status == TokenStatus::Authorized
+                    && o.expires_at > now
+                    && o.client_id == client_id =>
+            {
+                o.status = TokenStatus::Used;
+                Some(o.clone())
+            }
+            _ => None,
+        })
     }
 }
 

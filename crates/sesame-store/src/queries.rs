@@ -15,6 +15,7 @@ macro_rules! sql_store {
             use sesame_core::client::Client;
             use sesame_core::device::{DeviceCode, DeviceStatus};
             use sesame_core::grant::{Grant, StoredCode, StoredRefreshToken};
+            use sesame_core::oauth1::Oauth1Token;
             use sesame_core::scope::Scopes;
             use sesame_core::session::BrowserSession;
             use sesame_core::keys::StoredKey;
@@ -128,11 +129,23 @@ macro_rules! sql_store {
                 }
 
                 async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
-                    let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")
-                        .bind(client_id)
-                        .execute(self.writes())
+                    let mut tx = self
+                        .writes()
+                        .begin_with(<$store>::BEGIN_WRITE)
                         .await
                         .map_err(store_error)?;
+                    // A client made again under this id must not inherit the old secret.
+                    sqlx::query("DELETE FROM oauth1_secrets WHERE client_id = $1")
+                        .bind(client_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                    let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")
+                        .bind(client_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                    tx.commit().await.map_err(store_error)?;
                     Ok(done.rows_affected() == 1)
                 }
             }
@@ -844,6 +857,116 @@ macro_rules! sql_store {
                 }
             }
 
+            const OAUTH1_COLUMNS: &str = "token, kind, client_id, sealed_secret, callback, \
+                verifier_hash, user_id, status, expires_at";
+
+            fn oauth1_row(row: &DbRow) -> Result<Oauth1Token, StoreError> {
+                rows::oauth1_token(
+                    row.try_get("token").map_err(store_error)?,
+                    &row.try_get::<String, _>("kind").map_err(store_error)?,
+                    row.try_get("client_id").map_err(store_error)?,
+                    row.try_get("sealed_secret").map_err(store_error)?,
+                    row.try_get("callback").map_err(store_error)?,
+                    row.try_get("verifier_hash").map_err(store_error)?,
+                    row.try_get("user_id").map_err(store_error)?,
+                    &row.try_get::<String, _>("status").map_err(store_error)?,
+                    row.try_get("expires_at").map_err(store_error)?,
+                )
+            }
+
+            #[async_trait]
+            impl Oauth1Store for $store {
+                async fn put_oauth1_secret(&self, client_id: &str, sealed: &[u8]) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO oauth1_secrets (client_id, sealed) VALUES ($1, $2) \
+                         ON CONFLICT (client_id) DO UPDATE SET sealed = excluded.sealed",
+                    )
+                    .bind(client_id)
+                    .bind(sealed.to_vec())
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn get_oauth1_secret(&self, client_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+                    let row = sqlx::query("SELECT sealed FROM oauth1_secrets WHERE client_id = $1")
+                        .bind(client_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                    row.map(|r| r.try_get("sealed").map_err(store_error)).transpose()
+                }
+
+                async fn insert_oauth1_token(&self, t: &Oauth1Token) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO oauth1_tokens (token, kind, client_id, sealed_secret, callback, \
+                         verifier_hash, user_id, status, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(&t.token)
+                    .bind(t.kind.as_str())
+                    .bind(&t.client_id)
+                    .bind(t.sealed_secret.clone())
+                    .bind(t.callback.clone())
+                    .bind(t.verifier_hash.as_ref().map(|h| h.0.to_vec()))
+                    .bind(t.user_id.clone())
+                    .bind(t.status.as_str())
+                    .bind(t.expires_at)
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn find_oauth1_token(&self, token: &str) -> Result<Option<Oauth1Token>, StoreError> {
+                    fetch_by_key(&self.pool, format!("SELECT {OAUTH1_COLUMNS} FROM oauth1_tokens WHERE token = $1"), token, oauth1_row).await
+                }
+
+                async fn answer_oauth1_token(
+                    &self,
+                    token: &str,
+                    status: sesame_core::oauth1::TokenStatus,
+                    user_id: Option<&str>,
+                    verifier_hash: Option<&SecretHash>,
+                    now: i64,
+                ) -> Result<bool, StoreError> {
+                    let done = sqlx::query(
+                        "UPDATE oauth1_tokens SET status = $2, user_id = $3, verifier_hash = $4 \
+                         WHERE token = $1 AND kind = 'temporary' AND status = 'pending' AND expires_at > $5",
+                    )
+                    .bind(token)
+                    .bind(status.as_str())
+                    .bind(user_id)
+                    .bind(verifier_hash.map(|h| h.0.to_vec()))
+                    .bind(now)
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn exchange_oauth1_token(
+                    &self,
+                    token: &str,
+                    client_id: &str,
+                    now: i64,
+                ) -> Result<Option<Oauth1Token>, StoreError> {
+                    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "UPDATE oauth1_tokens SET status = 'used' WHERE token = $1 AND client_id = $2 \
+                         AND kind = 'temporary' AND status = 'authorized' AND expires_at > $3 \
+                         RETURNING {OAUTH1_COLUMNS}"
+                    )))
+                    .bind(token)
+                    .bind(client_id)
+                    .bind(now)
+                    .fetch_optional(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    row.as_ref().map(oauth1_row).transpose()
+                }
+            }
+
             #[async_trait]
             impl LoginThrottle for $store {
                 async fn record_login_failure(
@@ -925,7 +1048,7 @@ macro_rules! sql_store {
 
                 async fn sweep_expired(&self, now: i64, batch: u32) -> Result<u64, StoreError> {
                     // Bounded batches keep each delete short, so sweeping never stalls requests.
-                    const SWEEPS: [&str; 11] = [
+                    const SWEEPS: [&str; 12] = [
                         "DELETE FROM access_tokens WHERE token_hash IN \
                          (SELECT token_hash FROM access_tokens WHERE expires_at <= $1 LIMIT $2)",
                         "DELETE FROM revoked_jtis WHERE jti IN \
@@ -949,6 +1072,8 @@ macro_rules! sql_store {
                          (SELECT grant_id FROM revoked_grants WHERE expires_at <= $1 LIMIT $2)",
                         "DELETE FROM device_codes WHERE device_code_hash IN \
                          (SELECT device_code_hash FROM device_codes WHERE expires_at <= $1 LIMIT $2)",
+                        "DELETE FROM oauth1_tokens WHERE token IN \
+                         (SELECT token FROM oauth1_tokens WHERE expires_at <= $1 LIMIT $2)",
                     ];
                     let mut tx = self
                         .writes()

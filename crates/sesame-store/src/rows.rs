@@ -5,6 +5,7 @@ use sesame_core::client::{Client, ClientMetadata};
 use sesame_core::device::{DeviceCode, DeviceStatus};
 use sesame_core::grant::{CodeData, Grant, StoredCode, StoredRefreshToken};
 use sesame_core::keys::{Algorithm, StoredKey};
+use sesame_core::oauth1::{Oauth1Token, TokenKind as Oauth1Kind, TokenStatus as Oauth1Status};
 use sesame_core::scope::Scopes;
 use sesame_core::secret::SecretHash;
 use sesame_core::store::{OpaqueAccessToken, StoreError};
@@ -179,6 +180,32 @@ pub(crate) fn device_code(
             .transpose()?,
         interval,
         last_polled_at,
+        expires_at,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn oauth1_token(
+    token: String,
+    kind: &str,
+    client_id: String,
+    sealed_secret: Vec<u8>,
+    callback: Option<String>,
+    verifier_hash: Option<Vec<u8>>,
+    user_id: Option<String>,
+    status: &str,
+    expires_at: i64,
+) -> Result<Oauth1Token, StoreError> {
+    Ok(Oauth1Token {
+        token,
+        kind: Oauth1Kind::parse(kind).ok_or_else(|| corrupt("oauth1 token kind", kind))?,
+        client_id,
+        sealed_secret,
+        callback,
+        verifier_hash: secret_hash(verifier_hash)?,
+        user_id,
+        status: Oauth1Status::parse(status)
+            .ok_or_else(|| corrupt("oauth1 token status", status))?,
         expires_at,
     })
 }

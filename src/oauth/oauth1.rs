@@ -1,0 +1,154 @@
+//! OAuth 1.0a endpoints (RFC 5849): `/oauth1/request_token`, `/oauth1/access_token` and the
+//! protected resource `/oauth1/userinfo`, answered in the spec's form encoding with
+//! `WWW-Authenticate: OAuth` and an `oauth_problem` on failure.
+
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sesame_core::oauth1::flow;
+use sesame_core::oauth1::request::{Oauth1Error, SignedRequest};
+use sesame_core::params::MAX_FORM_BYTES;
+
+/// The parts of the HTTP request the signature covers.
+struct Raw {
+    method: String,
+    query: String,
+    authorization: Option<String>,
+    form: Option<Bytes>,
+}
+
+fn raw(
+    method: &Method,
+    uri: &OriginalUri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Raw, Oauth1Error> {
+    if body.len() > MAX_FORM_BYTES {
+        return Err(Oauth1Error::bad(
+            "parameter_rejected",
+            "the request body is too large",
+        ));
+    }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| {
+            v.to_str().map(str::to_owned).map_err(|_| {
+                Oauth1Error::bad(
+                    "parameter_rejected",
+                    "the Authorization header is not ASCII",
+                )
+            })
+        })
+        .transpose()?;
+    Ok(Raw {
+        method: method.as_str().to_owned(),
+        query: uri.query().unwrap_or_default().to_owned(),
+        authorization,
+        form: is_form.then_some(body),
+    })
+}
+
+impl Raw {
+    fn signed<'a>(&'a self, path: &'a str) -> SignedRequest<'a> {
+        SignedRequest {
+            method: &self.method,
+            path,
+            query: &self.query,
+            authorization: self.authorization.as_deref(),
+            form: self.form.as_deref(),
+        }
+    }
+}
+
+/// §3.2 and the Problem Reporting extension: status, challenge and a form-encoded problem.
+fn failure(e: Oauth1Error) -> Response {
+    if e.status >= 500 {
+        tracing::error!(problem = e.problem, advice = %e.advice, "oauth1 request failed");
+    } else {
+        tracing::info!(problem = e.problem, advice = %e.advice, "oauth1 request refused");
+    }
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("oauth_problem", e.problem)
+        .append_pair("oauth_problem_advice", &e.advice)
+        .finish();
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = (status, form_body(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "OAuth realm=\"sesame\", oauth_problem=\"{}\"",
+        e.problem
+    )) {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    response
+}
+
+fn form_body(body: String) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+}
+
+pub async fn request_token(
+    State(state): State<AppState>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let raw = match raw(&method, &uri, &headers, body) {
+        Ok(r) => r,
+        Err(e) => return failure(e),
+    };
+    match flow::request_token(&state.provider, &raw.signed("/oauth1/request_token")).await {
+        Ok(credentials) => form_body(credentials.form_encoded()).into_response(),
+        Err(e) => failure(e),
+    }
+}
+
+pub async fn access_token(
+    State(state): State<AppState>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let raw = match raw(&method, &uri, &headers, body) {
+        Ok(r) => r,
+        Err(e) => return failure(e),
+    };
+    match flow::access_token(&state.provider, &raw.signed("/oauth1/access_token")).await {
+        Ok(credentials) => {
+            metrics::counter!("sesame_tokens_issued_total", "grant_type" => "oauth1").increment(1);
+            form_body(credentials.form_encoded()).into_response()
+        }
+        Err(e) => failure(e),
+    }
+}
+
+pub async fn userinfo(
+    State(state): State<AppState>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let raw = match raw(&method, &uri, &headers, body) {
+        Ok(r) => r,
+        Err(e) => return failure(e),
+    };
+    match flow::userinfo(&state.provider, &raw.signed("/oauth1/userinfo")).await {
+        Ok(claims) => crate::error::no_store_json(serde_json::Value::Object(claims).to_string())
+            .into_response(),
+        Err(e) => failure(e),
+    }
+}
