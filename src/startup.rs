@@ -95,16 +95,22 @@ pub async fn apply_declared_clients(
             .to_client(now)
             .map_err(crate::config::ConfigError)?;
         store.upsert_client(&client).await?;
-        // OAuth 1.0a signs with the consumer secret itself: keep it, sealed.
-        if let (true, Some(secret)) = (client.metadata.oauth1, &declared.client_secret) {
-            use secrecy::ExposeSecret;
-            let sealed = sesame_core::oauth1::seal(
-                config.master_key().as_ref(),
-                &client.client_id,
-                secret.expose_secret(),
-            )
-            .map_err(|e| crate::config::ConfigError(format!("client {}: {e}", client.client_id)))?;
-            store.put_oauth1_secret(&client.client_id, &sealed).await?;
+        // OAuth 1.0a signs with the consumer secret itself: keep it, sealed; or forget it when
+        // the declaration no longer has one.
+        match (client.metadata.oauth1, &declared.client_secret) {
+            (true, Some(secret)) => {
+                use secrecy::ExposeSecret;
+                let sealed = sesame_core::oauth1::seal(
+                    config.master_key().as_ref(),
+                    &client.client_id,
+                    secret.expose_secret(),
+                )
+                .map_err(|e| {
+                    crate::config::ConfigError(format!("client {}: {e}", client.client_id))
+                })?;
+                store.put_oauth1_secret(&client.client_id, &sealed).await?;
+            }
+            _ => store.delete_oauth1_secret(&client.client_id).await?,
         }
     }
     Ok(())

@@ -274,7 +274,9 @@ async fn keep_oauth1_secret(
     client: &Client,
     secret: Option<&Secret>,
 ) -> Result<(), CliError> {
-    if !client.metadata.oauth1 {
+    if !client.metadata.oauth1 || !client.metadata.token_endpoint_auth_method.uses_secret() {
+        // No longer an OAuth 1.0a consumer with a secret: the old secret must stop working.
+        store.delete_oauth1_secret(&client.client_id).await?;
         return Ok(());
     }
     match secret {
@@ -286,9 +288,7 @@ async fn keep_oauth1_secret(
             )?;
             store.put_oauth1_secret(&client.client_id, &sealed).await?;
         }
-        None if store.get_oauth1_secret(&client.client_id).await?.is_none()
-            && client.metadata.token_endpoint_auth_method.uses_secret() =>
-        {
+        None if store.get_oauth1_secret(&client.client_id).await?.is_none() => {
             eprintln!(
                 "note: {} has no OAuth 1.0a consumer secret yet; run `sesame client rotate-secret {}`",
                 client.client_id, client.client_id

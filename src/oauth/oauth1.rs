@@ -68,15 +68,19 @@ impl Raw {
 
 /// §3.2 and the Problem Reporting extension: status, challenge and a form-encoded problem.
 fn failure(e: Oauth1Error) -> Response {
+    // Debug formatting: the advice may quote a decoded, attacker-chosen parameter name.
     if e.status >= 500 {
-        tracing::error!(problem = e.problem, advice = %e.advice, "oauth1 request failed");
+        tracing::error!(problem = e.problem, cause = ?e.cause, "oauth1 request failed");
     } else {
-        tracing::info!(problem = e.problem, advice = %e.advice, "oauth1 request refused");
+        tracing::info!(problem = e.problem, advice = ?e.advice, "oauth1 request refused");
     }
-    let body = form_urlencoded::Serializer::new(String::new())
-        .append_pair("oauth_problem", e.problem)
-        .append_pair("oauth_problem_advice", &e.advice)
-        .finish();
+    let mut body = form_urlencoded::Serializer::new(String::new());
+    body.append_pair("oauth_problem", e.problem);
+    if let Some((name, value)) = &e.detail {
+        body.append_pair(name, value);
+    }
+    body.append_pair("oauth_problem_advice", &e.advice);
+    let body = body.finish();
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = (status, form_body(body)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(

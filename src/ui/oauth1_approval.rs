@@ -30,14 +30,20 @@ pub struct AuthorizeForm {
     decision: Option<String>,
 }
 
-/// The page at a stage, under /oauth1/ (so the stylesheet is one level up).
+/// The page at a stage, under /oauth1/ (so the stylesheet is one level up). `callback` is the
+/// client's: Allow ends in a redirect there, which browsers hold to the form's `form-action`.
 fn render(
     browser: &str,
     status: StatusCode,
     stage: &str,
-    token: &str,
+    token: &Oauth1Token,
     extra: minijinja::Value,
 ) -> Response {
+    let callback_origin = token
+        .callback
+        .as_deref()
+        .filter(|c| *c != "oob")
+        .and_then(super::origin_of);
     let heading = match stage {
         "done" => "Done",
         "confirm" => "Allow access?",
@@ -48,9 +54,9 @@ fn render(
         "approve.html",
         minijinja::context! {
             stage, heading, csrf_token => browser::csrf_token(browser), asset_prefix => "../",
-            action => "authorize", hidden_name => "oauth_token", hidden_value => token, ..extra
+            action => "authorize", hidden_name => "oauth_token", hidden_value => token.token, ..extra
         },
-        None,
+        callback_origin.as_deref(),
     )
 }
 
@@ -62,7 +68,7 @@ async fn pending(state: &AppState, token: &str) -> Result<(Oauth1Token, String),
     };
     let found = flow::pending(&state.provider, token)
         .await
-        .map_err(|e| respond::render_error(&TokenError::server_error(e.advice)))?
+        .map_err(|e| oauth1_failure(&e))?
         .ok_or_else(gone)?;
     let client_name = match state.provider.client(&found.client_id).await {
         Ok(Some(c)) => c.display_name().to_owned(),
@@ -89,7 +95,7 @@ pub async fn show(
             &browser_id,
             StatusCode::OK,
             "login",
-            &found.token,
+            &found,
             minijinja::context! { client_name },
         ),
         Err(page) => return page,
@@ -126,7 +132,7 @@ pub async fn submit(
                     &browser_id,
                     status,
                     "login",
-                    &found.token,
+                    &found,
                     minijinja::context! { error, client_name, username },
                 );
             }
@@ -147,7 +153,7 @@ pub async fn submit(
                 &browser_id,
                 StatusCode::OK,
                 "login",
-                &found.token,
+                &found,
                 minijinja::context! { client_name },
             );
         }
@@ -165,21 +171,31 @@ pub async fn submit(
             &browser_id,
             StatusCode::OK,
             "done",
-            &found.token,
+            &found,
             minijinja::context! { message => format!("Enter this code in {client_name} to finish."), verifier },
         ),
         Ok(Answer::Denied) => render(
             &browser_id,
             StatusCode::OK,
             "done",
-            &found.token,
+            &found,
             minijinja::context! { message => format!("Access denied. {client_name} was not connected.") },
         ),
         Ok(Answer::Gone) => respond::render_error(&TokenError::invalid_request(
             "this request has expired or was already answered",
         )),
-        Err(e) => respond::render_error(&TokenError::server_error(e.advice)),
+        Err(e) => oauth1_failure(&e),
     }
+}
+
+/// A store failure behind the page: 503 when the store is away, 500 otherwise.
+fn oauth1_failure(e: &sesame_core::oauth1::request::Oauth1Error) -> Response {
+    let cause = e.cause.clone().unwrap_or_default();
+    respond::render_error(&if e.status == 503 {
+        TokenError::temporarily_unavailable(cause)
+    } else {
+        TokenError::server_error(cause)
+    })
 }
 
 /// The signed-in user of this browser, if any and still allowed in.
@@ -208,7 +224,7 @@ fn confirm(browser: &str, token: &Oauth1Token, client_name: &str, user: &User) -
         browser,
         StatusCode::OK,
         "confirm",
-        &token.token,
+        token,
         minijinja::context! { client_name, scopes, username => user.username },
     )
 }

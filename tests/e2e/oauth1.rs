@@ -301,7 +301,7 @@ async fn forged_replayed_stale_and_misdirected_requests_are_refused() {
     assert_problem(
         &send(&l, "/oauth1/access_token", "POST", wrong.clone()).await,
         401,
-        "verifier_invalid",
+        "token_rejected",
     );
     wrong["verifier"] = json!(back["oauth_verifier"]);
     assert_eq!(send(&l, "/oauth1/access_token", "POST", wrong).await.0, 200);
@@ -462,4 +462,41 @@ async fn rsa_sha1_clients_sign_with_their_private_key() {
     // The same key, claiming to be another consumer whose key differs: refused.
     let reply = send(&l, "/oauth1/request_token", "POST", json!({"client_key": "legacy-missing", "client_secret": Value::Null, "rsa_key": pem, "signature_method": "RSA-SHA1", "callback_uri": CALLBACK})).await;
     assert_problem(&reply, 401, "consumer_key_unknown");
+}
+
+#[tokio::test]
+async fn problems_carry_their_companion_parameters_and_hostile_keys_are_refused_early() {
+    if oauthlib_missing() {
+        return;
+    }
+    let l = legacy().await;
+    let mut stale = json!({"callback_uri": CALLBACK});
+    stale["timestamp"] = json!("1000000000");
+    let reply = send(&l, "/oauth1/request_token", "POST", stale).await;
+    assert!(
+        form(&reply.2).contains_key("oauth_acceptable_timestamps"),
+        "{}",
+        reply.2
+    );
+    let reply = send(&l, "/oauth1/request_token", "POST", json!({})).await;
+    assert_eq!(form(&reply.2)["oauth_parameters_absent"], "oauth_callback");
+    // A NUL in the consumer key never reaches the store (PostgreSQL refuses NUL in text).
+    let hostile = l
+        .app
+        .http
+        .post(l.app.url("/oauth1/request_token"))
+        .header("authorization", r#"OAuth oauth_consumer_key="%00", oauth_signature_method="HMAC-SHA1", oauth_timestamp="1", oauth_nonce="n", oauth_signature="x""#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hostile.status(), 401);
+    // A signed timestamp is digits only (no sign, no overflow).
+    let reply = send(
+        &l,
+        "/oauth1/request_token",
+        "POST",
+        json!({"callback_uri": CALLBACK, "timestamp": "-9223372036854775808"}),
+    )
+    .await;
+    assert_problem(&reply, 400, "parameter_rejected");
 }

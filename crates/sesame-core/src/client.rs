@@ -226,11 +226,14 @@ impl Client {
         if m.grant_types.is_empty() {
             return Err(invalid("grant_types: at least one grant type is required"));
         }
-        // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
-        if method == AuthMethod::None && m.grant_types.contains(&GrantType::ClientCredentials) {
-            return Err(invalid(
-                "grant_types: client_credentials needs a confidential client (token_endpoint_auth_method other than none)",
-            ));
+        // RFC 6749 §4.4: the client credentials grant is for confidential clients only; RFC 9700
+        // §2.4: the password grant too (a public client_id would let anyone guess passwords).
+        for grant in [GrantType::ClientCredentials, GrantType::Password] {
+            if method == AuthMethod::None && m.grant_types.contains(&grant) {
+                return Err(invalid(format!(
+                    "grant_types: {grant} needs a confidential client (token_endpoint_auth_method other than none)"
+                )));
+            }
         }
         for uri in m.redirect_uris.iter().chain(&m.post_logout_redirect_uris) {
             validate_redirect_uri(uri)?;
@@ -364,9 +367,11 @@ mod tests {
     }
 
     #[test]
-    fn public_clients_cannot_use_client_credentials() {
-        let c = client(AuthMethod::None, &[GrantType::ClientCredentials]);
-        assert!(c.validate().unwrap_err().0.contains("confidential"));
+    fn public_clients_cannot_use_client_credentials_or_passwords() {
+        for grant in [GrantType::ClientCredentials, GrantType::Password] {
+            let c = client(AuthMethod::None, &[grant]);
+            assert!(c.validate().unwrap_err().0.contains("confidential"), "{grant}");
+        }
     }
 
     #[test]

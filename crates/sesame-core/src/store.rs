@@ -38,7 +38,7 @@ pub trait ClientStore: Send + Sync {
     async fn upsert_client(&self, client: &Client) -> Result<(), StoreError>;
     /// Replaces an existing client; `Ok(false)` if there is none.
     async fn update_client(&self, client: &Client) -> Result<bool, StoreError>;
-    /// `Ok(false)` if there was no such client. Its OAuth 1.0a secret goes with it.
+    /// `Ok(false)` if there was no such client. Its OAuth 1.0a secret and credentials go with it.
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError>;
 }
 
@@ -231,6 +231,8 @@ pub trait Oauth1Store: Send + Sync {
     /// Replaces the sealed consumer secret of an OAuth 1.0a client.
     async fn put_oauth1_secret(&self, client_id: &str, sealed: &[u8]) -> Result<(), StoreError>;
     async fn get_oauth1_secret(&self, client_id: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Forgets it (the client left OAuth 1.0a or stopped using a secret).
+    async fn delete_oauth1_secret(&self, client_id: &str) -> Result<(), StoreError>;
     async fn insert_oauth1_token(&self, token: &Oauth1Token) -> Result<(), StoreError>;
     async fn find_oauth1_token(&self, token: &str) -> Result<Option<Oauth1Token>, StoreError>;
     /// The user's answer to pending, unexpired temporary credentials: `Authorized` with the

@@ -86,6 +86,7 @@ impl ClientStore for MemoryStore {
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
         let mut t = self.tables();
         t.oauth1_secrets.remove(client_id);
+        t.oauth1_tokens.retain(|_, o| o.client_id != client_id);
         Ok(t.clients.remove(client_id).is_some())
     }
 }
@@ -453,6 +454,10 @@ impl Oauth1Store for MemoryStore {
         self.tables()
             .oauth1_secrets
             .insert(client_id.to_owned(), sealed.to_vec());
+        Ok(())
+    }
+    async fn delete_oauth1_secret(&self, client_id: &str) -> Result<(), StoreError> {
+        self.tables().oauth1_secrets.remove(client_id);
         Ok(())
     }
     async fn get_oauth1_secret(&self, client_id: &str) -> Result<Option<Vec<u8>>, StoreError> {

@@ -134,12 +134,15 @@ macro_rules! sql_store {
                         .begin_with(<$store>::BEGIN_WRITE)
                         .await
                         .map_err(store_error)?;
-                    // A client made again under this id must not inherit the old secret.
-                    sqlx::query("DELETE FROM oauth1_secrets WHERE client_id = $1")
-                        .bind(client_id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(store_error)?;
+                    // A client made again under this id must not inherit the old secret or the
+                    // OAuth 1.0a credentials issued to the old one.
+                    for table in ["oauth1_secrets", "oauth1_tokens"] {
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE client_id = $1")))
+                            .bind(client_id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(store_error)?;
+                    }
                     let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")
                         .bind(client_id)
                         .execute(&mut *tx)
@@ -889,6 +892,15 @@ macro_rules! sql_store {
                     Ok(())
                 }
 
+                async fn delete_oauth1_secret(&self, client_id: &str) -> Result<(), StoreError> {
+                    sqlx::query("DELETE FROM oauth1_secrets WHERE client_id = $1")
+                        .bind(client_id)
+                        .execute(self.writes())
+                        .await
+                        .map_err(store_error)?;
+                    Ok(())
+                }
+
                 async fn get_oauth1_secret(&self, client_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
                     let row = sqlx::query("SELECT sealed FROM oauth1_secrets WHERE client_id = $1")
                         .bind(client_id)
@@ -1057,7 +1069,8 @@ macro_rules! sql_store {
                          (SELECT client_id, jti FROM assertion_jtis WHERE expires_at <= $1 LIMIT $2)",
                         "DELETE FROM signing_keys WHERE kid IN \
                          (SELECT kid FROM signing_keys WHERE publish_until <= $1 LIMIT $2)",
-                        // Used codes stay a while past expiry, so a late replay still revokes.
+                        // Codes, device codes and OAuth 1.0a credentials stay ten minutes past
+                        // expiry, so a late replay still revokes and a late poll hears "expired".
                         "DELETE FROM authorization_codes WHERE code_hash IN \
                          (SELECT code_hash FROM authorization_codes WHERE expires_at <= $1 - 600 LIMIT $2)",
                         "DELETE FROM refresh_tokens WHERE token_hash IN \
@@ -1071,9 +1084,9 @@ macro_rules! sql_store {
                         "DELETE FROM revoked_grants WHERE grant_id IN \
                          (SELECT grant_id FROM revoked_grants WHERE expires_at <= $1 LIMIT $2)",
                         "DELETE FROM device_codes WHERE device_code_hash IN \
-                         (SELECT device_code_hash FROM device_codes WHERE expires_at <= $1 LIMIT $2)",
+                         (SELECT device_code_hash FROM device_codes WHERE expires_at <= $1 - 600 LIMIT $2)",
                         "DELETE FROM oauth1_tokens WHERE token IN \
-                         (SELECT token FROM oauth1_tokens WHERE expires_at <= $1 LIMIT $2)",
+                         (SELECT token FROM oauth1_tokens WHERE expires_at <= $1 - 600 LIMIT $2)",
                     ];
                     let mut tx = self
                         .writes()

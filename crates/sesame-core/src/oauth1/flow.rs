@@ -17,12 +17,11 @@ pub async fn request_token(
     req: &SignedRequest<'_>,
 ) -> Result<CredentialsResponse, Oauth1Error> {
     let verified = verify(provider, req, None).await?;
-    let callback = verified.parsed.callback.clone().ok_or_else(|| {
-        Oauth1Error::bad(
-            "parameter_absent",
-            "oauth_callback is required (a registered redirect URI or oob)",
-        )
-    })?;
+    let callback = verified
+        .parsed
+        .callback
+        .clone()
+        .ok_or_else(|| Oauth1Error::absent("oauth_callback"))?;
     // The callback must be one the client registered (or out of band): never an open redirect.
     if callback != "oob"
         && !redirect_uri::is_registered(&callback, &verified.client.metadata.redirect_uris)
@@ -116,24 +115,27 @@ pub async fn access_token(
 ) -> Result<CredentialsResponse, Oauth1Error> {
     let verified = verify(provider, req, Some(TokenKind::Temporary)).await?;
     let Some(temporary) = verified.token else {
-        return Err(Oauth1Error::bad(
-            "parameter_absent",
-            "oauth_token is required",
-        ));
+        return Err(Oauth1Error::absent("oauth_token"));
     };
     let presented = verified
         .parsed
         .verifier
         .as_deref()
-        .ok_or_else(|| Oauth1Error::bad("parameter_absent", "oauth_verifier is required"))?;
+        .ok_or_else(|| Oauth1Error::absent("oauth_verifier"))?;
     let matches = temporary
         .verifier_hash
         .as_ref()
         .is_some_and(|h| h.0.ct_eq(&SecretHash::of(presented).0).into());
-    if temporary.status != TokenStatus::Authorized || !matches {
+    if temporary.status != TokenStatus::Authorized {
         return Err(Oauth1Error::unauthorized(
-            "verifier_invalid",
-            "oauth_verifier does not match, or the user has not approved yet",
+            "permission_unknown",
+            "the user has not approved these temporary credentials yet",
+        ));
+    }
+    if !matches {
+        return Err(Oauth1Error::unauthorized(
+            "token_rejected",
+            "oauth_verifier does not match",
         ));
     }
     let now = provider.now();

@@ -29,6 +29,11 @@ pub struct Oauth1Error {
     pub status: u16,
     pub problem: &'static str,
     pub advice: String,
+    /// A companion parameter of the Problem Reporting extension (`oauth_parameters_absent`,
+    /// `oauth_acceptable_timestamps`, `oauth_acceptable_versions`).
+    pub detail: Option<(&'static str, String)>,
+    /// For the log only, never sent.
+    pub cause: Option<String>,
 }
 
 impl Oauth1Error {
@@ -38,6 +43,15 @@ impl Oauth1Error {
             status: 400,
             problem,
             advice: advice.into(),
+            detail: None,
+            cause: None,
+        }
+    }
+    /// A required parameter is missing: `parameter_absent` naming it.
+    pub fn absent(name: &'static str) -> Self {
+        Self {
+            detail: Some(("oauth_parameters_absent", name.to_owned())),
+            ..Self::bad("parameter_absent", format!("{name} is required"))
         }
     }
     /// §3.2: a request that is well formed but not authentic or not allowed.
@@ -46,13 +60,18 @@ impl Oauth1Error {
             status: 401,
             problem,
             advice: advice.into(),
+            detail: None,
+            cause: None,
         }
     }
+    /// A failure of Sesame itself: generic advice for the caller, the cause for the log.
     pub fn server(cause: impl std::fmt::Display) -> Self {
         Self {
             status: 500,
             problem: "server_error",
-            advice: format!("the server failed: {cause}"),
+            advice: "the server encountered an unexpected error".into(),
+            detail: None,
+            cause: Some(cause.to_string()),
         }
     }
 }
@@ -60,10 +79,12 @@ impl Oauth1Error {
 impl From<crate::store::StoreError> for Oauth1Error {
     fn from(e: crate::store::StoreError) -> Self {
         match e {
-            crate::store::StoreError::Unavailable(_) => Self {
+            crate::store::StoreError::Unavailable(cause) => Self {
                 status: 503,
                 problem: "temporarily_unavailable",
                 advice: "the server is temporarily unavailable; try again".into(),
+                detail: None,
+                cause: Some(cause),
             },
             other => Self::server(other),
         }
@@ -93,9 +114,11 @@ pub struct Parsed {
 
 /// §3.5.1: `OAuth realm="…", oauth_consumer_key="…", …` with percent-encoded values.
 fn header_params(value: &str) -> Result<Option<Vec<(String, String)>>, Oauth1Error> {
+    // RFC 7235 §2.1: the scheme name is case-insensitive.
     let Some(rest) = value
-        .strip_prefix("OAuth ")
-        .or_else(|| value.strip_prefix("oauth "))
+        .get(..6)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("OAuth "))
+        .map(|_| &value[6..])
     else {
         return Ok(None);
     };
@@ -166,14 +189,12 @@ pub fn parse(req: &SignedRequest<'_>) -> Result<Parsed, Oauth1Error> {
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.to_string())
     };
-    let require = |name: &'static str| {
-        get(name).ok_or_else(|| Oauth1Error::bad("parameter_absent", format!("{name} is required")))
-    };
+    let require = |name: &'static str| get(name).ok_or_else(|| Oauth1Error::absent(name));
     if get("oauth_version").is_some_and(|v| v != "1.0") {
-        return Err(Oauth1Error::bad(
-            "version_rejected",
-            "oauth_version must be 1.0",
-        ));
+        return Err(Oauth1Error {
+            detail: Some(("oauth_acceptable_versions", "1.0-1.0".into())),
+            ..Oauth1Error::bad("version_rejected", "oauth_version must be 1.0")
+        });
     }
     let method = require("oauth_signature_method")?;
     let method = Method::parse(&method).ok_or_else(|| {
@@ -185,27 +206,9 @@ pub fn parse(req: &SignedRequest<'_>) -> Result<Parsed, Oauth1Error> {
     // §3.3: PLAINTEXT may leave out the timestamp and nonce; every other method needs both.
     let (timestamp, nonce) = match (get("oauth_timestamp"), get("oauth_nonce"), method) {
         (None, None, Method::Plaintext) => (None, None),
-        (Some(t), Some(n), _) => (
-            Some(t.parse::<i64>().map_err(|_| {
-                Oauth1Error::bad(
-                    "parameter_rejected",
-                    "oauth_timestamp must be a number of seconds",
-                )
-            })?),
-            Some(n),
-        ),
-        (None, _, _) => {
-            return Err(Oauth1Error::bad(
-                "parameter_absent",
-                "oauth_timestamp is required",
-            ));
-        }
-        (_, None, _) => {
-            return Err(Oauth1Error::bad(
-                "parameter_absent",
-                "oauth_nonce is required",
-            ));
-        }
+        (Some(t), Some(n), _) => (Some(timestamp(&t)?), Some(n)),
+        (None, _, _) => return Err(Oauth1Error::absent("oauth_timestamp")),
+        (_, None, _) => return Err(Oauth1Error::absent("oauth_nonce")),
     };
     Ok(Parsed {
         consumer_key: require("oauth_consumer_key")?,
@@ -221,6 +224,27 @@ pub fn parse(req: &SignedRequest<'_>) -> Result<Parsed, Oauth1Error> {
             .filter(|(k, _)| k != "oauth_signature")
             .collect(),
     })
+}
+
+/// §3.3: a positive integer number of seconds, digits only (no sign, no overflow).
+fn timestamp(value: &str) -> Result<i64, Oauth1Error> {
+    value
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| value.parse::<i64>().ok())
+        .flatten()
+        .filter(|t| *t > 0)
+        .ok_or_else(|| {
+            Oauth1Error::bad(
+                "parameter_rejected",
+                "oauth_timestamp must be a positive number of seconds",
+            )
+        })
+}
+
+/// Consumer keys and tokens are visible ASCII; anything else is refused before any lookup.
+fn is_identifier(value: &str) -> bool {
+    !value.is_empty() && value.len() <= 128 && value.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// §3.4.1.2: the base string URI of an endpoint under the issuer.
@@ -255,6 +279,18 @@ pub async fn verify(
 ) -> Result<Verified, Oauth1Error> {
     let parsed = parse(req)?;
     let settings = provider.settings();
+    if !is_identifier(&parsed.consumer_key) {
+        return Err(Oauth1Error::unauthorized(
+            "consumer_key_unknown",
+            "unknown oauth_consumer_key",
+        ));
+    }
+    if parsed.token.as_deref().is_some_and(|t| !is_identifier(t)) {
+        return Err(Oauth1Error::unauthorized(
+            "token_rejected",
+            "unknown oauth_token",
+        ));
+    }
     let client = provider
         .client(&parsed.consumer_key)
         .await?
@@ -269,24 +305,26 @@ pub async fn verify(
             "PLAINTEXT is accepted only over HTTPS",
         ));
     }
+    let now = provider.now();
     if let Some(ts) = parsed.timestamp
-        && (ts - provider.now()).abs() > TIMESTAMP_WINDOW
+        && ts.abs_diff(now) > TIMESTAMP_WINDOW.unsigned_abs()
     {
-        return Err(Oauth1Error::unauthorized(
-            "timestamp_refused",
-            format!(
-                "oauth_timestamp is more than {TIMESTAMP_WINDOW} seconds from the server's clock"
-            ),
-        ));
+        return Err(Oauth1Error {
+            detail: Some((
+                "oauth_acceptable_timestamps",
+                format!("{}-{}", now - TIMESTAMP_WINDOW, now + TIMESTAMP_WINDOW),
+            )),
+            ..Oauth1Error::unauthorized(
+                "timestamp_refused",
+                format!(
+                    "oauth_timestamp is more than {TIMESTAMP_WINDOW} seconds from the server's clock"
+                ),
+            )
+        });
     }
     let token = match (expect, &parsed.token) {
         (None, _) => None,
-        (Some(_), None) => {
-            return Err(Oauth1Error::bad(
-                "parameter_absent",
-                "oauth_token is required",
-            ));
-        }
+        (Some(_), None) => return Err(Oauth1Error::absent("oauth_token")),
         (Some(kind), Some(t)) => Some(live_token(provider, t, kind, &client.client_id).await?),
     };
     let consumer_secret = match provider
