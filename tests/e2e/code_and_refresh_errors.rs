@@ -74,6 +74,12 @@ async fn refresh(s: &Setup, token: &str, scope: Option<&str>) -> crate::helpers:
         .await
 }
 
+async fn introspect(app: &TestApp, token: &str, who: (&str, &Secret)) -> Value {
+    app.post_form("/introspect", Some(who), &[("token", token)])
+        .await
+        .json()
+}
+
 async fn userinfo(app: &TestApp, token: &str) -> reqwest::Response {
     app.http
         .get(app.url("/userinfo"))
@@ -335,5 +341,44 @@ async fn revoking_a_refresh_token_ends_its_grant() {
         userinfo(&s.app, access).await.status(),
         401,
         "the grant's access token too"
+    );
+}
+
+#[tokio::test]
+async fn introspection_describes_refresh_tokens_to_their_client_and_drops_disabled_users() {
+    let s = setup().await;
+    let code = new_code(&s, "web", None, "openid offline_access").await;
+    let tokens: Value = redeem(&s, &code, &[]).await.json();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    let described = introspect(&s.app, refresh_token, ("web", &s.secret)).await;
+    assert_eq!(described["active"], true);
+    assert_eq!(described["token_type"], "refresh_token");
+    assert_eq!(described["scope"], "openid offline_access");
+    let other = s
+        .app
+        .service_client("rs", sesame_core::client::AccessTokenFormat::Jwt)
+        .await;
+    assert_eq!(
+        introspect(&s.app, refresh_token, ("rs", &other)).await,
+        serde_json::json!({"active": false})
+    );
+    assert_eq!(
+        introspect(&s.app, access, ("rs", &other)).await["active"],
+        true
+    );
+
+    // Disabling the user ends what their tokens say.
+    let store = s.app.provider.store();
+    let mut alice = store.get_user_by_username("alice").await.unwrap().unwrap();
+    alice.disabled = true;
+    store.update_user(&alice).await.unwrap();
+    assert_eq!(
+        introspect(&s.app, access, ("rs", &other)).await["active"],
+        false
+    );
+    assert_eq!(
+        introspect(&s.app, refresh_token, ("web", &s.secret)).await["active"],
+        false
     );
 }

@@ -370,7 +370,10 @@ mod tests {
     fn public_clients_cannot_use_client_credentials_or_passwords() {
         for grant in [GrantType::ClientCredentials, GrantType::Password] {
             let c = client(AuthMethod::None, &[grant]);
-            assert!(c.validate().unwrap_err().0.contains("confidential"), "{grant}");
+            assert!(
+                c.validate().unwrap_err().0.contains("confidential"),
+                "{grant}"
+            );
         }
     }
 

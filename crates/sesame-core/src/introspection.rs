@@ -4,8 +4,12 @@ use crate::client_auth::authenticate_request;
 use crate::error::TokenError;
 use crate::params::Params;
 use crate::provider::Provider;
+use crate::secret::SecretHash;
 use crate::token::AccessTokenClaims;
 use crate::token::inspect::find_active_token;
+use crate::token::user_grant::REFRESH_PREFIX;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 
 /// RFC 7662 §2.2. Inactive tokens say only `{"active": false}`.
@@ -41,12 +45,67 @@ pub async fn introspect(
     }
     let token = params.require("token")?;
     // token_type_hint (RFC 7662 §2.1) is only a hint: every kind of token is looked up anyway.
-    Ok(match find_active_token(provider, token).await? {
-        Some(known) => IntrospectionResponse {
-            active: true,
-            claims: Some(known.claims),
-            token_type: Some("Bearer"),
-        },
-        None => IntrospectionResponse::inactive(),
+    if token.starts_with(REFRESH_PREFIX) {
+        return refresh_token(provider, &client.client_id, token).await;
+    }
+    let Some(known) = find_active_token(provider, token).await? else {
+        return Ok(IntrospectionResponse::inactive());
+    };
+    // A user's token stops being active when the user is disabled or deleted, as at UserInfo.
+    if known.claims.sub != known.claims.client_id
+        && !user_is_active(provider, &known.claims.sub).await?
+    {
+        return Ok(IntrospectionResponse::inactive());
+    }
+    Ok(IntrospectionResponse {
+        active: true,
+        claims: Some(known.claims),
+        token_type: Some("Bearer"),
+    })
+}
+
+async fn user_is_active(provider: &Provider, user_id: &str) -> Result<bool, TokenError> {
+    Ok(provider
+        .store()
+        .get_user(user_id)
+        .await?
+        .is_some_and(|u| !u.disabled))
+}
+
+/// A refresh token is described only to the client it was issued to (RFC 7662 §2.1 lets the
+/// server decide who may see what); to anyone else it is inactive.
+async fn refresh_token(
+    provider: &Provider,
+    client_id: &str,
+    token: &str,
+) -> Result<IntrospectionResponse, TokenError> {
+    let hash = SecretHash::of(token);
+    let Some(found) = provider.store().find_refresh_token(&hash).await? else {
+        return Ok(IntrospectionResponse::inactive());
+    };
+    let grant = &found.grant;
+    let live = found.used_at.is_none()
+        && found.revoked_at.is_none()
+        && found.expires_at > provider.now()
+        && grant.client_id == client_id
+        && !provider.store().is_grant_revoked(&grant.grant_id).await?
+        && user_is_active(provider, &grant.user_id).await?;
+    if !live {
+        return Ok(IntrospectionResponse::inactive());
+    }
+    Ok(IntrospectionResponse {
+        active: true,
+        claims: Some(AccessTokenClaims {
+            iss: provider.settings().issuer.clone(),
+            sub: grant.user_id.clone(),
+            aud: grant.client_id.clone(),
+            exp: found.expires_at,
+            iat: found.issued_at,
+            // Identifies this token without revealing it: its hash, shortened.
+            jti: URL_SAFE_NO_PAD.encode(&hash.0[..12]),
+            client_id: grant.client_id.clone(),
+            scope: grant.scope.to_string(),
+        }),
+        token_type: Some("refresh_token"),
     })
 }
