@@ -281,3 +281,80 @@ async fn a_database_outage_fails_fast_with_503_and_heals_without_a_restart() {
     }
     assert_eq!(app.get("/readyz").await.status, 200);
 }
+
+/// Sign-in across nodes: the pending request made on one node is continued on the other, the
+/// session cookie set by one node signs the user in on the other, and codes and refresh tokens
+/// are redeemed wherever the request lands.
+#[tokio::test]
+async fn sign_in_moves_between_nodes_with_one_session() {
+    use crate::interaction::{Browser, PASSWORD, REDIRECT, alice, web_client};
+    let Some(base) = postgres_url() else { return };
+    let db = fresh_schema(&base).await;
+    let (a, b) = (node(&db).await, node(&db).await);
+    alice(&a).await;
+    let secret = web_client(&a, "web", AuthMethod::ClientSecretBasic, |_| {})
+        .await
+        .unwrap();
+    // One browser (one cookie jar: cookies do not depend on the port) talking to either node.
+    let jar = Browser::new(&a).http;
+    let on = |node: &TestApp| Browser {
+        http: jar.clone(),
+        base: node.base.clone(),
+    };
+    let path = |location: &str| {
+        let url = url::Url::parse(location).unwrap();
+        format!("{}?{}", url.path(), url.query().unwrap_or_default())
+    };
+    let authorize = [
+        ("client_id", "web"),
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT),
+        ("scope", "openid offline_access"),
+    ];
+    // Started on B, signed in on A, approved on B.
+    let started = on(&b).authorize(&authorize).await;
+    let login = on(&a)
+        .get(&path(started.location.as_deref().unwrap()))
+        .await;
+    let after_login = on(&a).log_in(&login, "alice", PASSWORD).await;
+    let consent = on(&b)
+        .get(&path(after_login.location.as_deref().unwrap()))
+        .await;
+    let callback = on(&b).consent(&consent, "allow").await;
+    let code = callback.param("code").expect("a code");
+
+    // Redeemed on A; refreshed on B.
+    let tokens = a
+        .post_form(
+            "/token",
+            Some(("web", &secret)),
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+            ],
+        )
+        .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    let refresh = tokens.json()["refresh_token"].as_str().unwrap().to_owned();
+    let refreshed = b
+        .post_form(
+            "/token",
+            Some(("web", &secret)),
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+        )
+        .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    // The rotated token, replayed on A, is reuse there too.
+    a.post_form(
+        "/token",
+        Some(("web", &secret)),
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await
+    .assert_error(400, "invalid_grant");
+
+    // Single sign-on on A with the session A made, consent remembered: straight back.
+    let again = on(&a).authorize(&authorize).await;
+    assert!(again.param("code").is_some(), "{:?}", again.location);
+}
