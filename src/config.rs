@@ -47,6 +47,7 @@ pub struct Config {
     pub shutdown_timeout: u64,
     pub clients: Vec<ClientConfig>,
     pub users: Vec<UserConfig>,
+    pub connections: Vec<ConnectionConfig>,
 }
 
 impl Default for Config {
@@ -73,7 +74,42 @@ impl Default for Config {
             shutdown_timeout: 30,
             clients: Vec::new(),
             users: Vec::new(),
+            connections: Vec::new(),
         }
+    }
+}
+
+/// A `[[connections]]` table: an upstream identity provider and its client secret there.
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "BTreeMap<String, serde_json::Value>")]
+pub struct ConnectionConfig {
+    pub connection: sesame_core::federation::Connection,
+    pub client_secret: SecretString,
+}
+
+impl TryFrom<BTreeMap<String, serde_json::Value>> for ConnectionConfig {
+    type Error = String;
+
+    fn try_from(mut table: BTreeMap<String, serde_json::Value>) -> Result<Self, String> {
+        let id = table
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or("(no id)")
+            .to_owned();
+        let client_secret = match table.remove("client_secret") {
+            Some(serde_json::Value::String(s)) => SecretString::from(s),
+            _ => return Err(format!("connection {id}: client_secret must be a string")),
+        };
+        let connection: sesame_core::federation::Connection =
+            serde_json::from_value(serde_json::Value::Object(table.into_iter().collect()))
+                .map_err(|e| format!("connection {id}: {e}"))?;
+        connection
+            .validate()
+            .map_err(|e| format!("connection {id}: {e}"))?;
+        Ok(Self {
+            connection,
+            client_secret,
+        })
     }
 }
 
@@ -436,7 +472,7 @@ mod tests {
             );
             let env = format!("SESAME_{}", key.to_uppercase());
             // Tables of tables have no environment form.
-            let table_only = ["clients", "users"].contains(key);
+            let table_only = ["clients", "users", "connections"].contains(key);
             assert!(
                 table_only || EXAMPLE.contains(&env),
                 "{env} is not mentioned"

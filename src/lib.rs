@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 mod error;
 mod extract;
+mod federation;
 mod oauth;
 mod ops;
 mod password;

@@ -1,5 +1,6 @@
 //! Every route, in one table.
 
+use crate::federation;
 use crate::oauth::{
     authorize, device_authorization, discovery, end_session, introspect, jwks, oauth1, revoke,
     token, userinfo,
@@ -43,6 +44,11 @@ pub fn router(state: AppState) -> Router {
             post(device_authorization::device_authorization),
         )
         .route("/device", get(device::show).post(device::submit))
+        .route("/federation/{connection}/start", get(federation::start))
+        .route(
+            "/federation/{connection}/callback",
+            get(federation::callback),
+        )
         .route("/oauth1/request_token", post(oauth1::request_token))
         .route(
             "/oauth1/authorize",

@@ -116,6 +116,25 @@ pub async fn apply_declared_clients(
     Ok(())
 }
 
+/// Creates or replaces the `[[connections]]` of the configuration (client secrets sealed).
+pub async fn apply_declared_connections(
+    config: &Config,
+    store: &dyn Store,
+) -> Result<(), StartupError> {
+    use secrecy::ExposeSecret;
+    for declared in &config.connections {
+        let c = &declared.connection;
+        let sealed = sesame_core::sealed::seal(
+            config.master_key().as_ref(),
+            &c.id,
+            declared.client_secret.expose_secret(),
+        )
+        .map_err(|e| crate::config::ConfigError(format!("connection {}: {e}", c.id)))?;
+        store.upsert_connection(c, &sealed).await?;
+    }
+    Ok(())
+}
+
 /// Creates or updates the `[[users]]` of the configuration, matched by username. A configured
 /// password is hashed only when it is not already the stored one, so restarts cost no argon2.
 pub async fn apply_declared_users(config: &Config, store: &dyn Store) -> Result<(), StartupError> {
@@ -189,11 +208,13 @@ impl Application {
         let store = open_store(config).await?;
         apply_declared_clients(config, store.as_ref()).await?;
         apply_declared_users(config, store.as_ref()).await?;
+        apply_declared_connections(config, store.as_ref()).await?;
         let provider = Arc::new(provider(config, store).await?);
         let state = AppState {
             discovery: discovery::metadata(provider.settings()).to_string().into(),
             provider,
             metrics: ops::recorder(),
+            upstream: crate::federation::upstream::client(),
         };
         background::spawn(
             &state,

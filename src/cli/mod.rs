@@ -1,6 +1,7 @@
 //! The `sesame` command line: one file per noun.
 
 mod client;
+mod connection;
 mod keys;
 mod migrate;
 mod output;
@@ -43,6 +44,9 @@ enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Manage upstream identity providers ("log in with ...").
+    #[command(subcommand)]
+    Connection(connection::ConnectionCommand),
 }
 
 /// A user-facing failure: printed as one line, exit status 1.
@@ -84,5 +88,6 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Client(command) => client::run(config, command).await,
         Command::User(command) => user::run(config, command).await,
         Command::Keys(command) => keys::run(config, command).await,
+        Command::Connection(command) => connection::run(config, command).await,
     }
 }

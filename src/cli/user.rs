@@ -45,6 +45,12 @@ pub enum UserCommand {
     Enable { username: String },
     /// Delete a user.
     Delete { username: String },
+    /// Remove the link between a user and their identity at an upstream provider.
+    Unlink {
+        username: String,
+        /// The connection id, as in `sesame connection list`.
+        connection: String,
+    },
 }
 
 impl UserCommand {
@@ -54,7 +60,8 @@ impl UserCommand {
             Self::SetPassword { username, .. }
             | Self::Disable { username }
             | Self::Enable { username }
-            | Self::Delete { username } => Some(username),
+            | Self::Delete { username }
+            | Self::Unlink { username, .. } => Some(username),
             Self::Create { .. } | Self::List { .. } | Self::Show { .. } => None,
         }
     }
@@ -147,7 +154,33 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
             }
         }
         UserCommand::Show { username, json } => {
-            print_user(&find(store.as_ref(), &username).await?, json);
+            let user = find(store.as_ref(), &username).await?;
+            let links = store.list_linked_identities(&user.id).await?;
+            if json {
+                let mut v = describe(&user);
+                v["linked_identities"] = links
+                    .iter()
+                    .map(|(c, s)| serde_json::json!({"connection": c, "subject": s}))
+                    .collect();
+                output::json(&v);
+            } else {
+                print_user(&user, false);
+                for (connection, subject) in links {
+                    println!("{:<20} {connection}: {subject}", "linked identity");
+                }
+            }
+        }
+        UserCommand::Unlink {
+            username,
+            connection,
+        } => {
+            let user = find(store.as_ref(), &username).await?;
+            if !store.unlink_identity(&user.id, &connection).await? {
+                return Err(CliError(format!(
+                    "{username} has no identity linked through {connection}"
+                )));
+            }
+            println!("unlinked {username} from {connection}");
         }
         UserCommand::SetPassword {
             username,

@@ -4,7 +4,7 @@
 use crate::state::AppState;
 use crate::ui::browser::{self, BROWSER_COOKIE, BROWSER_COOKIE_AGE, SESSION_COOKIE};
 use crate::ui::login::forbidden;
-use crate::ui::{origin_of, page, respond};
+use crate::ui::{page, respond};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -103,7 +103,6 @@ fn done(heading: &str, message: &str, redirect: Option<&str>) -> Response {
             StatusCode::OK,
             "logged_out.html",
             minijinja::context! { heading, message },
-            None,
         ),
     }
 }
@@ -127,7 +126,6 @@ fn confirm(
             params => carried,
             client_name => request.client.as_ref().map(|c| c.display_name().to_owned()),
         },
-        request.redirect.as_deref().and_then(origin_of).as_deref(),
     );
     if new_browser {
         response.headers_mut().append(

@@ -106,7 +106,6 @@ pub async fn show(
             username => user.username,
             scopes,
         },
-        super::origin_of(&pending.request.redirect_uri).as_deref(),
     )
 }
 

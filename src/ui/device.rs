@@ -51,7 +51,7 @@ impl View {
             stage, heading, csrf_token => browser::csrf_token(&self.browser),
             action => "device", hidden_name => "user_code", ..extra
         };
-        page(status, "approve.html", context, None)
+        page(status, "approve.html", context)
     }
 }
 

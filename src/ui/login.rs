@@ -9,6 +9,7 @@ use axum::response::Response;
 use sesame_core::authorize::flow;
 use sesame_core::authorize::pending::PendingAuthorization;
 use sesame_core::client::Client;
+use sesame_core::federation::Connection;
 use sesame_core::login::{self, LoginFailure};
 use sesame_core::{ErrorCode, TokenError};
 use std::sync::Arc;
@@ -61,10 +62,12 @@ pub async fn pending_for(
     Ok((pending, client))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn login_page(
     status: StatusCode,
     pending: &PendingAuthorization,
     client: &Client,
+    connections: &[Connection],
     headers: &HeaderMap,
     username: &str,
     error: Option<&str>,
@@ -81,8 +84,11 @@ fn login_page(
             client_name => client.display_name(),
             username,
             error,
+            connections => connections
+                .iter()
+                .map(|c| minijinja::context! { id => c.id, display_name => c.display_name })
+                .collect::<Vec<_>>(),
         },
-        super::origin_of(&pending.request.redirect_uri).as_deref(),
     )
 }
 
@@ -93,8 +99,20 @@ pub async fn show(
 ) -> Response {
     match pending_for(&state, &headers, q.id.as_deref()).await {
         Ok((pending, client)) => {
+            let connections = match state.provider.store().list_connections().await {
+                Ok(c) => c,
+                Err(e) => return respond::render_error(&e.into()),
+            };
             let hint = pending.request.login_hint.clone().unwrap_or_default();
-            login_page(StatusCode::OK, &pending, &client, &headers, &hint, None)
+            login_page(
+                StatusCode::OK,
+                &pending,
+                &client,
+                &connections,
+                &headers,
+                &hint,
+                None,
+            )
         }
         Err(page) => page,
     }
@@ -115,8 +133,20 @@ pub async fn submit(
     };
     let provider = &state.provider;
     let username = form.username.trim();
+    let connections = match provider.store().list_connections().await {
+        Ok(c) => c,
+        Err(e) => return respond::render_error(&e.into()),
+    };
     let again = |status, message: &str| {
-        login_page(status, &pending, &client, &headers, username, Some(message))
+        login_page(
+            status,
+            &pending,
+            &client,
+            &connections,
+            &headers,
+            username,
+            Some(message),
+        )
     };
     let user = match login::authenticate(provider, username, &form.password).await {
         Ok(Ok(user)) => user,

@@ -53,39 +53,33 @@ pub async fn stylesheet() -> impl IntoResponse {
     )
 }
 
-/// A rendered page with Sesame's headers. `form_action` names an origin the page's forms may
-/// lead to besides Sesame (the client's, when a form ends in a redirect to it: browsers apply
-/// `form-action` to the redirect too).
-pub fn page(
-    status: StatusCode,
-    template: &str,
-    context: impl Serialize,
-    form_action: Option<&str>,
-) -> Response {
+/// A rendered page with Sesame's headers.
+pub fn page(status: StatusCode, template: &str, context: impl Serialize) -> Response {
     let html = TEMPLATES
         .get_template(template)
         .and_then(|t| t.render(context));
     match html {
-        Ok(html) => with_headers(status, html, &csp(form_action, None)),
+        Ok(html) => with_headers(status, html, &csp(None)),
         Err(e) => {
             tracing::error!(template, error = %e, "page failed to render");
             with_headers(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Sesame could not show this page.".to_owned(),
-                &csp(None, None),
+                &csp(None),
             )
         }
     }
 }
 
-/// The Content-Security-Policy of a page: nothing but our stylesheet, forms to ourselves (and
-/// one other origin when given), never framed.
-pub fn csp(form_action: Option<&str>, script_hash: Option<&str>) -> String {
+/// The Content-Security-Policy of a page: nothing but our stylesheet (and one script, by its
+/// hash, where given), never framed. No `form-action`: browsers apply it to every redirect that
+/// follows a submission, and a sign-in ends in a chain of redirects through origins a page
+/// cannot know (an upstream provider's login returns to Sesame, which returns to the client).
+pub fn csp(script_hash: Option<&str>) -> String {
     let script = script_hash.map_or("'none'".to_owned(), |h| format!("'sha256-{h}'"));
-    let forms = form_action.map_or("'self'".to_owned(), |o| format!("'self' {o}"));
     format!(
         "default-src 'none'; style-src 'self'; img-src 'self'; script-src {script}; \
-         form-action {forms}; frame-ancestors 'none'; base-uri 'none'"
+         frame-ancestors 'none'; base-uri 'none'"
     )
 }
 
@@ -125,14 +119,7 @@ pub fn error_page(status: StatusCode, message: &str, code: Option<&str>) -> Resp
         status,
         "error.html",
         minijinja::context! { heading, message, code },
-        None,
     )
-}
-
-/// The origin (`scheme://host[:port]`) of a URL, for `form-action`.
-pub fn origin_of(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    Some(parsed.origin().ascii_serialization()).filter(|o| o != "null")
 }
 
 #[cfg(test)]

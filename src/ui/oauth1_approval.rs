@@ -30,8 +30,7 @@ pub struct AuthorizeForm {
     decision: Option<String>,
 }
 
-/// The page at a stage, under /oauth1/ (so the stylesheet is one level up). `callback` is the
-/// client's: Allow ends in a redirect there, which browsers hold to the form's `form-action`.
+/// The page at a stage, under /oauth1/ (so the stylesheet is one level up).
 fn render(
     browser: &str,
     status: StatusCode,
@@ -39,11 +38,6 @@ fn render(
     token: &Oauth1Token,
     extra: minijinja::Value,
 ) -> Response {
-    let callback_origin = token
-        .callback
-        .as_deref()
-        .filter(|c| *c != "oob")
-        .and_then(super::origin_of);
     let heading = match stage {
         "done" => "Done",
         "confirm" => "Allow access?",
@@ -56,7 +50,6 @@ fn render(
             stage, heading, csrf_token => browser::csrf_token(browser), asset_prefix => "../",
             action => "authorize", hidden_name => "oauth_token", hidden_value => token.token, ..extra
         },
-        callback_origin.as_deref(),
     )
 }
 

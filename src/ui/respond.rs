@@ -1,7 +1,7 @@
 //! Delivering the outcome of an authorization request: a redirect to the client (query or
 //! fragment), an auto-submitting form (form_post), a page, or the next page for the user.
 
-use super::{csp, error_page, origin_of, page, with_headers};
+use super::{csp, error_page, page, with_headers};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -62,17 +62,15 @@ pub fn deliver(r: &AuthorizationResponse) -> Response {
 fn form_post(r: &AuthorizationResponse) -> Response {
     let hash = STANDARD.encode(SecretHash::of(FORM_POST_SCRIPT).0);
     let params: Vec<(&str, &str)> = r.params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let origin = origin_of(&r.redirect_uri);
     let html = page(
         StatusCode::OK,
         "form_post.html",
         minijinja::context! { redirect_uri => r.redirect_uri, params, script => minijinja::Value::from_safe_string(FORM_POST_SCRIPT.to_owned()) },
-        None,
     );
     // Re-issue with the policy this page needs: its one script, and forms to the client.
     let (parts, body) = html.into_parts();
     let mut response = Response::from_parts(parts, body);
-    if let Ok(v) = HeaderValue::from_str(&csp(origin.as_deref(), Some(&hash))) {
+    if let Ok(v) = HeaderValue::from_str(&csp(Some(&hash))) {
         response
             .headers_mut()
             .insert(header::CONTENT_SECURITY_POLICY, v);

@@ -13,6 +13,8 @@
 //   expect_text    optional: the flow is done when the page's text contains it (the device
 //                  page ends on Sesame itself, not at a receiver)
 //   user_code      optional: what to type on the device page's code form
+//   continue_with  optional: on the first login page that offers it, follow the
+//                  "Continue with <continue_with>" link (an upstream provider) instead of typing
 //   screenshot_dir optional; full-page screenshots NN-<page>.png of every page the driver
 //                  acts on (login, consent) and of the final page (result); on failure NN-failure.png
 //   timeout_ms     optional, default 20000: the whole flow, launch excluded
@@ -168,6 +170,7 @@ async function main() {
           return {
             acted: Boolean(window.__sesameFlowActed),
             code: document.querySelector('input[name=user_code]:not([type=hidden])') !== null,
+            federation: Array.from(document.querySelectorAll('a.button')).map((a) => a.textContent.trim()),
             login: document.querySelector('input[name=username]') !== null,
             consent: document.querySelector('button[name=decision]') !== null,
             forms: document.forms.length,
@@ -181,9 +184,13 @@ async function main() {
         continue;
       }
 
+      const wantsUpstream =
+        input.continue_with && !pages.includes('federation') && state.federation.includes(`Continue with ${input.continue_with}`);
       const kind = state.acted
         ? null
-        : state.code
+        : wantsUpstream
+          ? 'federation'
+          : state.code
           ? 'code'
           : state.login
             ? 'login'
@@ -214,7 +221,11 @@ async function main() {
         window.__sesameFlowActed = true;
       });
       lastActed = kind;
-      if (kind === 'code') {
+      if (kind === 'federation') {
+        await page
+          .getByRole('link', { name: `Continue with ${input.continue_with}` })
+          .click({ timeout: remaining(), noWaitAfter: true });
+      } else if (kind === 'code') {
         if (!input.user_code) throw new FlowError('a device code page appeared, but no "user_code" was given');
         await page.locator('input[name=user_code]').fill(input.user_code, { timeout: remaining() });
         await page.locator('button[type=submit]').first().click({ timeout: remaining(), noWaitAfter: true });

@@ -187,3 +187,53 @@ async fn device_approval_in_chromium() {
         .await;
     assert_eq!(tokens.status, 200, "{}", tokens.body);
 }
+
+#[tokio::test]
+async fn continue_with_an_upstream_provider_in_chromium() {
+    use crate::federation::{connect, oidc, upstream_for};
+    if std::env::var_os("SESAME_TEST_CHROMIUM").is_none() {
+        eprintln!("skipped: SESAME_TEST_CHROMIUM is not set, so the browser test did not run");
+        return;
+    }
+    let down = spawn_app().await;
+    let up = upstream_for(&down).await;
+    connect(&down, oidc("upstream", &up.base, false)).await;
+    let (receiver_url, _) = receiver().await;
+    let secret = web_client(&down, "web", AuthMethod::ClientSecretBasic, |m| {
+        m.redirect_uris = vec![receiver_url.clone()];
+        m.skip_consent = true;
+    })
+    .await
+    .unwrap();
+    let start = format!(
+        "{}/authorize?{}",
+        down.base,
+        crate::helpers::serde_urlencoded(&[
+            ("client_id", "web"),
+            ("response_type", "code"),
+            ("redirect_uri", &receiver_url),
+            ("scope", "openid email"),
+        ])
+    );
+    let result = drive(json!({
+        "start_url": start, "continue_with": "Upstream Corp", "username": "carol", "password": PASSWORD,
+        "consent": "skip", "expect_prefix": receiver_url,
+        "screenshot_dir": format!("{}/target/screenshots/federation", env!("CARGO_MANIFEST_DIR")),
+    }))
+    .await;
+    assert_eq!(result["pages"], json!(["federation", "login"]));
+    let final_url = url::Url::parse(result["final_url"].as_str().unwrap()).unwrap();
+    let params: std::collections::HashMap<_, _> = final_url.query_pairs().into_owned().collect();
+    let tokens = down
+        .post_form(
+            "/token",
+            Some(("web", &secret)),
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &params["code"]),
+                ("redirect_uri", &receiver_url),
+            ],
+        )
+        .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+}

@@ -14,6 +14,7 @@ mod client_credentials;
 mod code_and_refresh_errors;
 mod device_and_password;
 mod discovery;
+mod federation;
 mod interaction;
 mod introspection_revocation;
 mod key_rotation;

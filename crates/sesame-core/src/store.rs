@@ -7,6 +7,7 @@
 use crate::authorize::pending::PendingAuthorization;
 use crate::client::Client;
 use crate::device::{DeviceCode, DeviceStatus};
+use crate::federation::{Connection, FederationState};
 use crate::grant::{Grant, StoredCode, StoredRefreshToken};
 use crate::keys::StoredKey;
 use crate::oauth1::{Oauth1Token, TokenStatus as Oauth1Status};
@@ -255,6 +256,55 @@ pub trait Oauth1Store: Send + Sync {
     ) -> Result<Option<Oauth1Token>, StoreError>;
 }
 
+/// Upstream identity providers, the identities linked to users, and round trips in flight.
+#[async_trait]
+pub trait FederationStore: Send + Sync {
+    async fn upsert_connection(
+        &self,
+        connection: &Connection,
+        sealed_secret: &[u8],
+    ) -> Result<(), StoreError>;
+    async fn list_connections(&self) -> Result<Vec<Connection>, StoreError>;
+    /// The connection and its sealed client secret.
+    async fn get_connection(&self, id: &str) -> Result<Option<(Connection, Vec<u8>)>, StoreError>;
+    async fn delete_connection(&self, id: &str) -> Result<bool, StoreError>;
+    async fn find_linked_user(
+        &self,
+        connection_id: &str,
+        subject: &str,
+    ) -> Result<Option<String>, StoreError>;
+    /// `Ok(false)` if this upstream subject is linked already.
+    async fn link_identity(
+        &self,
+        connection_id: &str,
+        subject: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Inserts the user and its link in one transaction; `Ok(false)` (and nothing) if either is
+    /// taken.
+    async fn create_linked_user(
+        &self,
+        user: &User,
+        connection_id: &str,
+        subject: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// (connection id, upstream subject) pairs.
+    async fn list_linked_identities(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<(String, String)>, StoreError>;
+    async fn unlink_identity(&self, user_id: &str, connection_id: &str)
+    -> Result<bool, StoreError>;
+    async fn insert_federation_state(&self, state: &FederationState) -> Result<(), StoreError>;
+    /// Deletes and returns it: a callback is accepted once.
+    async fn take_federation_state(
+        &self,
+        state: &str,
+    ) -> Result<Option<FederationState>, StoreError>;
+}
+
 /// Failed sign-ins per account, shared by every node (DESIGN §3: login throttling in the store).
 #[async_trait]
 pub trait LoginThrottle: Send + Sync {
@@ -295,6 +345,7 @@ pub trait Store:
     + InteractionStore
     + DeviceStore
     + Oauth1Store
+    + FederationStore
     + LoginThrottle
     + Maintenance
 {
@@ -310,6 +361,7 @@ impl<T> Store for T where
         + InteractionStore
         + DeviceStore
         + Oauth1Store
+        + FederationStore
         + LoginThrottle
         + Maintenance
 {

@@ -4,6 +4,7 @@ use crate::authorize::pending::PendingAuthorization;
 use crate::client::{AuthMethod, Client, ClientMetadata, GrantType};
 use crate::clock::FixedClock;
 use crate::device::{DeviceCode, DeviceStatus};
+use crate::federation::{Connection, FederationState};
 use crate::grant::{Grant, StoredCode, StoredRefreshToken};
 use crate::keys::Algorithm;
 use crate::keys::StoredKey;
@@ -33,6 +34,10 @@ struct Tables {
     consents: HashMap<(String, String), Scopes>,
     revoked_grants: HashMap<String, i64>,
     oauth1_secrets: HashMap<String, Vec<u8>>,
+    connections: HashMap<String, (Connection, Vec<u8>)>,
+    /// (connection, subject) → user
+    links: HashMap<(String, String), String>,
+    federation_states: HashMap<String, FederationState>,
     oauth1_tokens: HashMap<String, Oauth1Token>,
     device_codes: HashMap<[u8; 32], DeviceCode>,
     /// account → (failures, window start, locked until)
@@ -514,6 +519,116 @@ impl Oauth1Store for MemoryStore {
             }
             _ => None,
         })
+    }
+}
+
+#[async_trait]
+impl FederationStore for MemoryStore {
+    async fn upsert_connection(
+        &self,
+        connection: &Connection,
+        sealed_secret: &[u8],
+    ) -> Result<(), StoreError> {
+        self.tables().connections.insert(
+            connection.id.clone(),
+            (connection.clone(), sealed_secret.to_vec()),
+        );
+        Ok(())
+    }
+    async fn list_connections(&self) -> Result<Vec<Connection>, StoreError> {
+        let mut v: Vec<Connection> = self
+            .tables()
+            .connections
+            .values()
+            .map(|(c, _)| c.clone())
+            .collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(v)
+    }
+    async fn get_connection(&self, id: &str) -> Result<Option<(Connection, Vec<u8>)>, StoreError> {
+        Ok(self.tables().connections.get(id).cloned())
+    }
+    async fn delete_connection(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.tables().connections.remove(id).is_some())
+    }
+    async fn find_linked_user(
+        &self,
+        connection_id: &str,
+        subject: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let key = (connection_id.to_owned(), subject.to_owned());
+        Ok(self.tables().links.get(&key).cloned())
+    }
+    async fn link_identity(
+        &self,
+        connection_id: &str,
+        subject: &str,
+        user_id: &str,
+        _now: i64,
+    ) -> Result<bool, StoreError> {
+        let key = (connection_id.to_owned(), subject.to_owned());
+        let mut t = self.tables();
+        if t.links.contains_key(&key) {
+            return Ok(false);
+        }
+        t.links.insert(key, user_id.to_owned());
+        Ok(true)
+    }
+    async fn create_linked_user(
+        &self,
+        user: &User,
+        connection_id: &str,
+        subject: &str,
+        _now: i64,
+    ) -> Result<bool, StoreError> {
+        let key = (connection_id.to_owned(), subject.to_owned());
+        let mut t = self.tables();
+        let taken = t.users.contains_key(&user.id)
+            || t.users.values().any(|u| u.username == user.username)
+            || t.links.contains_key(&key);
+        if taken {
+            return Ok(false);
+        }
+        t.users.insert(user.id.clone(), user.clone());
+        t.links.insert(key, user.id.clone());
+        Ok(true)
+    }
+    async fn list_linked_identities(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut v: Vec<(String, String)> = self
+            .tables()
+            .links
+            .iter()
+            .filter(|(_, u)| *u == user_id)
+            .map(|(k, _)| k.clone())
+            .collect();
+        v.sort();
+        Ok(v)
+    }
+    async fn unlink_identity(
+        &self,
+        user_id: &str,
+        connection_id: &str,
+    ) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        let before = t.links.len();
+        t.links
+            .retain(|(c, _), u| !(u == user_id && c == connection_id));
+        Ok(t.links.len() != before)
+    }
+    async fn insert_federation_state(&self, state: &FederationState) -> Result<(), StoreError> {
+        self.tables()
+            .federation_states
+            .insert(state.state.clone(), state.clone());
+        Ok(())
+    }
+    async fn take_federation_state(
+        &self,
+        state: &str,
+    ) -> Result<Option<FederationState>, StoreError> {
+        Ok(self.tables().federation_states.remove(state))
     }
 }
 

@@ -15,6 +15,7 @@ macro_rules! sql_store {
             use sesame_core::client::Client;
             use sesame_core::device::{DeviceCode, DeviceStatus};
             use sesame_core::grant::{Grant, StoredCode, StoredRefreshToken};
+            use sesame_core::federation::{Connection, FederationState};
             use sesame_core::oauth1::Oauth1Token;
             use sesame_core::scope::Scopes;
             use sesame_core::session::BrowserSession;
@@ -183,21 +184,7 @@ macro_rules! sql_store {
                 }
 
                 async fn insert_user(&self, user: &User) -> Result<bool, StoreError> {
-                    let done = sqlx::query(
-                        "INSERT INTO users (id, username, password_hash, disabled, claims, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(&user.id)
-                    .bind(&user.username)
-                    .bind(&user.password_hash)
-                    .bind(user.disabled)
-                    .bind(rows::claims_json(user)?)
-                    .bind(user.created_at)
-                    .bind(user.updated_at)
-                    .execute(self.writes())
-                    .await
-                    .map_err(store_error)?;
-                    Ok(done.rows_affected() == 1)
+                    insert_user_row(self.writes(), user).await
                 }
 
                 async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
@@ -291,6 +278,28 @@ macro_rules! sql_store {
                     }
                     tx.commit().await.map_err(store_error)
                 }
+            }
+
+            /// `Ok(false)` when the username or id is taken.
+            async fn insert_user_row<'e, E>(executor: E, user: &User) -> Result<bool, StoreError>
+            where
+                E: sqlx::Executor<'e, Database = <$store as crate::Backend>::Db>,
+            {
+                let done = sqlx::query(
+                    "INSERT INTO users (id, username, password_hash, disabled, claims, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                )
+                .bind(&user.id)
+                .bind(&user.username)
+                .bind(&user.password_hash)
+                .bind(user.disabled)
+                .bind(rows::claims_json(user)?)
+                .bind(user.created_at)
+                .bind(user.updated_at)
+                .execute(executor)
+                .await
+                .map_err(store_error)?;
+                Ok(done.rows_affected() == 1)
             }
 
             /// `Ok(false)` when the algorithm has an active key already (the partial unique index).
@@ -979,6 +988,139 @@ macro_rules! sql_store {
                 }
             }
 
+            fn connection_row(row: &DbRow) -> Result<(Connection, Vec<u8>), StoreError> {
+                Ok((
+                    rows::connection(&row.try_get::<String, _>("data").map_err(store_error)?)?,
+                    row.try_get("sealed_secret").map_err(store_error)?,
+                ))
+            }
+
+            fn federation_state_row(row: &DbRow) -> Result<FederationState, StoreError> {
+                rows::federation_state(&row.try_get::<String, _>("data").map_err(store_error)?)
+            }
+
+            /// Inserts a link; `Ok(false)` if this upstream subject is linked already.
+            async fn insert_link<'e, E>(executor: E, connection_id: &str, subject: &str, user_id: &str, now: i64) -> Result<bool, StoreError>
+            where
+                E: sqlx::Executor<'e, Database = <$store as crate::Backend>::Db>,
+            {
+                let done = sqlx::query(
+                    "INSERT INTO identity_links (connection_id, subject, user_id, created_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                )
+                .bind(connection_id)
+                .bind(subject)
+                .bind(user_id)
+                .bind(now)
+                .execute(executor)
+                .await
+                .map_err(store_error)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            #[async_trait]
+            impl FederationStore for $store {
+                async fn upsert_connection(&self, c: &Connection, sealed_secret: &[u8]) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO connections (id, data, sealed_secret) VALUES ($1, $2, $3) \
+                         ON CONFLICT (id) DO UPDATE SET data = excluded.data, sealed_secret = excluded.sealed_secret",
+                    )
+                    .bind(&c.id)
+                    .bind(rows::connection_json(c)?)
+                    .bind(sealed_secret.to_vec())
+                    .execute(self.writes())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn list_connections(&self) -> Result<Vec<Connection>, StoreError> {
+                    Ok(fetch_all(&self.pool, "SELECT data, sealed_secret FROM connections ORDER BY id".to_owned(), connection_row)
+                        .await?
+                        .into_iter()
+                        .map(|(c, _)| c)
+                        .collect())
+                }
+
+                async fn get_connection(&self, id: &str) -> Result<Option<(Connection, Vec<u8>)>, StoreError> {
+                    fetch_by_key(&self.pool, "SELECT data, sealed_secret FROM connections WHERE id = $1".to_owned(), id, connection_row).await
+                }
+
+                async fn delete_connection(&self, id: &str) -> Result<bool, StoreError> {
+                    let done = sqlx::query("DELETE FROM connections WHERE id = $1")
+                        .bind(id)
+                        .execute(self.writes())
+                        .await
+                        .map_err(store_error)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn find_linked_user(&self, connection_id: &str, subject: &str) -> Result<Option<String>, StoreError> {
+                    let row = sqlx::query("SELECT user_id FROM identity_links WHERE connection_id = $1 AND subject = $2")
+                        .bind(connection_id)
+                        .bind(subject)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                    row.map(|r| r.try_get("user_id").map_err(store_error)).transpose()
+                }
+
+                async fn link_identity(&self, connection_id: &str, subject: &str, user_id: &str, now: i64) -> Result<bool, StoreError> {
+                    insert_link(self.writes(), connection_id, subject, user_id, now).await
+                }
+
+                async fn create_linked_user(&self, user: &User, connection_id: &str, subject: &str, now: i64) -> Result<bool, StoreError> {
+                    let mut tx = self
+                        .writes()
+                        .begin_with(<$store>::BEGIN_WRITE)
+                        .await
+                        .map_err(store_error)?;
+                    // Both or neither: a failed login never leaves a user without its link.
+                    if !insert_user_row(&mut *tx, user).await? || !insert_link(&mut *tx, connection_id, subject, &user.id, now).await? {
+                        tx.rollback().await.map_err(store_error)?;
+                        return Ok(false);
+                    }
+                    tx.commit().await.map_err(store_error)?;
+                    Ok(true)
+                }
+
+                async fn list_linked_identities(&self, user_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+                    let rows = sqlx::query("SELECT connection_id, subject FROM identity_links WHERE user_id = $1 ORDER BY connection_id, subject")
+                        .bind(user_id)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                    rows.iter()
+                        .map(|r| Ok((r.try_get("connection_id").map_err(store_error)?, r.try_get("subject").map_err(store_error)?)))
+                        .collect()
+                }
+
+                async fn unlink_identity(&self, user_id: &str, connection_id: &str) -> Result<bool, StoreError> {
+                    let done = sqlx::query("DELETE FROM identity_links WHERE user_id = $1 AND connection_id = $2")
+                        .bind(user_id)
+                        .bind(connection_id)
+                        .execute(self.writes())
+                        .await
+                        .map_err(store_error)?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn insert_federation_state(&self, f: &FederationState) -> Result<(), StoreError> {
+                    sqlx::query("INSERT INTO federation_states (state, data, expires_at) VALUES ($1, $2, $3)")
+                        .bind(&f.state)
+                        .bind(rows::federation_state_json(f)?)
+                        .bind(f.expires_at)
+                        .execute(self.writes())
+                        .await
+                        .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn take_federation_state(&self, state: &str) -> Result<Option<FederationState>, StoreError> {
+                    fetch_by_key(self.writes(), "DELETE FROM federation_states WHERE state = $1 RETURNING data".to_owned(), state, federation_state_row).await
+                }
+            }
+
             #[async_trait]
             impl LoginThrottle for $store {
                 async fn record_login_failure(
@@ -1060,7 +1202,7 @@ macro_rules! sql_store {
 
                 async fn sweep_expired(&self, now: i64, batch: u32) -> Result<u64, StoreError> {
                     // Bounded batches keep each delete short, so sweeping never stalls requests.
-                    const SWEEPS: [&str; 12] = [
+                    const SWEEPS: [&str; 13] = [
                         "DELETE FROM access_tokens WHERE token_hash IN \
                          (SELECT token_hash FROM access_tokens WHERE expires_at <= $1 LIMIT $2)",
                         "DELETE FROM revoked_jtis WHERE jti IN \
@@ -1085,6 +1227,8 @@ macro_rules! sql_store {
                          (SELECT grant_id FROM revoked_grants WHERE expires_at <= $1 LIMIT $2)",
                         "DELETE FROM device_codes WHERE device_code_hash IN \
                          (SELECT device_code_hash FROM device_codes WHERE expires_at <= $1 - 600 LIMIT $2)",
+                        "DELETE FROM federation_states WHERE state IN \
+                         (SELECT state FROM federation_states WHERE expires_at <= $1 LIMIT $2)",
                         "DELETE FROM oauth1_tokens WHERE token IN \
                          (SELECT token FROM oauth1_tokens WHERE expires_at <= $1 - 600 LIMIT $2)",
                     ];

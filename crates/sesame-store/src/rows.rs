@@ -3,6 +3,7 @@
 use sesame_core::authorize::pending::PendingAuthorization;
 use sesame_core::client::{Client, ClientMetadata};
 use sesame_core::device::{DeviceCode, DeviceStatus};
+use sesame_core::federation::{Connection, FederationState};
 use sesame_core::grant::{CodeData, Grant, StoredCode, StoredRefreshToken};
 use sesame_core::keys::{Algorithm, StoredKey};
 use sesame_core::oauth1::{Oauth1Token, TokenKind as Oauth1Kind, TokenStatus as Oauth1Status};
@@ -208,6 +209,22 @@ pub(crate) fn oauth1_token(
             .ok_or_else(|| corrupt("oauth1 token status", status))?,
         expires_at,
     })
+}
+
+pub(crate) fn connection_json(c: &Connection) -> Result<String, StoreError> {
+    serde_json::to_string(c).map_err(|e| corrupt("connection", e))
+}
+
+pub(crate) fn connection(data: &str) -> Result<Connection, StoreError> {
+    serde_json::from_str(data).map_err(|e| corrupt("connection", e))
+}
+
+pub(crate) fn federation_state_json(f: &FederationState) -> Result<String, StoreError> {
+    serde_json::to_string(f).map_err(|e| corrupt("federation state", e))
+}
+
+pub(crate) fn federation_state(data: &str) -> Result<FederationState, StoreError> {
+    serde_json::from_str(data).map_err(|e| corrupt("federation state", e))
 }
 
 pub(crate) fn pending_json(p: &PendingAuthorization) -> Result<String, StoreError> {

@@ -9,7 +9,6 @@ pub mod request;
 pub mod signature;
 
 use crate::error::TokenError;
-use crate::keys::MasterKey;
 use crate::provider::Provider;
 use crate::secret::{SecretHash, random_token};
 use serde::Serialize;
@@ -93,49 +92,7 @@ pub struct Oauth1Token {
     pub expires_at: i64,
 }
 
-/// A secret as stored: a leading 1 and AES-256-GCM when a master key is set, a 0 and the bytes
-/// otherwise. `context` (the client_id or token) is bound into the seal.
-pub fn seal(
-    master: Option<&MasterKey>,
-    context: &str,
-    secret: &str,
-) -> Result<Vec<u8>, TokenError> {
-    Ok(match master {
-        Some(key) => {
-            let mut out = vec![1];
-            out.extend(
-                key.seal(context, secret.as_bytes())
-                    .map_err(TokenError::server_error)?,
-            );
-            out
-        }
-        None => {
-            let mut out = vec![0];
-            out.extend_from_slice(secret.as_bytes());
-            out
-        }
-    })
-}
-
-pub fn open(
-    master: Option<&MasterKey>,
-    context: &str,
-    sealed: &[u8],
-) -> Result<String, TokenError> {
-    let bytes = match (sealed.split_first(), master) {
-        (Some((0, plain)), _) => plain.to_vec(),
-        (Some((1, body)), Some(key)) => {
-            key.open(context, body).map_err(TokenError::server_error)?
-        }
-        (Some((1, _)), None) => {
-            return Err(TokenError::server_error(
-                "an OAuth 1.0a secret is sealed, but no master key is configured",
-            ));
-        }
-        _ => return Err(TokenError::server_error("an OAuth 1.0a secret is corrupt")),
-    };
-    String::from_utf8(bytes).map_err(TokenError::server_error)
-}
+pub use crate::sealed::{open, seal};
 
 /// New credentials (RFC 5849 §2.1 and §2.3): a token and its secret.
 pub fn new_credentials(

@@ -1,0 +1,138 @@
+//! `sesame connection create|list|delete`: upstream identity providers ("log in with ...").
+
+use super::{CliError, output};
+use crate::config::Config;
+use crate::startup::open_store;
+use clap::{Args, Subcommand};
+use sesame_core::federation::{Connection, ConnectionKind};
+use std::io::BufRead;
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionCommand {
+    /// Add or replace a connection; its client secret is read from standard input.
+    Create(Box<CreateArgs>),
+    /// List connections.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a connection (users keep their accounts; their links stay until unlinked).
+    Delete { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Used in /federation/{id}/start and /callback.
+    #[arg(long)]
+    id: String,
+    /// oidc (discovery) or oauth2 (configured endpoints and a userinfo API).
+    #[arg(long, value_parser = ["oidc", "oauth2"])]
+    kind: String,
+    #[arg(long)]
+    display_name: String,
+    #[arg(long)]
+    issuer: Option<String>,
+    #[arg(long)]
+    authorization_endpoint: Option<String>,
+    #[arg(long)]
+    token_endpoint: Option<String>,
+    #[arg(long)]
+    userinfo_endpoint: Option<String>,
+    #[arg(long)]
+    client_id: String,
+    /// Required: the client secret at the upstream, as the first line of standard input.
+    #[arg(long)]
+    client_secret_stdin: bool,
+    /// Repeat for each scope.
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// Link to an existing account with the same verified email.
+    #[arg(long)]
+    trust_email: bool,
+    #[arg(long, default_value = "sub")]
+    subject_claim: String,
+    #[arg(long, default_value = "email")]
+    email_claim: String,
+    #[arg(long, default_value = "name")]
+    name_claim: String,
+}
+
+pub async fn run(config: Config, command: ConnectionCommand) -> Result<(), CliError> {
+    let store = open_store(&config).await?;
+    match command {
+        ConnectionCommand::Create(a) => {
+            if !a.client_secret_stdin {
+                return Err(CliError(
+                    "give the client secret on standard input with --client-secret-stdin".into(),
+                ));
+            }
+            let mut secret = String::new();
+            std::io::stdin().lock().read_line(&mut secret)?;
+            let secret = secret.trim_end_matches(['\n', '\r']);
+            if secret.is_empty() {
+                return Err(CliError("the client secret is empty".into()));
+            }
+            let connection = Connection {
+                id: a.id,
+                kind: if a.kind == "oidc" {
+                    ConnectionKind::Oidc
+                } else {
+                    ConnectionKind::Oauth2
+                },
+                display_name: a.display_name,
+                issuer: a.issuer,
+                authorization_endpoint: a.authorization_endpoint,
+                token_endpoint: a.token_endpoint,
+                userinfo_endpoint: a.userinfo_endpoint,
+                client_id: a.client_id,
+                scopes: a.scopes,
+                trust_email: a.trust_email,
+                subject_claim: a.subject_claim,
+                email_claim: a.email_claim,
+                name_claim: a.name_claim,
+            };
+            connection.validate().map_err(CliError)?;
+            let sealed =
+                sesame_core::sealed::seal(config.master_key().as_ref(), &connection.id, secret)?;
+            store.upsert_connection(&connection, &sealed).await?;
+            println!(
+                "connection {} saved; register {}/federation/{}/callback as the redirect URI at the provider",
+                connection.id,
+                config.issuer.trim_end_matches('/'),
+                connection.id
+            );
+        }
+        ConnectionCommand::List { json } => {
+            let connections = store.list_connections().await?;
+            if json {
+                output::json(&serde_json::to_value(&connections).unwrap_or_default());
+            } else {
+                let rows: Vec<Vec<String>> = connections
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.id.clone(),
+                            format!("{:?}", c.kind).to_lowercase(),
+                            c.display_name.clone(),
+                            c.issuer
+                                .clone()
+                                .or(c.authorization_endpoint.clone())
+                                .unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                output::table(&["ID", "KIND", "NAME", "ISSUER / AUTHORIZATION"], &rows);
+            }
+        }
+        ConnectionCommand::Delete { id } => {
+            if !store.delete_connection(&id).await? {
+                return Err(CliError(format!("no connection {id}")));
+            }
+            if config.connections.iter().any(|c| c.connection.id == id) {
+                eprintln!("note: {id} is declared in the config file; the next start recreates it");
+            }
+            println!("deleted connection {id}");
+        }
+    }
+    Ok(())
+}
