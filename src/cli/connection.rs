@@ -16,7 +16,7 @@ pub enum ConnectionCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Delete a connection (users keep their accounts; their links stay until unlinked).
+    /// Delete a connection (users keep their accounts; their links through it go).
     Delete { id: String },
 }
 

@@ -6,15 +6,14 @@ pub mod upstream;
 
 use crate::state::AppState;
 use crate::ui::browser::{self, BROWSER_COOKIE};
-use crate::ui::login::pending_for;
+use crate::ui::login::{pending_for, signed_in};
 use crate::ui::respond;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sesame_core::TokenError;
-use sesame_core::authorize::flow;
 use sesame_core::authorize::pending::PendingAuthorization;
 use sesame_core::federation::{self, Connection, ConnectionKind, FederationState};
 use sesame_core::secret::SecretHash;
@@ -237,16 +236,6 @@ pub async fn callback(
         Ok(found) => found,
         Err(page) => return page,
     };
-    let (session, cookie) = match browser::start_session(&state, &user.id).await {
-        Ok(started) => started,
-        Err(e) => return respond::render_error(&e),
-    };
     tracing::info!(sub = %user.id, connection = %connection.id, "user signed in through an upstream provider");
-    let mut response =
-        match flow::resume_after_login(provider, &client, pending, &session, &user).await {
-            Ok(next) => respond::next(provider.settings(), next),
-            Err(e) => respond::failure(e),
-        };
-    response.headers_mut().append(header::SET_COOKIE, cookie);
-    response
+    signed_in(&state, &headers, &client, pending, &user).await
 }

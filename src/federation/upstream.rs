@@ -32,11 +32,22 @@ pub struct Endpoints {
 }
 
 pub fn client() -> reqwest::Client {
+    #[allow(clippy::expect_used)]
     reqwest::Client::builder()
         .timeout(UPSTREAM_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .unwrap_or_default()
+        .expect("the upstream HTTP client builds with static settings")
+}
+
+/// OIDC Core §2: `sub` is at most 255 ASCII characters; an empty one would merge users.
+fn valid_subject(subject: String) -> Result<String, UpstreamError> {
+    if subject.is_empty() || subject.len() > 255 {
+        return Err(UpstreamError::Protocol(
+            "the subject identifier is empty or too long".into(),
+        ));
+    }
+    Ok(subject)
 }
 
 fn unreachable(e: reqwest::Error) -> UpstreamError {
@@ -188,7 +199,7 @@ pub async fn identity(
                 }
             }
             Ok(UpstreamIdentity {
-                subject,
+                subject: valid_subject(subject)?,
                 email: claims
                     .get("email")
                     .and_then(Value::as_str)
@@ -228,7 +239,7 @@ pub async fn identity(
                 .and_then(Value::as_str)
                 .map(str::to_owned);
             Ok(UpstreamIdentity {
-                subject,
+                subject: valid_subject(subject)?,
                 // An OAuth 2.0 API says nothing standard about verification: only an explicit
                 // `email_verified: true` counts.
                 email_verified: info
@@ -291,6 +302,16 @@ async fn validate_id_token(
         .claims;
     if claims.get("nonce").and_then(Value::as_str) != Some(nonce) {
         return Err(invalid("the nonce does not match"));
+    }
+    // §3.1.3.7 items 4-5: with several audiences an azp is required, and an azp must be us.
+    let several = claims
+        .get("aud")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.len() > 1);
+    match claims.get("azp").and_then(Value::as_str) {
+        Some(azp) if azp != c.client_id => return Err(invalid("azp names another client")),
+        None if several => return Err(invalid("several audiences and no azp")),
+        _ => {}
     }
     Ok(claims)
 }

@@ -4,54 +4,53 @@
 
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sesame_core::oauth1::flow;
 use sesame_core::oauth1::request::{Oauth1Error, SignedRequest};
 use sesame_core::params::MAX_FORM_BYTES;
 
-/// The parts of the HTTP request the signature covers.
-struct Raw {
+/// The parts of the HTTP request the signature covers, taken by an extractor that answers a
+/// malformed request with an OAuth 1.0a problem.
+pub struct Raw {
     method: String,
     query: String,
     authorization: Option<String>,
     form: Option<Bytes>,
 }
 
-fn raw(
-    method: &Method,
-    uri: &OriginalUri,
-    headers: &HeaderMap,
-    body: Bytes,
-) -> Result<Raw, Oauth1Error> {
-    if body.len() > MAX_FORM_BYTES {
-        return Err(Oauth1Error::bad(
-            "parameter_rejected",
-            "the request body is too large",
-        ));
-    }
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .map(|v| {
-            v.to_str().map(str::to_owned).map_err(|_| {
-                Oauth1Error::bad(
-                    "parameter_rejected",
-                    "the Authorization header is not ASCII",
-                )
-            })
+impl<S: Send + Sync> FromRequest<S> for Raw {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let bad = |advice: &str| failure(Oauth1Error::bad("parameter_rejected", advice));
+        let body = axum::body::to_bytes(body, MAX_FORM_BYTES)
+            .await
+            .map_err(|_| bad("the request body is too large or unreadable"))?;
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                v.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        let authorization = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .map(|v| v.to_str().map(str::to_owned))
+            .transpose()
+            .map_err(|_| bad("the Authorization header is not ASCII"))?;
+        Ok(Raw {
+            method: parts.method.as_str().to_owned(),
+            query: parts.uri.query().unwrap_or_default().to_owned(),
+            authorization,
+            form: is_form.then_some(body),
         })
-        .transpose()?;
-    Ok(Raw {
-        method: method.as_str().to_owned(),
-        query: uri.query().unwrap_or_default().to_owned(),
-        authorization,
-        form: is_form.then_some(body),
-    })
+    }
 }
 
 impl Raw {
@@ -102,34 +101,14 @@ fn form_body(body: String) -> impl IntoResponse {
     )
 }
 
-pub async fn request_token(
-    State(state): State<AppState>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let raw = match raw(&method, &uri, &headers, body) {
-        Ok(r) => r,
-        Err(e) => return failure(e),
-    };
+pub async fn request_token(State(state): State<AppState>, raw: Raw) -> Response {
     match flow::request_token(&state.provider, &raw.signed("/oauth1/request_token")).await {
         Ok(credentials) => form_body(credentials.form_encoded()).into_response(),
         Err(e) => failure(e),
     }
 }
 
-pub async fn access_token(
-    State(state): State<AppState>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let raw = match raw(&method, &uri, &headers, body) {
-        Ok(r) => r,
-        Err(e) => return failure(e),
-    };
+pub async fn access_token(State(state): State<AppState>, raw: Raw) -> Response {
     match flow::access_token(&state.provider, &raw.signed("/oauth1/access_token")).await {
         Ok(credentials) => {
             metrics::counter!("sesame_tokens_issued_total", "grant_type" => "oauth1").increment(1);
@@ -139,17 +118,7 @@ pub async fn access_token(
     }
 }
 
-pub async fn userinfo(
-    State(state): State<AppState>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let raw = match raw(&method, &uri, &headers, body) {
-        Ok(r) => r,
-        Err(e) => return failure(e),
-    };
+pub async fn userinfo(State(state): State<AppState>, raw: Raw) -> Response {
     match flow::userinfo(&state.provider, &raw.signed("/oauth1/userinfo")).await {
         Ok(claims) => crate::error::no_store_json(serde_json::Value::Object(claims).to_string())
             .into_response(),

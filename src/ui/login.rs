@@ -156,17 +156,29 @@ pub async fn submit(
         }
         Err(e) => return respond::render_error(&e.into()),
     };
-    // A new session every login; the old one (another user, perhaps) ends here.
-    if let Ok(Some((_, old))) = browser::session(&state, &headers).await {
+    tracing::info!(sub = %user.id, client_id = %client.client_id, "user signed in");
+    signed_in(&state, &headers, &client, pending, &user).await
+}
+
+/// After a successful sign-in (password or upstream provider): a new session (the old one, of
+/// another user perhaps, ends here), then the pending authorization request continues.
+pub async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &Client,
+    pending: PendingAuthorization,
+    user: &sesame_core::user::User,
+) -> Response {
+    let provider = &state.provider;
+    if let Ok(Some((_, old))) = browser::session(state, headers).await {
         let _ = provider.store().delete_session(&old).await;
     }
-    let (session, cookie) = match browser::start_session(&state, &user.id).await {
+    let (session, cookie) = match browser::start_session(state, &user.id).await {
         Ok(started) => started,
         Err(e) => return respond::render_error(&e),
     };
-    tracing::info!(sub = %user.id, client_id = %client.client_id, "user signed in");
     let mut response =
-        match flow::resume_after_login(provider, &client, pending, &session, &user).await {
+        match flow::resume_after_login(provider, client, pending, &session, user).await {
             Ok(next) => respond::next(provider.settings(), next),
             Err(e) => respond::failure(e),
         };

@@ -122,6 +122,28 @@ async fn continue_with(jar: &reqwest::Client, downstream: &TestApp, connection: 
     format!("/{}", &login.body[start..end])
 }
 
+/// The downstream client's code exchange.
+async fn redeem(down: &TestApp, secret: &sesame_core::secret::Secret, code: &str) -> Value {
+    down.post_form(
+        "/token",
+        Some(("web", secret)),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+        ],
+    )
+    .await
+    .json()
+}
+
+async fn userinfo(down: &TestApp, tokens: &Value) -> Value {
+    let access = tokens["access_token"].as_str().unwrap();
+    crate::helpers::send(down.http.get(down.url("/userinfo")).bearer_auth(access))
+        .await
+        .json()
+}
+
 fn jar() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
@@ -147,28 +169,8 @@ async fn continue_with_an_upstream_sesame_then_code_tokens_and_the_same_user_nex
     let code = callback
         .param("code")
         .expect("a code for the downstream client");
-    let tokens = down
-        .post_form(
-            "/token",
-            Some(("web", &secret)),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-            ],
-        )
-        .await
-        .json();
-    let info: Value = down
-        .http
-        .get(down.url("/userinfo"))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = redeem(&down, &secret, &code).await;
+    let info = userinfo(&down, &tokens).await;
     assert_eq!(info["email"], "carol@example.com");
     let sub = info["sub"].as_str().unwrap().to_owned();
     let store = down.provider.store();
@@ -183,18 +185,7 @@ async fn continue_with_an_upstream_sesame_then_code_tokens_and_the_same_user_nex
     let start = continue_with(&jar2, &down, "upstream").await;
     let again = round_trip(&jar2, &down, &start).await;
     let code = again.param("code").unwrap();
-    let tokens = down
-        .post_form(
-            "/token",
-            Some(("web", &secret)),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-            ],
-        )
-        .await
-        .json();
+    let tokens = redeem(&down, &secret, &code).await;
     let (_, claims) = crate::helpers::jwt_parts(tokens["id_token"].as_str().unwrap());
     assert_eq!(claims["sub"], sub);
     assert_eq!(store.list_users().await.unwrap().len(), 1);
@@ -279,6 +270,7 @@ async fn a_trusted_verified_email_links_the_existing_account() {
         "carol-local",
         StandardClaims {
             email: Some("carol@example.com".into()),
+            email_verified: Some(true),
             ..Default::default()
         },
         1,
@@ -368,28 +360,8 @@ async fn an_oauth2_provider_through_its_userinfo_api_and_a_broken_id_token_refus
     let start = continue_with(&jar, &down, "octo").await;
     let callback = round_trip(&jar, &down, &start).await;
     let code = callback.param("code").expect("a code");
-    let tokens = down
-        .post_form(
-            "/token",
-            Some(("web", &secret)),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-            ],
-        )
-        .await
-        .json();
-    let info: Value = down
-        .http
-        .get(down.url("/userinfo"))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = redeem(&down, &secret, &code).await;
+    let info = userinfo(&down, &tokens).await;
     assert_eq!(info["email"], "octo@example.com", "mapped from `mail`");
     let sub = info["sub"].as_str().unwrap();
     assert_eq!(

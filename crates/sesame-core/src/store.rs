@@ -52,7 +52,7 @@ pub trait UserStore: Send + Sync {
     async fn insert_user(&self, user: &User) -> Result<bool, StoreError>;
     /// Replaces the user with this id; `Ok(false)` if there is none, or the new username is taken.
     async fn update_user(&self, user: &User) -> Result<bool, StoreError>;
-    /// `Ok(false)` if there was no such user.
+    /// `Ok(false)` if there was no such user. Its linked identities go with it.
     async fn delete_user(&self, id: &str) -> Result<bool, StoreError>;
 }
 
@@ -267,6 +267,7 @@ pub trait FederationStore: Send + Sync {
     async fn list_connections(&self) -> Result<Vec<Connection>, StoreError>;
     /// The connection and its sealed client secret.
     async fn get_connection(&self, id: &str) -> Result<Option<(Connection, Vec<u8>)>, StoreError>;
+    /// Deletes the connection and the identities linked through it.
     async fn delete_connection(&self, id: &str) -> Result<bool, StoreError>;
     async fn find_linked_user(
         &self,

@@ -137,7 +137,9 @@ impl UserStore for MemoryStore {
         }
     }
     async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self.tables().users.remove(id).is_some())
+        let mut t = self.tables();
+        t.links.retain(|_, user| user != id);
+        Ok(t.users.remove(id).is_some())
     }
 }
 
@@ -549,7 +551,9 @@ impl FederationStore for MemoryStore {
         Ok(self.tables().connections.get(id).cloned())
     }
     async fn delete_connection(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self.tables().connections.remove(id).is_some())
+        let mut t = self.tables();
+        t.links.retain(|(connection, _), _| connection != id);
+        Ok(t.connections.remove(id).is_some())
     }
     async fn find_linked_user(
         &self,

@@ -209,12 +209,7 @@ macro_rules! sql_store {
                 }
 
                 async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
-                    let done = sqlx::query("DELETE FROM users WHERE id = $1")
-                        .bind(id)
-                        .execute(self.writes())
-                        .await
-                        .map_err(store_error)?;
-                    Ok(done.rows_affected() == 1)
+                    delete_with_links(self.writes(), "users", "id", "user_id", id).await
                 }
             }
 
@@ -999,6 +994,29 @@ macro_rules! sql_store {
                 rows::federation_state(&row.try_get::<String, _>("data").map_err(store_error)?)
             }
 
+            /// Deletes a user or a connection and, in the same transaction, its identity links.
+            async fn delete_with_links(
+                pool: &sqlx::Pool<Db>,
+                table: &str,
+                key: &str,
+                link_column: &str,
+                id: &str,
+            ) -> Result<bool, StoreError> {
+                let mut tx = pool.begin_with(<$store>::BEGIN_WRITE).await.map_err(store_error)?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM identity_links WHERE {link_column} = $1")))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                let done = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE {key} = $1")))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                tx.commit().await.map_err(store_error)?;
+                Ok(done.rows_affected() == 1)
+            }
+
             /// Inserts a link; `Ok(false)` if this upstream subject is linked already.
             async fn insert_link<'e, E>(executor: E, connection_id: &str, subject: &str, user_id: &str, now: i64) -> Result<bool, StoreError>
             where
@@ -1047,12 +1065,9 @@ macro_rules! sql_store {
                 }
 
                 async fn delete_connection(&self, id: &str) -> Result<bool, StoreError> {
-                    let done = sqlx::query("DELETE FROM connections WHERE id = $1")
-                        .bind(id)
-                        .execute(self.writes())
-                        .await
-                        .map_err(store_error)?;
-                    Ok(done.rows_affected() == 1)
+                    // A connection made again under this id may be another issuer: its subjects
+                    // must not land on the old users.
+                    delete_with_links(self.writes(), "connections", "id", "connection_id", id).await
                 }
 
                 async fn find_linked_user(&self, connection_id: &str, subject: &str) -> Result<Option<String>, StoreError> {

@@ -67,14 +67,15 @@ fn default_name() -> String {
 impl Connection {
     /// What a connection needs for its kind; the message names the field.
     pub fn validate(&self) -> Result<(), String> {
+        // Provisioned usernames are `<id>:<12 characters>`, within the 64 of a username.
         let ok_id = !self.id.is_empty()
-            && self.id.len() <= 64
+            && self.id.len() <= 48
             && self
                 .id
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
         if !ok_id {
-            return Err("id: 1 to 64 letters, digits, - or _".into());
+            return Err("id: 1 to 48 letters, digits, - or _".into());
         }
         let url = |name: &str, value: &Option<String>| -> Result<(), String> {
             match value {
@@ -171,30 +172,60 @@ pub async fn map_identity(
         };
     }
     let now = provider.now();
-    let same_email = match &identity.email {
-        Some(email) => store.list_users().await?.into_iter().find(|u| {
-            u.claims
-                .email
-                .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case(email))
-        }),
-        None => None,
+    let same_email: Vec<User> = match &identity.email {
+        Some(email) => store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| {
+                u.claims
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
+            .collect(),
+        None => Vec::new(),
     };
-    if let Some(existing) = same_email {
-        if !(connection.trust_email && identity.email_verified) {
+    if !same_email.is_empty() {
+        // Linking by email hands an account to whoever controls the address upstream: only
+        // when the connection is trusted, the upstream verified it, exactly one local account
+        // has it and verified it too (no pre-registered trap), and that account has no other
+        // identity at this provider (an address reassigned upstream is not the same person).
+        let [existing] = same_email.as_slice() else {
+            return Err(MappingError::EmailConflict);
+        };
+        let linked_here = store
+            .list_linked_identities(&existing.id)
+            .await?
+            .iter()
+            .any(|(c, _)| *c == connection.id);
+        if !(connection.trust_email
+            && identity.email_verified
+            && existing.claims.email_verified == Some(true)
+            && !linked_here)
+        {
             return Err(MappingError::EmailConflict);
         }
         if existing.disabled {
             return Err(MappingError::Disabled);
         }
-        store
+        if !store
             .link_identity(&connection.id, &identity.subject, &existing.id, now)
-            .await?;
-        return Ok(existing);
+            .await?
+        {
+            return Err(MappingError::Invalid(
+                "the identity was linked meanwhile; try again".into(),
+            ));
+        }
+        return Ok(existing.clone());
     }
     let claims = StandardClaims {
         email: identity.email.clone(),
-        email_verified: identity.email.as_ref().map(|_| identity.email_verified),
+        // Verified only as far as this connection is trusted to say so.
+        email_verified: identity
+            .email
+            .as_ref()
+            .map(|_| connection.trust_email && identity.email_verified),
         name: identity.name.clone(),
         ..Default::default()
     };
@@ -218,5 +249,125 @@ impl From<MappingError> for TokenError {
             MappingError::Store(s) => s.into(),
             other => TokenError::invalid_request(other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{FederationStore, UserStore};
+    use crate::testing;
+
+    fn corp(trust_email: bool) -> Connection {
+        serde_json::from_value(serde_json::json!({
+            "id": "corp", "kind": "oidc", "display_name": "Corp",
+            "issuer": "https://idp.example", "client_id": "sesame", "trust_email": trust_email
+        }))
+        .unwrap()
+    }
+
+    fn from_upstream(subject: &str, email: &str) -> UpstreamIdentity {
+        UpstreamIdentity {
+            subject: subject.into(),
+            email: Some(email.into()),
+            email_verified: true,
+            name: None,
+        }
+    }
+
+    async fn local(
+        store: &testing::MemoryStore,
+        name: &str,
+        email: &str,
+        verified: Option<bool>,
+    ) -> User {
+        let claims = StandardClaims {
+            email: Some(email.into()),
+            email_verified: verified,
+            ..Default::default()
+        };
+        let user = User::new(name, claims, testing::T0).unwrap();
+        store.insert_user(&user).await.unwrap();
+        user
+    }
+
+    #[tokio::test]
+    async fn a_trusted_verified_email_links_only_a_verified_unique_unlinked_account() {
+        let (provider, store, _) = testing::provider().await;
+        // Someone registered the address without verifying it: no takeover.
+        local(&store, "trap", "v@example.com", None).await;
+        let e = map_identity(
+            &provider,
+            &corp(true),
+            &from_upstream("s1", "v@example.com"),
+        )
+        .await;
+        assert!(matches!(e, Err(MappingError::EmailConflict)));
+
+        let owner = local(&store, "owner", "o@example.com", Some(true)).await;
+        let linked = map_identity(
+            &provider,
+            &corp(true),
+            &from_upstream("s2", "o@example.com"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(linked.id, owner.id);
+        // The same address under a new subject at the same provider: reassigned, refused.
+        let e = map_identity(
+            &provider,
+            &corp(true),
+            &from_upstream("s3", "o@example.com"),
+        )
+        .await;
+        assert!(matches!(e, Err(MappingError::EmailConflict)));
+        // Two local accounts with one address: ambiguous, refused.
+        local(&store, "twin-a", "t@example.com", Some(true)).await;
+        local(&store, "twin-b", "t@example.com", Some(true)).await;
+        let e = map_identity(
+            &provider,
+            &corp(true),
+            &from_upstream("s4", "t@example.com"),
+        )
+        .await;
+        assert!(matches!(e, Err(MappingError::EmailConflict)));
+    }
+
+    #[tokio::test]
+    async fn untrusted_connections_never_link_by_email_nor_vouch_for_it() {
+        let (provider, store, _) = testing::provider().await;
+        local(&store, "owner", "o@example.com", Some(true)).await;
+        let e = map_identity(
+            &provider,
+            &corp(false),
+            &from_upstream("s1", "o@example.com"),
+        )
+        .await;
+        assert!(matches!(e, Err(MappingError::EmailConflict)));
+        let made = map_identity(
+            &provider,
+            &corp(false),
+            &from_upstream("s2", "new@example.com"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            made.claims.email_verified,
+            Some(false),
+            "not vouched for by an untrusted provider"
+        );
+        assert!(made.username.starts_with("corp:"));
+        let again = map_identity(
+            &provider,
+            &corp(false),
+            &from_upstream("s2", "other@example.com"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(again.id, made.id, "the link, not the email, finds the user");
+        assert_eq!(
+            store.list_linked_identities(&made.id).await.unwrap().len(),
+            1
+        );
     }
 }
