@@ -189,13 +189,19 @@ pub async fn callback(
         Ok(e) => e,
         Err(e) => return upstream_failure(&connection, &e),
     };
-    // RFC 9207 §2.4: a response from another issuer is a mix-up.
-    if let (Some(iss), Some(expected)) = (&q.iss, &endpoints.issuer)
-        && iss != expected
-    {
+    // RFC 9207 §2.4: a response from another issuer is a mix-up, and an upstream that
+    // announces `iss` must send it.
+    let mix_up = match (&q.iss, &endpoints.issuer) {
+        (Some(iss), Some(expected)) => iss != expected,
+        (None, Some(_)) => endpoints.sends_iss,
+        _ => false,
+    };
+    if mix_up {
         return upstream_failure(
             &connection,
-            &UpstreamError::Protocol("the response names another issuer".into()),
+            &UpstreamError::Protocol(
+                "the response's iss is missing or names another issuer".into(),
+            ),
         );
     }
     let identity = match async {

@@ -29,6 +29,8 @@ pub struct Endpoints {
     pub userinfo: Option<String>,
     pub jwks_uri: Option<String>,
     pub issuer: Option<String>,
+    /// RFC 9207 §3: the upstream puts `iss` in every authorization response.
+    pub sends_iss: bool,
 }
 
 pub fn client() -> reqwest::Client {
@@ -88,6 +90,7 @@ pub async fn endpoints(http: &reqwest::Client, c: &Connection) -> Result<Endpoin
             userinfo: c.userinfo_endpoint.clone(),
             jwks_uri: None,
             issuer: None,
+            sends_iss: false,
         }),
         ConnectionKind::Oidc => {
             let issuer = c.issuer.clone().unwrap_or_default();
@@ -111,6 +114,10 @@ pub async fn endpoints(http: &reqwest::Client, c: &Connection) -> Result<Endpoin
                 userinfo: field("userinfo_endpoint"),
                 jwks_uri: field("jwks_uri"),
                 issuer: Some(issuer),
+                sends_iss: m
+                    .get("authorization_response_iss_parameter_supported")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             })
         }
     }
@@ -295,13 +302,20 @@ async fn validate_id_token(
     let mut validation = Validation::new(header.alg);
     validation.set_issuer(&[endpoints.issuer.as_deref().unwrap_or_default()]);
     validation.set_audience(&[&c.client_id]);
-    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "iat"]);
+    validation.validate_nbf = true;
     validation.leeway = 30;
     let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
         .map_err(|e| invalid(&format!("{:?}", e.kind())))?
         .claims;
     if claims.get("nonce").and_then(Value::as_str) != Some(nonce) {
         return Err(invalid("the nonce does not match"));
+    }
+    // §3.1.3.7 item 10: issued recently (within a round trip), not in the future.
+    let now = jsonwebtoken::get_current_timestamp() as i64;
+    match claims.get("iat").and_then(Value::as_i64) {
+        Some(iat) if iat <= now + 30 && iat >= now - sesame_core::federation::STATE_TTL - 30 => {}
+        _ => return Err(invalid("iat is missing, in the future or too old")),
     }
     // §3.1.3.7 items 4-5: with several audiences an azp is required, and an azp must be us.
     let several = claims
