@@ -34,6 +34,30 @@ async fn receiver() -> (String, Arc<Mutex<Vec<String>>>) {
     (url, posts)
 }
 
+/// The parameters the receiver got in the final URL; their code is redeemed at `app`.
+async fn redeem_at_receiver(
+    app: &crate::helpers::TestApp,
+    secret: &sesame_core::secret::Secret,
+    receiver_url: &str,
+    result: &Value,
+) -> std::collections::HashMap<String, String> {
+    let final_url = url::Url::parse(result["final_url"].as_str().unwrap()).unwrap();
+    let params: std::collections::HashMap<_, _> = final_url.query_pairs().into_owned().collect();
+    let tokens = app
+        .post_form(
+            "/token",
+            Some(("web", secret)),
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &params["code"]),
+                ("redirect_uri", receiver_url),
+            ],
+        )
+        .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    params
+}
+
 /// Runs the driver on a blocking thread (the in-process server must keep serving meanwhile).
 async fn drive(flow: Value) -> Value {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -90,22 +114,9 @@ async fn login_consent_and_form_post_in_chromium() {
     }))
     .await;
     assert_eq!(result["pages"], json!(["login", "consent"]));
-    let final_url = url::Url::parse(result["final_url"].as_str().unwrap()).unwrap();
-    let params: std::collections::HashMap<_, _> = final_url.query_pairs().into_owned().collect();
+    let params = redeem_at_receiver(&app, &secret, &receiver_url, &result).await;
     assert_eq!(params["state"], "st-1");
     assert_eq!(params["iss"], app.base);
-    let tokens = app
-        .post_form(
-            "/token",
-            Some(("web", &secret)),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &params["code"]),
-                ("redirect_uri", &receiver_url),
-            ],
-        )
-        .await;
-    assert_eq!(tokens.status, 200, "{}", tokens.body);
 
     // Implicit id_token by form_post: a new browser signs in, consent is remembered.
     let start = format!(
@@ -222,18 +233,5 @@ async fn continue_with_an_upstream_provider_in_chromium() {
     }))
     .await;
     assert_eq!(result["pages"], json!(["federation", "login"]));
-    let final_url = url::Url::parse(result["final_url"].as_str().unwrap()).unwrap();
-    let params: std::collections::HashMap<_, _> = final_url.query_pairs().into_owned().collect();
-    let tokens = down
-        .post_form(
-            "/token",
-            Some(("web", &secret)),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &params["code"]),
-                ("redirect_uri", &receiver_url),
-            ],
-        )
-        .await;
-    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    redeem_at_receiver(&down, &secret, &receiver_url, &result).await;
 }

@@ -64,6 +64,16 @@ async fn redeem(s: &Setup, code: &str, extra: &[(&str, &str)]) -> crate::helpers
         .await
 }
 
+/// A refresh token and an access token of a fresh offline_access grant of `web`.
+async fn offline_tokens(s: &Setup) -> (String, String) {
+    let code = new_code(s, "web", None, "openid offline_access").await;
+    let tokens: Value = redeem(s, &code, &[]).await.json();
+    (
+        tokens["refresh_token"].as_str().unwrap().to_owned(),
+        tokens["access_token"].as_str().unwrap().to_owned(),
+    )
+}
+
 async fn refresh(s: &Setup, token: &str, scope: Option<&str>) -> crate::helpers::Reply {
     let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", token)];
     if let Some(scope) = scope {
@@ -318,10 +328,8 @@ async fn userinfo_answers_bearer_errors_per_rfc_6750() {
 #[tokio::test]
 async fn revoking_a_refresh_token_ends_its_grant() {
     let s = setup().await;
-    let code = new_code(&s, "web", None, "openid offline_access").await;
-    let tokens: Value = redeem(&s, &code, &[]).await.json();
-    let refresh_token = tokens["refresh_token"].as_str().unwrap();
-    let access = tokens["access_token"].as_str().unwrap();
+    let (refresh_token, access) = offline_tokens(&s).await;
+    let (refresh_token, access) = (refresh_token.as_str(), access.as_str());
     let revoked = s
         .app
         .post_form(
@@ -347,10 +355,8 @@ async fn revoking_a_refresh_token_ends_its_grant() {
 #[tokio::test]
 async fn introspection_describes_refresh_tokens_to_their_client_and_drops_disabled_users() {
     let s = setup().await;
-    let code = new_code(&s, "web", None, "openid offline_access").await;
-    let tokens: Value = redeem(&s, &code, &[]).await.json();
-    let refresh_token = tokens["refresh_token"].as_str().unwrap();
-    let access = tokens["access_token"].as_str().unwrap();
+    let (refresh_token, access) = offline_tokens(&s).await;
+    let (refresh_token, access) = (refresh_token.as_str(), access.as_str());
     let described = introspect(&s.app, refresh_token, ("web", &s.secret)).await;
     assert_eq!(described["active"], true);
     assert_eq!(described["token_type"], "refresh_token");
