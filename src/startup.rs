@@ -26,6 +26,8 @@ pub enum StartupError {
     Store(#[from] StoreError),
     #[error("signing keys: {0}")]
     Keys(#[from] sesame_core::keys::KeyError),
+    #[error("HTTP client for upstream identity providers: {0}")]
+    UpstreamClient(#[from] reqwest::Error),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: std::net::SocketAddr,
@@ -214,7 +216,7 @@ impl Application {
             discovery: discovery::metadata(provider.settings()).to_string().into(),
             provider,
             metrics: ops::recorder(),
-            upstream: crate::federation::upstream::client(),
+            upstream: crate::federation::upstream::client()?,
         };
         background::spawn(
             &state,

@@ -33,13 +33,12 @@ pub struct Endpoints {
     pub sends_iss: bool,
 }
 
-pub fn client() -> reqwest::Client {
-    #[allow(clippy::expect_used)]
+/// The client for upstream calls; fails only if TLS cannot be set up, which stops the start.
+pub fn client() -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .timeout(UPSTREAM_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .expect("the upstream HTTP client builds with static settings")
 }
 
 /// OIDC Core §2: `sub` is at most 255 ASCII characters; an empty one would merge users.
