@@ -5,7 +5,7 @@ use crate::helpers::{TestApp, spawn_app};
 use crate::interaction::{Browser, REDIRECT, alice, pkce_pair, web_client};
 use serde_json::Value;
 use sesame_core::client::AuthMethod;
-use sesame_core::grant::{CodeData, Grant, StoredCode};
+use sesame_core::delegation::{CodeData, Delegation, StoredCode};
 use sesame_core::scope::Scopes;
 use sesame_core::secret::{Secret, SecretHash};
 
@@ -180,8 +180,8 @@ async fn a_code_is_bound_to_its_client_redirect_uri_and_lifetime() {
         .id;
     let old = StoredCode {
         code_hash: SecretHash::of("expired-code"),
-        grant: Grant {
-            grant_id: "g-old".into(),
+        delegation: Delegation {
+            delegation_id: "g-old".into(),
             client_id: "web".into(),
             user_id: sub,
             scope: Scopes::parse("openid").unwrap(),

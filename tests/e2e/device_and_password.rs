@@ -206,7 +206,7 @@ async fn denial_expiry_and_strangers_get_their_errors() {
         client_id: "tv".into(),
         scope: Scopes::parse("openid").unwrap(),
         status: sesame_core::device::DeviceStatus::Pending,
-        grant: None,
+        delegation: None,
         interval: 5,
         last_polled_at: None,
         expires_at: now - 1,

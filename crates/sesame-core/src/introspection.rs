@@ -6,8 +6,8 @@ use crate::params::Params;
 use crate::provider::Provider;
 use crate::secret::SecretHash;
 use crate::token::AccessTokenClaims;
+use crate::token::delegated::REFRESH_PREFIX;
 use crate::token::inspect::find_active_token;
-use crate::token::user_grant::REFRESH_PREFIX;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
@@ -83,13 +83,16 @@ async fn refresh_token(
     let Some(found) = provider.store().find_refresh_token(&hash).await? else {
         return Ok(IntrospectionResponse::inactive());
     };
-    let grant = &found.grant;
+    let delegation = &found.delegation;
     let live = found.used_at.is_none()
         && found.revoked_at.is_none()
         && found.expires_at > provider.now()
-        && grant.client_id == client_id
-        && !provider.store().is_grant_revoked(&grant.grant_id).await?
-        && user_is_active(provider, &grant.user_id).await?;
+        && delegation.client_id == client_id
+        && !provider
+            .store()
+            .is_delegation_revoked(&delegation.delegation_id)
+            .await?
+        && user_is_active(provider, &delegation.user_id).await?;
     if !live {
         return Ok(IntrospectionResponse::inactive());
     }
@@ -97,14 +100,14 @@ async fn refresh_token(
         active: true,
         claims: Some(AccessTokenClaims {
             iss: provider.settings().issuer.clone(),
-            sub: grant.user_id.clone(),
-            aud: grant.client_id.clone(),
+            sub: delegation.user_id.clone(),
+            aud: delegation.client_id.clone(),
             exp: found.expires_at,
             iat: found.issued_at,
             // Identifies this token without revealing it: its hash, shortened.
             jti: URL_SAFE_NO_PAD.encode(&hash.0[..12]),
-            client_id: grant.client_id.clone(),
-            scope: grant.scope.to_string(),
+            client_id: delegation.client_id.clone(),
+            scope: delegation.scope.to_string(),
         }),
         token_type: Some("refresh_token"),
     })

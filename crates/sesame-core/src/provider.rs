@@ -21,7 +21,7 @@ pub struct Settings {
     pub id_token_ttl: i64,
     /// Lifetime of each refresh token, in seconds; every use rotates it and starts a new one.
     pub refresh_token_ttl: i64,
-    /// How long after the user signed in a grant's refresh tokens keep working, however often
+    /// How long after the user signed in a delegation's refresh tokens keep working, however often
     /// they are rotated (RFC 9700 §4.14.2), in seconds.
     pub refresh_token_max_lifetime: i64,
     /// Lifetime of a browser session (single sign-on), in seconds.

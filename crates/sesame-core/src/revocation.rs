@@ -5,8 +5,8 @@ use crate::error::TokenError;
 use crate::params::Params;
 use crate::provider::Provider;
 use crate::secret::SecretHash;
+use crate::token::delegated::REFRESH_PREFIX;
 use crate::token::inspect::{TokenHandle, find_active_token};
-use crate::token::user_grant::REFRESH_PREFIX;
 
 pub async fn revoke(
     provider: &Provider,
@@ -57,11 +57,11 @@ async fn revoke_refresh_token(
     let Some(found) = store.find_refresh_token(&SecretHash::of(token)).await? else {
         return Ok(());
     };
-    if found.grant.client_id != client_id {
+    if found.delegation.client_id != client_id {
         return Err(TokenError::unauthorized_client(
             "the token was not issued to this client",
         ));
     }
-    crate::token::user_grant::revoke(provider, &found.grant.grant_id).await?;
+    crate::token::delegated::revoke(provider, &found.delegation.delegation_id).await?;
     Ok(())
 }

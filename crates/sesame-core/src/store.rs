@@ -6,9 +6,9 @@
 
 use crate::authorize::pending::PendingAuthorization;
 use crate::client::Client;
+use crate::delegation::{Delegation, StoredCode, StoredRefreshToken};
 use crate::device::{DeviceCode, DeviceStatus};
 use crate::federation::{Connection, FederationState};
-use crate::grant::{Grant, StoredCode, StoredRefreshToken};
 use crate::keys::StoredKey;
 use crate::oauth1::{Oauth1Token, TokenStatus as Oauth1Status};
 use crate::scope::Scopes;
@@ -84,8 +84,8 @@ pub struct OpaqueAccessToken {
     pub issued_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
-    /// The user grant the token came from; revoking the grant revokes the token.
-    pub grant_id: Option<String>,
+    /// The delegation the token came from; revoking the delegation revokes the token.
+    pub delegation_id: Option<String>,
     /// Claims the client asked UserInfo to return (OIDC Core §5.5), beyond the scope's.
     pub userinfo_claims: Vec<String>,
 }
@@ -122,7 +122,7 @@ pub trait ReplayStore: Send + Sync {
 }
 
 #[async_trait]
-pub trait GrantStore: Send + Sync {
+pub trait DelegationStore: Send + Sync {
     async fn insert_code(&self, code: &StoredCode) -> Result<(), StoreError>;
     /// The code with this hash, used or not (to tell a replay from a bad code).
     async fn find_code(&self, code_hash: &SecretHash) -> Result<Option<StoredCode>, StoreError>;
@@ -140,23 +140,23 @@ pub trait GrantStore: Send + Sync {
         token_hash: &SecretHash,
     ) -> Result<Option<StoredRefreshToken>, StoreError>;
     /// Marks the token used (rotated) if it is unused, unrevoked, unexpired and the client's;
-    /// `None` otherwise. Atomic like [`GrantStore::consume_code`].
+    /// `None` otherwise. Atomic like [`DelegationStore::consume_code`].
     async fn use_refresh_token(
         &self,
         token_hash: &SecretHash,
         client_id: &str,
         now: i64,
     ) -> Result<Option<StoredRefreshToken>, StoreError>;
-    /// Revokes everything issued under the grant, in one transaction: its refresh tokens, its
-    /// recorded access tokens, and the `jti`s of its JWT access tokens; and remembers the grant
+    /// Revokes everything issued under the delegation, in one transaction: its refresh tokens, its
+    /// recorded access tokens, and the `jti`s of its JWT access tokens; and remembers the delegation
     /// as revoked until `keep_until`, so tokens issued by a request racing this one are caught.
-    async fn revoke_grant(
+    async fn revoke_delegation(
         &self,
-        grant_id: &str,
+        delegation_id: &str,
         now: i64,
         keep_until: i64,
     ) -> Result<(), StoreError>;
-    async fn is_grant_revoked(&self, grant_id: &str) -> Result<bool, StoreError>;
+    async fn is_delegation_revoked(&self, delegation_id: &str) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
@@ -209,12 +209,12 @@ pub trait DeviceStore: Send + Sync {
         now: i64,
         interval: i64,
     ) -> Result<(), StoreError>;
-    /// Approves (with the grant) or denies a pending, unexpired code; `Ok(false)` otherwise.
+    /// Approves (with the delegation) or denies a pending, unexpired code; `Ok(false)` otherwise.
     async fn settle_device_code(
         &self,
         user_code: &str,
         status: DeviceStatus,
-        grant: Option<&Grant>,
+        delegation: Option<&Delegation>,
         now: i64,
     ) -> Result<bool, StoreError>;
     /// Marks an approved, unexpired code of this client redeemed and returns it. Atomic: of two
@@ -324,12 +324,21 @@ pub trait LoginThrottle: Send + Sync {
     async fn clear_login_failures(&self, account: &str) -> Result<(), StoreError>;
 }
 
+/// How long spent single-use records (authorization codes, device codes, OAuth 1.0a
+/// credentials) are kept past their expiry, in seconds: a replay that comes late still finds the
+/// code and revokes what it issued (RFC 6749 §4.1.2), and a late poll hears `expired_token`.
+pub const SPENT_RETENTION: i64 = 600;
+
 #[async_trait]
 pub trait Maintenance: Send + Sync {
     /// Cheap round trip proving the backend answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
-    /// Deletes up to `batch` expired rows of each kind (tokens, codes, refresh tokens, sessions, pending
-    /// authorizations, revoked jtis, assertion jtis, login failures, keys no longer published); returns how many went.
+    /// Deletes up to `batch` expired rows of each kind and returns how many went. Each of these
+    /// goes once it has expired: access tokens, revoked jtis, assertion jtis and nonces, keys
+    /// no longer published, refresh tokens, sessions, pending authorizations, login failures,
+    /// revoked delegations, federation round trips. Codes, device codes and OAuth 1.0a
+    /// credentials go [`SPENT_RETENTION`] seconds after expiry. A row expires at `expires_at`
+    /// (`publish_until` for keys) when that is `<= now`.
     async fn sweep_expired(&self, now: i64, batch: u32) -> Result<u64, StoreError>;
     /// Brings the schema up to date (idempotent).
     async fn migrate(&self) -> Result<(), StoreError>;
@@ -342,7 +351,7 @@ pub trait Store:
     + KeyStore
     + TokenStore
     + ReplayStore
-    + GrantStore
+    + DelegationStore
     + InteractionStore
     + DeviceStore
     + Oauth1Store
@@ -358,7 +367,7 @@ impl<T> Store for T where
         + KeyStore
         + TokenStore
         + ReplayStore
-        + GrantStore
+        + DelegationStore
         + InteractionStore
         + DeviceStore
         + Oauth1Store

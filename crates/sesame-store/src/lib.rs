@@ -2,14 +2,13 @@
 //! (several stateless nodes sharing one database).
 //!
 //! Both backends accept the same SQL (`$N` parameters, `ON CONFLICT`, `RETURNING`, row values),
-//! so the queries are written once in [`queries`] and compiled natively for each backend's
-//! pool; only connection setup and migrations differ. The contract suite in `tests/` runs the
-//! same checks against both.
+//! so the queries are written once, one file per aggregate in `queries/`, and compiled natively
+//! for each backend's pool; only connection setup and migrations differ. The contract suite in
+//! `tests/contract/` runs the same checks against both and against the core's memory store.
 
+mod codec;
 mod errors;
 mod postgres;
-mod queries;
-mod rows;
 mod sqlite;
 mod token_batcher;
 
@@ -19,11 +18,6 @@ pub use sqlite::SqliteStore;
 use sesame_core::store::{Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Ties a store to its sqlx database type, for the queries shared by both backends.
-trait Backend {
-    type Db: sqlx::Database;
-}
 
 /// Connection pool settings shared by both backends.
 #[derive(Debug, Clone)]

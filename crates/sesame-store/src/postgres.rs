@@ -1,8 +1,7 @@
 //! PostgreSQL, for several stateless nodes behind a load balancer.
 
+use crate::PoolSettings;
 use crate::errors::store_error;
-use crate::queries::sql_store;
-use crate::{Backend, PoolSettings};
 use sesame_core::store::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
@@ -15,13 +14,13 @@ pub struct PostgresStore {
     pool: sqlx::PgPool,
 }
 
-impl Backend for PostgresStore {
-    type Db = sqlx::Postgres;
-}
+/// The shared SQL of `queries/`, compiled for PostgreSQL.
+#[path = "queries/mod.rs"]
+mod queries;
+type Db = sqlx::Postgres;
+type SqlStore = PostgresStore;
 
 impl PostgresStore {
-    const BEGIN_WRITE: &str = "BEGIN";
-
     pub async fn connect(url: &str, pool: &PoolSettings) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Backend(format!("database_url: {e}")))?;
@@ -40,6 +39,10 @@ impl PostgresStore {
     /// PostgreSQL handles concurrent writers itself: one pool for everything.
     fn writes(&self) -> &sqlx::PgPool {
         &self.pool
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'_, Db>, StoreError> {
+        self.pool.begin().await.map_err(store_error)
     }
 
     async fn store_access_token(
@@ -65,8 +68,6 @@ impl PostgresStore {
             .map_err(store_error)
     }
 }
-
-sql_store!(PostgresStore);
 
 /// Creates a schema (tests give each test its own).
 pub(crate) async fn create_schema(base_url: &str, schema: &str) -> Result<(), StoreError> {

@@ -1,9 +1,8 @@
 //! SQLite, the embedded default: one file, created and migrated on start, WAL mode.
 
+use crate::PoolSettings;
 use crate::errors::store_error;
-use crate::queries::sql_store;
 use crate::token_batcher::TokenBatcher;
-use crate::{Backend, PoolSettings};
 use sesame_core::store::StoreError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
@@ -18,15 +17,13 @@ pub struct SqliteStore {
     tokens: TokenBatcher,
 }
 
-impl Backend for SqliteStore {
-    type Db = sqlx::Sqlite;
-}
+/// The shared SQL of `queries/`, compiled for SQLite.
+#[path = "queries/mod.rs"]
+mod queries;
+type Db = sqlx::Sqlite;
+type SqlStore = SqliteStore;
 
 impl SqliteStore {
-    /// Write transactions take the write lock up front: a deferred transaction that later
-    /// upgrades from reading to writing fails with SQLITE_BUSY instead of waiting its turn.
-    const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
-
     pub async fn connect(url: &str, pool: &PoolSettings) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Backend(format!("database_url: {e}")))?
@@ -69,6 +66,15 @@ impl SqliteStore {
         &self.writer
     }
 
+    /// Write transactions take the write lock up front: a deferred transaction that later
+    /// upgrades from reading to writing fails with SQLITE_BUSY instead of waiting its turn.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'_, Db>, StoreError> {
+        self.writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)
+    }
+
     async fn store_access_token(
         &self,
         token: &sesame_core::store::OpaqueAccessToken,
@@ -87,8 +93,6 @@ impl SqliteStore {
         Ok(true)
     }
 }
-
-sql_store!(SqliteStore);
 
 /// Copies the WAL back into the database four times a second with a PASSIVE checkpoint, which never
 /// blocks the writer. Left to the automatic checkpoint, that work (and its fsync) would fall on

@@ -4,8 +4,8 @@
 use super::AuthorizationRequest;
 use super::response_type::ResponseMode;
 use crate::client::Client;
+use crate::delegation::{CodeData, Delegation, StoredCode};
 use crate::error::TokenError;
-use crate::grant::{CodeData, Grant, StoredCode};
 use crate::oidc::id_token::{self, IdTokenRequest};
 use crate::provider::Provider;
 use crate::secret::{SecretHash, random_token};
@@ -85,8 +85,8 @@ pub async fn issue(
     session: &BrowserSession,
 ) -> Result<AuthorizationResponse, TokenError> {
     let now = provider.now();
-    let grant = Grant {
-        grant_id: random_token(16),
+    let delegation = Delegation {
+        delegation_id: random_token(16),
         client_id: client.client_id.clone(),
         user_id: user.id.clone(),
         scope: request.scope.clone(),
@@ -101,7 +101,7 @@ pub async fn issue(
         let value = random_token(32);
         let stored = StoredCode {
             code_hash: SecretHash::of(&value),
-            grant: grant.clone(),
+            delegation: delegation.clone(),
             data: CodeData {
                 redirect_uri: request.redirect_uri.clone(),
                 code_challenge: request.code_challenge.clone(),
@@ -116,12 +116,18 @@ pub async fn issue(
     }
     let mut access_token = None;
     if rt.token {
-        let issued =
-            issue_access_token(provider, client, &user.id, &grant.scope, Some(&grant)).await?;
+        let issued = issue_access_token(
+            provider,
+            client,
+            &user.id,
+            &delegation.scope,
+            Some(&delegation),
+        )
+        .await?;
         params.push(("access_token", issued.token.clone()));
         params.push(("token_type", "Bearer".to_owned()));
         params.push(("expires_in", issued.expires_in.to_string()));
-        params.push(("scope", grant.scope.to_string()));
+        params.push(("scope", delegation.scope.to_string()));
         access_token = Some(issued.token);
     }
     if rt.id_token {
@@ -129,7 +135,7 @@ pub async fn issue(
             provider,
             client,
             user,
-            &grant,
+            &delegation,
             IdTokenRequest {
                 nonce: request.nonce.as_deref(),
                 access_token: access_token.as_deref(),

@@ -5,8 +5,8 @@ pub mod user_code;
 
 use crate::client::GrantType;
 use crate::client_auth::authenticate_request;
+use crate::delegation::Delegation;
 use crate::error::TokenError;
-use crate::grant::Grant;
 use crate::params::Params;
 use crate::provider::Provider;
 use crate::scope::Scopes;
@@ -58,7 +58,7 @@ pub struct DeviceCode {
     pub scope: Scopes,
     pub status: DeviceStatus,
     /// Set when the user approves.
-    pub grant: Option<Grant>,
+    pub delegation: Option<Delegation>,
     pub interval: i64,
     pub last_polled_at: Option<i64>,
     pub expires_at: i64,
@@ -106,7 +106,7 @@ pub async fn authorize(
             client_id: client.client_id.clone(),
             scope: scope.clone(),
             status: DeviceStatus::Pending,
-            grant: None,
+            delegation: None,
             interval: POLL_INTERVAL,
             last_polled_at: None,
             expires_at: now + DEVICE_CODE_TTL,
@@ -155,9 +155,9 @@ pub async fn decide(
     allow: bool,
 ) -> Result<bool, TokenError> {
     let now = provider.now();
-    let (status, grant) = if allow {
-        let grant = Grant {
-            grant_id: random_token(16),
+    let (status, delegation) = if allow {
+        let delegation = Delegation {
+            delegation_id: random_token(16),
             client_id: code.client_id.clone(),
             user_id: user.id.clone(),
             scope: code.scope.clone(),
@@ -165,12 +165,12 @@ pub async fn decide(
             sid: Some(session.sid.clone()),
             claims: Default::default(),
         };
-        (DeviceStatus::Approved, Some(grant))
+        (DeviceStatus::Approved, Some(delegation))
     } else {
         (DeviceStatus::Denied, None)
     };
     Ok(provider
         .store()
-        .settle_device_code(&code.user_code, status, grant.as_ref(), now)
+        .settle_device_code(&code.user_code, status, delegation.as_ref(), now)
         .await?)
 }

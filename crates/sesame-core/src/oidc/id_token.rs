@@ -3,8 +3,8 @@
 
 use super::claims::{REGISTERED_CLAIMS, claims_for_scope, release};
 use crate::client::Client;
+use crate::delegation::Delegation;
 use crate::error::TokenError;
-use crate::grant::Grant;
 use crate::keys::Algorithm;
 use crate::provider::Provider;
 use crate::user::User;
@@ -39,7 +39,7 @@ pub struct IdTokenClaims {
     pub user_claims: Map<String, Value>,
 }
 
-/// What the caller adds to the grant: the nonce to echo, the artefacts issued beside the ID
+/// What the caller adds to the delegation: the nonce to echo, the artefacts issued beside the ID
 /// token (hashed into it), and whether the scope's claims belong in it.
 #[derive(Debug, Default)]
 pub struct IdTokenRequest<'a> {
@@ -53,7 +53,7 @@ pub fn issue(
     provider: &Provider,
     client: &Client,
     user: &User,
-    grant: &Grant,
+    delegation: &Delegation,
     request: IdTokenRequest<'_>,
 ) -> Result<String, TokenError> {
     let settings = provider.settings();
@@ -61,9 +61,14 @@ pub fn issue(
     let alg = client.metadata.id_token_signed_response_alg;
     // Claims named in the `claims` request were shown on the consent page with the scopes
     // (`AuthorizationRequest::consent_items`), so they may be released like the scope's.
-    let mut names: Vec<&str> = grant.claims.id_token.iter().map(String::as_str).collect();
+    let mut names: Vec<&str> = delegation
+        .claims
+        .id_token
+        .iter()
+        .map(String::as_str)
+        .collect();
     if request.scope_claims {
-        names.extend(claims_for_scope(&grant.scope));
+        names.extend(claims_for_scope(&delegation.scope));
     }
     let mut user_claims = release(user, &names);
     // Registered claims are Sesame's to set; a requested claim may not override them.
@@ -76,10 +81,10 @@ pub fn issue(
         aud: client.client_id.clone(),
         exp: now + settings.id_token_ttl,
         iat: now,
-        auth_time: grant.auth_time,
+        auth_time: delegation.auth_time,
         nonce: request.nonce.map(str::to_owned),
         azp: client.client_id.clone(),
-        sid: grant.sid.clone(),
+        sid: delegation.sid.clone(),
         at_hash: request.access_token.map(|t| half_hash(alg, t)),
         c_hash: request.code.map(|c| half_hash(alg, c)),
         user_claims,

@@ -1,5 +1,5 @@
 //! The UserInfo endpoint (OIDC Core §5.3): the user's claims for a bearer access token, chosen
-//! by the token's scope and the `claims` request of its grant.
+//! by the token's scope and the `claims` request of its delegation.
 
 use super::claims::{claims_for_scope, release};
 use crate::error::{ErrorCode, TokenError};
@@ -31,7 +31,7 @@ pub async fn userinfo(provider: &Provider, token: &str) -> Result<Map<String, Va
         Some(user) if !user.disabled => user,
         _ => return Err(invalid_token()),
     };
-    // The grant's `claims` request travels with the token's record.
+    // The delegation's `claims` request travels with the token's record.
     let hash = match &known.handle {
         TokenHandle::Opaque(hash) => hash.clone(),
         TokenHandle::Jwt => SecretHash::of(token),

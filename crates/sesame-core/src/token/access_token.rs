@@ -1,8 +1,8 @@
 //! Access tokens: RFC 9068 JWTs (`typ: at+jwt`) or opaque strings stored hashed, per client.
 
 use crate::client::{AccessTokenFormat, Client};
+use crate::delegation::Delegation;
 use crate::error::TokenError;
-use crate::grant::Grant;
 use crate::provider::Provider;
 use crate::scope::Scopes;
 use crate::secret::{SecretHash, random_token};
@@ -32,15 +32,15 @@ pub struct IssuedAccessToken {
     pub expires_in: i64,
 }
 
-/// Mints an access token for `subject` in the client's format. A token carrying a user's grant
-/// is always recorded (a JWT by its hash), so revoking the grant reaches it and UserInfo knows
+/// Mints an access token for `subject` in the client's format. A token carrying a user's delegation
+/// is always recorded (a JWT by its hash), so revoking the delegation reaches it and UserInfo knows
 /// which claims were asked for.
 pub async fn issue_access_token(
     provider: &Provider,
     client: &Client,
     subject: &str,
     scope: &Scopes,
-    grant: Option<&Grant>,
+    delegation: Option<&Delegation>,
 ) -> Result<IssuedAccessToken, TokenError> {
     let settings = provider.settings();
     let now = provider.now();
@@ -56,8 +56,10 @@ pub async fn issue_access_token(
         issued_at: now,
         expires_at: now + ttl,
         revoked_at: None,
-        grant_id: grant.map(|g| g.grant_id.clone()),
-        userinfo_claims: grant.map(|g| g.claims.userinfo.clone()).unwrap_or_default(),
+        delegation_id: delegation.map(|g| g.delegation_id.clone()),
+        userinfo_claims: delegation
+            .map(|g| g.claims.userinfo.clone())
+            .unwrap_or_default(),
     };
     let token = match client.metadata.access_token_format {
         AccessTokenFormat::Jwt => {
@@ -83,7 +85,7 @@ pub async fn issue_access_token(
             let token = signer
                 .sign_jwt("at+jwt", &claims)
                 .map_err(TokenError::server_error)?;
-            if grant.is_some() {
+            if delegation.is_some() {
                 provider
                     .store()
                     .insert_access_token(&record(&token, jti))

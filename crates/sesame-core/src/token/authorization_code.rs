@@ -1,9 +1,9 @@
 //! The authorization code grant (RFC 6749 §4.1.3, RFC 7636 §4.6, OIDC Core §3.1.3).
 
-use super::{TokenResponse, user_grant};
+use super::{TokenResponse, delegated};
 use crate::client::Client;
+use crate::delegation::StoredCode;
 use crate::error::TokenError;
-use crate::grant::StoredCode;
 use crate::params::Params;
 use crate::pkce;
 use crate::provider::Provider;
@@ -29,12 +29,12 @@ pub async fn exchange(
     if stored.used_at.is_some() {
         return Err(replayed(provider, &stored).await?);
     }
-    if stored.grant.client_id != client.client_id || stored.expires_at <= now {
+    if stored.delegation.client_id != client.client_id || stored.expires_at <= now {
         return Err(invalid());
     }
     // Checked before the code is spent, so a guess cannot burn the rightful client's code.
     check_request(&stored, redirect_uri, params.get("code_verifier"))?;
-    let user = user_grant::active_user(provider, &stored.grant).await?;
+    let user = delegated::active_user(provider, &stored.delegation).await?;
     // One atomic statement: of two racing redemptions exactly one wins; the loser is a replay.
     if store
         .consume_code(&hash, &client.client_id, now)
@@ -43,12 +43,12 @@ pub async fn exchange(
     {
         return Err(replayed(provider, &stored).await?);
     }
-    user_grant::issue(
+    delegated::issue(
         provider,
         client,
         &user,
-        &stored.grant,
-        &stored.grant.scope,
+        &stored.delegation,
+        &stored.delegation.scope,
         stored.data.nonce.as_deref(),
     )
     .await
@@ -57,7 +57,7 @@ pub async fn exchange(
 /// RFC 6749 §4.1.2 and RFC 9700 §4.14: a code used twice is stolen or replayed; every token
 /// issued from it is revoked.
 async fn replayed(provider: &Provider, stored: &StoredCode) -> Result<TokenError, TokenError> {
-    user_grant::revoke(provider, &stored.grant.grant_id).await?;
+    delegated::revoke(provider, &stored.delegation.delegation_id).await?;
     Ok(TokenError::invalid_grant(
         "the authorization code was already used; the tokens issued from it are revoked",
     ))

@@ -1,6 +1,6 @@
-//! The device code grant (RFC 8628 §3.4, §3.5): the device polls until the user has answered.
+//! The device code delegation (RFC 8628 §3.4, §3.5): the device polls until the user has answered.
 
-use super::{TokenResponse, user_grant};
+use super::{TokenResponse, delegated};
 use crate::client::Client;
 use crate::device::{DeviceStatus, SLOW_DOWN_STEP};
 use crate::error::{ErrorCode, TokenError};
@@ -72,11 +72,19 @@ pub async fn exchange(
                     "the device_code was already used",
                 ));
             };
-            let grant = approved
-                .grant
-                .ok_or_else(|| TokenError::server_error("an approved device code has no grant"))?;
-            let user = user_grant::active_user(provider, &grant).await?;
-            user_grant::issue(provider, client, &user, &grant, &grant.scope, None).await
+            let delegation = approved.delegation.ok_or_else(|| {
+                TokenError::server_error("an approved device code has no delegation")
+            })?;
+            let user = delegated::active_user(provider, &delegation).await?;
+            delegated::issue(
+                provider,
+                client,
+                &user,
+                &delegation,
+                &delegation.scope,
+                None,
+            )
+            .await
         }
     }
 }

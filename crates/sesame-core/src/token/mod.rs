@@ -3,11 +3,11 @@
 mod access_token;
 pub mod authorization_code;
 pub mod client_credentials;
+pub mod delegated;
 pub mod device_code;
 pub mod inspect;
 pub mod password;
 pub mod refresh_token;
-pub mod user_grant;
 
 pub use access_token::{AccessTokenClaims, IssuedAccessToken, OPAQUE_PREFIX, issue_access_token};
 

@@ -1,10 +1,10 @@
 //! The resource owner password credentials grant (RFC 6749 §4.3): off unless a client's
 //! `grant_types` include `password` (RFC 9700 §2.4: only for highly trusted first-party clients).
 
-use super::{TokenResponse, user_grant};
+use super::{TokenResponse, delegated};
 use crate::client::Client;
+use crate::delegation::Delegation;
 use crate::error::TokenError;
-use crate::grant::Grant;
 use crate::login::{self, LoginFailure};
 use crate::params::Params;
 use crate::provider::Provider;
@@ -48,8 +48,8 @@ pub async fn exchange(
             });
         }
     };
-    let grant = Grant {
-        grant_id: random_token(16),
+    let delegation = Delegation {
+        delegation_id: random_token(16),
         client_id: client.client_id.clone(),
         user_id: user.id.clone(),
         scope,
@@ -57,5 +57,13 @@ pub async fn exchange(
         sid: None,
         claims: Default::default(),
     };
-    user_grant::issue(provider, client, &user, &grant, &grant.scope, None).await
+    delegated::issue(
+        provider,
+        client,
+        &user,
+        &delegation,
+        &delegation.scope,
+        None,
+    )
+    .await
 }

@@ -1,9 +1,9 @@
 //! The refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2).
 
-use super::{TokenResponse, user_grant};
+use super::{TokenResponse, delegated};
 use crate::client::Client;
+use crate::delegation::StoredRefreshToken;
 use crate::error::TokenError;
-use crate::grant::StoredRefreshToken;
 use crate::params::Params;
 use crate::provider::Provider;
 use crate::scope::Scopes;
@@ -25,7 +25,7 @@ pub async fn exchange(
         )
     };
     let current = store.find_refresh_token(&hash).await?.ok_or_else(invalid)?;
-    if current.grant.client_id != client.client_id
+    if current.delegation.client_id != client.client_id
         || current.revoked_at.is_some()
         || current.expires_at <= now
     {
@@ -35,8 +35,8 @@ pub async fn exchange(
         return Err(reused(provider, &current).await?);
     }
     // RFC 6749 §6: the scope may only narrow. Checked before the token is spent.
-    let scope = narrowed_scope(&current.grant.scope, params.get("scope"))?;
-    let user = user_grant::active_user(provider, &current.grant).await?;
+    let scope = narrowed_scope(&current.delegation.scope, params.get("scope"))?;
+    let user = delegated::active_user(provider, &current.delegation).await?;
     // Rotation is one atomic statement: of two racing uses one wins, the other is reuse.
     if store
         .use_refresh_token(&hash, &client.client_id, now)
@@ -45,12 +45,12 @@ pub async fn exchange(
     {
         return Err(reused(provider, &current).await?);
     }
-    user_grant::issue(provider, client, &user, &current.grant, &scope, None).await
+    delegated::issue(provider, client, &user, &current.delegation, &scope, None).await
 }
 
 /// A rotated token came back: someone holds a copy. The whole family ends.
 async fn reused(provider: &Provider, token: &StoredRefreshToken) -> Result<TokenError, TokenError> {
-    user_grant::revoke(provider, &token.grant.grant_id).await?;
+    delegated::revoke(provider, &token.delegation.delegation_id).await?;
     Ok(TokenError::invalid_grant(
         "the refresh token was already used; every token of its grant is revoked",
     ))

@@ -1,6 +1,7 @@
-//! What a user authorized a client to do, and the single-use or rotating credentials that carry
-//! it: authorization codes and refresh tokens. Every token minted from one authorization shares
-//! its `grant_id`, so a replayed code or a reused refresh token revokes them all (RFC 9700 §4.14).
+//! A delegation: what a user authorized one client to do at one sign-in, and the single-use or
+//! rotating credentials that carry it (authorization codes, refresh tokens). Every token minted
+//! under one delegation shares its `delegation_id`, so a replayed code or a reused refresh token
+//! revokes them all (RFC 9700 §4.14). ("Grant" is kept for OAuth grant types.)
 
 use crate::oidc::claims::ClaimsRequest;
 use crate::scope::Scopes;
@@ -8,14 +9,16 @@ use crate::secret::SecretHash;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Grant {
-    pub grant_id: String,
+pub struct Delegation {
+    /// Rows written before the rename carry `grant_id`.
+    #[serde(alias = "grant_id")]
+    pub delegation_id: String,
     pub client_id: String,
     pub user_id: String,
     pub scope: Scopes,
     /// When the user last authenticated (OIDC Core §2 `auth_time`).
     pub auth_time: i64,
-    /// The browser session the grant came from (OIDC Front-Channel Logout `sid`).
+    /// The browser session the delegation came from (OIDC Front-Channel Logout `sid`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     #[serde(default)]
@@ -26,7 +29,7 @@ pub struct Grant {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredCode {
     pub code_hash: SecretHash,
-    pub grant: Grant,
+    pub delegation: Delegation,
     pub data: CodeData,
     pub expires_at: i64,
     pub used_at: Option<i64>,
@@ -47,7 +50,7 @@ pub struct CodeData {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredRefreshToken {
     pub token_hash: SecretHash,
-    pub grant: Grant,
+    pub delegation: Delegation,
     pub issued_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,

@@ -1,11 +1,11 @@
-//! Tokens for a user's grant, shared by every grant that has a user (authorization code, refresh
+//! Tokens under a user's delegation, shared by every grant that has a user (authorization code, refresh
 //! token; later device code and password): an access token, an ID token with `openid`, and a
-//! refresh token when the grant allows one.
+//! refresh token when the client and scope allow one.
 
 use super::{TokenResponse, issue_access_token};
 use crate::client::{Client, GrantType};
+use crate::delegation::{Delegation, StoredRefreshToken};
 use crate::error::TokenError;
-use crate::grant::{Grant, StoredRefreshToken};
 use crate::oidc::id_token::{self, IdTokenRequest};
 use crate::provider::Provider;
 use crate::scope::Scopes;
@@ -22,9 +22,9 @@ pub fn allows_refresh(client: &Client, scope: &Scopes) -> bool {
         && (scope.contains("offline_access") || !scope.contains("openid"))
 }
 
-/// The user behind a grant, if they may still receive tokens.
-pub async fn active_user(provider: &Provider, grant: &Grant) -> Result<User, TokenError> {
-    match provider.store().get_user(&grant.user_id).await? {
+/// The user behind a delegation, if they may still receive tokens.
+pub async fn active_user(provider: &Provider, delegation: &Delegation) -> Result<User, TokenError> {
+    match provider.store().get_user(&delegation.user_id).await? {
         Some(user) if !user.disabled => Ok(user),
         _ => Err(TokenError::invalid_grant(
             "the user of this grant no longer exists or is disabled",
@@ -32,8 +32,8 @@ pub async fn active_user(provider: &Provider, grant: &Grant) -> Result<User, Tok
     }
 }
 
-/// Ends a grant: every token issued under it, now and by requests racing this one.
-pub async fn revoke(provider: &Provider, grant_id: &str) -> Result<(), TokenError> {
+/// Ends a delegation: every token issued under it, now and by requests racing this one.
+pub async fn revoke(provider: &Provider, delegation_id: &str) -> Result<(), TokenError> {
     let now = provider.now();
     let keep_until = now
         + provider
@@ -42,28 +42,29 @@ pub async fn revoke(provider: &Provider, grant_id: &str) -> Result<(), TokenErro
             .max(provider.settings().max_signed_token_ttl());
     provider
         .store()
-        .revoke_grant(grant_id, now, keep_until)
+        .revoke_delegation(delegation_id, now, keep_until)
         .await?;
     Ok(())
 }
 
-/// Issues the tokens. `access_scope` may be narrower than the grant (refresh, RFC 6749 §6);
-/// the refresh token always carries the grant's full scope.
+/// Issues the tokens. `access_scope` may be narrower than the delegation (refresh, RFC 6749 §6);
+/// the refresh token always carries the delegation's full scope.
 pub async fn issue(
     provider: &Provider,
     client: &Client,
     user: &User,
-    grant: &Grant,
+    delegation: &Delegation,
     access_scope: &Scopes,
     nonce: Option<&str>,
 ) -> Result<TokenResponse, TokenError> {
-    let access = issue_access_token(provider, client, &user.id, access_scope, Some(grant)).await?;
+    let access =
+        issue_access_token(provider, client, &user.id, access_scope, Some(delegation)).await?;
     let id_token = if access_scope.contains("openid") {
         Some(id_token::issue(
             provider,
             client,
             user,
-            grant,
+            delegation,
             IdTokenRequest {
                 nonce,
                 access_token: Some(&access.token),
@@ -73,14 +74,18 @@ pub async fn issue(
     } else {
         None
     };
-    let refresh_token = if allows_refresh(client, &grant.scope) {
-        new_refresh_token(provider, grant).await?
+    let refresh_token = if allows_refresh(client, &delegation.scope) {
+        new_refresh_token(provider, delegation).await?
     } else {
         None
     };
-    // A replay or reuse that revoked the grant while these were minted must not miss them.
-    if provider.store().is_grant_revoked(&grant.grant_id).await? {
-        revoke(provider, &grant.grant_id).await?;
+    // A replay or reuse that revoked the delegation while these were minted must not miss them.
+    if provider
+        .store()
+        .is_delegation_revoked(&delegation.delegation_id)
+        .await?
+    {
+        revoke(provider, &delegation.delegation_id).await?;
         return Err(TokenError::invalid_grant("the grant was revoked"));
     }
     Ok(TokenResponse {
@@ -93,23 +98,23 @@ pub async fn issue(
     })
 }
 
-/// A new refresh token of the grant's family, unless the family has reached its absolute end
+/// A new refresh token of the delegation's family, unless the family has reached its absolute end
 /// (`refresh_token_max_lifetime` after the user signed in): then the client must sign in again.
 async fn new_refresh_token(
     provider: &Provider,
-    grant: &Grant,
+    delegation: &Delegation,
 ) -> Result<Option<String>, TokenError> {
     let now = provider.now();
     let settings = provider.settings();
     let expires_at = (now + settings.refresh_token_ttl)
-        .min(grant.auth_time + settings.refresh_token_max_lifetime);
+        .min(delegation.auth_time + settings.refresh_token_max_lifetime);
     if expires_at <= now {
         return Ok(None);
     }
     let token = format!("{REFRESH_PREFIX}{}", random_token(32));
     let stored = StoredRefreshToken {
         token_hash: SecretHash::of(&token),
-        grant: grant.clone(),
+        delegation: delegation.clone(),
         issued_at: now,
         expires_at,
         used_at: None,

@@ -1,0 +1,57 @@
+use super::MemoryStore;
+use crate::client::Client;
+use crate::store::{ClientStore, StoreError};
+use async_trait::async_trait;
+
+#[async_trait]
+impl ClientStore for MemoryStore {
+    async fn get_client(&self, client_id: &str) -> Result<Option<Client>, StoreError> {
+        Ok(self.tables().clients.get(client_id).cloned())
+    }
+
+    async fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
+        let mut v: Vec<Client> = self.tables().clients.values().cloned().collect();
+        v.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        Ok(v)
+    }
+
+    async fn insert_client(&self, client: &Client) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        if t.clients.contains_key(&client.client_id) {
+            return Ok(false);
+        }
+        t.clients.insert(client.client_id.clone(), client.clone());
+        Ok(true)
+    }
+
+    async fn upsert_client(&self, client: &Client) -> Result<(), StoreError> {
+        let mut t = self.tables();
+        let created_at = t
+            .clients
+            .get(&client.client_id)
+            .map_or(client.created_at, |c| c.created_at);
+        let mut kept = client.clone();
+        // An upsert replaces the metadata and secret; the row keeps when it was created.
+        kept.created_at = created_at;
+        t.clients.insert(client.client_id.clone(), kept);
+        Ok(())
+    }
+
+    async fn update_client(&self, client: &Client) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        let Some(c) = t.clients.get_mut(&client.client_id) else {
+            return Ok(false);
+        };
+        let created_at = c.created_at;
+        *c = client.clone();
+        c.created_at = created_at;
+        Ok(true)
+    }
+
+    async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        t.oauth1_secrets.remove(client_id);
+        t.oauth1_tokens.retain(|_, o| o.client_id != client_id);
+        Ok(t.clients.remove(client_id).is_some())
+    }
+}

@@ -1,0 +1,54 @@
+use super::{MemoryStore, user_taken};
+use crate::store::{StoreError, UserStore};
+use crate::user::User;
+use async_trait::async_trait;
+
+#[async_trait]
+impl UserStore for MemoryStore {
+    async fn get_user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        Ok(self.tables().users.get(id).cloned())
+    }
+
+    async fn get_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let t = self.tables();
+        Ok(t.users.values().find(|u| u.username == username).cloned())
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        let mut v: Vec<User> = self.tables().users.values().cloned().collect();
+        v.sort_by(|a, b| a.username.cmp(&b.username));
+        Ok(v)
+    }
+
+    async fn insert_user(&self, user: &User) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        if user_taken(&t, user) {
+            return Ok(false);
+        }
+        t.users.insert(user.id.clone(), user.clone());
+        Ok(true)
+    }
+
+    async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        let taken = t
+            .users
+            .values()
+            .any(|u| u.username == user.username && u.id != user.id);
+        match t.users.get_mut(&user.id) {
+            Some(existing) if !taken => {
+                let created_at = existing.created_at;
+                *existing = user.clone();
+                existing.created_at = created_at;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        t.links.retain(|_, user| user != id);
+        Ok(t.users.remove(id).is_some())
+    }
+}

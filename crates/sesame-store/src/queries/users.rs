@@ -1,0 +1,137 @@
+//! Users: the login name, the argon2id hash, and the OIDC standard claims as one JSON document.
+
+use super::{Db, SqlStore};
+use crate::codec::{from_json, to_json};
+use crate::errors::store_error;
+use async_trait::async_trait;
+use sesame_core::store::{StoreError, UserStore};
+use sesame_core::user::User;
+
+macro_rules! columns {
+    () => {
+        "id, username, password_hash, disabled, claims, created_at, updated_at"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: String,
+    username: String,
+    password_hash: Option<String>,
+    disabled: bool,
+    claims: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<Self, StoreError> {
+        Ok(User {
+            claims: from_json("user claims", &row.claims)?,
+            id: row.id,
+            username: row.username,
+            password_hash: row.password_hash,
+            disabled: row.disabled,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+async fn find(
+    pool: &super::Pool,
+    sql: &'static str,
+    key: &str,
+) -> Result<Option<User>, StoreError> {
+    sqlx::query_as::<_, UserRow>(sql)
+        .bind(key)
+        .fetch_optional(pool)
+        .await
+        .map_err(store_error)?
+        .map(User::try_from)
+        .transpose()
+}
+
+/// Inserts a user; `Ok(false)` when the username or id is taken. Federation calls it inside its
+/// own transaction, so it takes any executor.
+pub(super) async fn insert<'e, E>(executor: E, user: &User) -> Result<bool, StoreError>
+where
+    E: sqlx::Executor<'e, Database = Db>,
+{
+    let done = sqlx::query(concat!(
+        "INSERT INTO users (",
+        columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"
+    ))
+    .bind(&user.id)
+    .bind(&user.username)
+    .bind(&user.password_hash)
+    .bind(user.disabled)
+    .bind(to_json("user claims", &user.claims)?)
+    .bind(user.created_at)
+    .bind(user.updated_at)
+    .execute(executor)
+    .await
+    .map_err(store_error)?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn get_user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        let sql = concat!("SELECT ", columns!(), " FROM users WHERE id = $1");
+        find(&self.pool, sql, id).await
+    }
+
+    async fn get_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let sql = concat!("SELECT ", columns!(), " FROM users WHERE username = $1");
+        find(&self.pool, sql, username).await
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        sqlx::query_as::<_, UserRow>(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM users ORDER BY username"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
+    }
+
+    async fn insert_user(&self, user: &User) -> Result<bool, StoreError> {
+        insert(self.writes(), user).await
+    }
+
+    async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET username = $2, password_hash = $3, disabled = $4, claims = $5, \
+             updated_at = $6 WHERE id = $1",
+        )
+        .bind(&user.id)
+        .bind(&user.username)
+        .bind(&user.password_hash)
+        .bind(user.disabled)
+        .bind(to_json("user claims", &user.claims)?)
+        .bind(user.updated_at)
+        .execute(self.writes())
+        .await;
+        match done {
+            Ok(done) => Ok(done.rows_affected() == 1),
+            // The new username belongs to someone else.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+            Err(e) => Err(store_error(e)),
+        }
+    }
+
+    async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
+        let unlink = "DELETE FROM identity_links WHERE user_id = $1";
+        let delete = "DELETE FROM users WHERE id = $1";
+        super::federation::delete_with_links(self, unlink, delete, id).await
+    }
+}

@@ -1,0 +1,32 @@
+//! `KeyStore`: one active key per algorithm; rotation retires and inserts in one step.
+
+use sesame_core::keys::{Algorithm, StoredKey};
+use sesame_core::store::Store;
+use std::sync::Arc;
+
+contract!(keys_rotate_per_algorithm);
+
+async fn keys_rotate_per_algorithm(store: Arc<dyn Store>) {
+    let es = StoredKey::generate(Algorithm::ES256, None, 100).unwrap();
+    let ed = StoredKey::generate(Algorithm::EdDSA, None, 100).unwrap();
+    assert!(store.insert_signing_key(&es).await.unwrap());
+    assert!(store.insert_signing_key(&ed).await.unwrap());
+    let second = StoredKey::generate(Algorithm::ES256, None, 150).unwrap();
+    assert!(
+        !store.insert_signing_key(&second).await.unwrap(),
+        "one active key per algorithm"
+    );
+    let new_es = StoredKey::generate(Algorithm::ES256, None, 200).unwrap();
+    store
+        .rotate_signing_keys(std::slice::from_ref(&new_es), 200, 500)
+        .await
+        .unwrap();
+
+    let keys = store.list_signing_keys().await.unwrap();
+    assert_eq!(keys.len(), 3);
+    let find = |kid: &str| keys.iter().find(|k| k.kid == kid).unwrap().clone();
+    assert_eq!(find(&es.kid).retired_at, Some(200));
+    assert_eq!(find(&es.kid).publish_until, Some(500));
+    assert_eq!(find(&ed.kid), ed, "other algorithms are untouched");
+    assert_eq!(find(&new_es.kid), new_es);
+}
