@@ -14,7 +14,8 @@ pub struct PostgresStore {
     pool: sqlx::PgPool,
 }
 
-/// The shared SQL of `queries/`, compiled for PostgreSQL.
+/// The shared SQL of `queries/`, compiled for PostgreSQL (and, on purpose, again for SQLite).
+#[allow(clippy::duplicate_mod)]
 #[path = "queries/mod.rs"]
 mod queries;
 type Db = sqlx::Postgres;

@@ -17,7 +17,9 @@ pub struct SqliteStore {
     tokens: TokenBatcher,
 }
 
-/// The shared SQL of `queries/`, compiled for SQLite.
+/// The shared SQL of `queries/`, compiled for SQLite (and, on purpose, again for PostgreSQL:
+/// one SQL text, native code for each pool).
+#[allow(clippy::duplicate_mod)]
 #[path = "queries/mod.rs"]
 mod queries;
 type Db = sqlx::Sqlite;
