@@ -1,12 +1,40 @@
-//! Extractors for the form-encoded endpoints: content type, size limit and RFC 6749 parameter
-//! rules, with failures answered as OAuth errors rather than axum's plain-text rejections.
+//! Extractors for form-encoded requests: one content-type check, the size limit and the RFC 6749
+//! parameter rules, with failures answered in the endpoint's own terms (OAuth errors for the
+//! protocol endpoints, a page for the pages) rather than axum's plain-text rejections.
 
 use crate::error::OAuthError;
+use crate::ui::error::PageError;
 use axum::body::to_bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
+use serde::de::DeserializeOwned;
 use sesame_core::TokenError;
 use sesame_core::params::{MAX_FORM_BYTES, Params};
+
+/// Whether the body is `application/x-www-form-urlencoded` (media types are case-insensitive,
+/// RFC 9110 §8.3.1; parameters such as `charset` are allowed).
+pub fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// The `Authorization` header, which client authentication reads; it must be ASCII.
+pub fn authorization(headers: &HeaderMap) -> Result<Option<String>, TokenError> {
+    headers
+        .get(header::AUTHORIZATION)
+        .map(|v| {
+            v.to_str()
+                .map(str::to_owned)
+                .map_err(|_| TokenError::invalid_request("the Authorization header is not ASCII"))
+        })
+        .transpose()
+}
 
 /// The parameters of an `application/x-www-form-urlencoded` POST body and the raw
 /// `Authorization` header (client authentication is the core's business).
@@ -19,30 +47,13 @@ impl<S: Send + Sync> FromRequest<S> for OAuthForm {
     type Rejection = OAuthError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let is_form = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                v.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            });
-        if !is_form {
+        if !is_form(req.headers()) {
             return Err(TokenError::invalid_request(
                 "the request body must be application/x-www-form-urlencoded",
             )
             .into());
         }
-        let authorization = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .map(|v| {
-                v.to_str().map(str::to_owned).map_err(|_| {
-                    TokenError::invalid_request("the Authorization header is not ASCII")
-                })
-            })
-            .transpose()?;
+        let authorization = authorization(req.headers())?;
         let body = to_bytes(req.into_body(), MAX_FORM_BYTES)
             .await
             .map_err(|_| {
@@ -52,5 +63,53 @@ impl<S: Send + Sync> FromRequest<S> for OAuthForm {
             params: Params::parse(&body)?,
             authorization,
         })
+    }
+}
+
+/// A form submitted from one of Sesame's pages.
+pub struct PageForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
+        if !is_form(req.headers()) {
+            return Err(PageError::BadRequest(
+                "The form must be sent as application/x-www-form-urlencoded.".into(),
+            ));
+        }
+        let axum::Form(form) = axum::Form::<T>::from_request(req, state)
+            .await
+            .map_err(|e| {
+                tracing::info!(error = %e, "unreadable form");
+                PageError::BadRequest(
+                    "The form could not be read. Reload the page and try again.".into(),
+                )
+            })?;
+        Ok(Self(form))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn with_type(value: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
+        h
+    }
+
+    #[test]
+    fn the_form_media_type_is_matched_case_insensitively_with_parameters() {
+        assert!(is_form(&with_type("application/x-www-form-urlencoded")));
+        assert!(is_form(&with_type("Application/X-WWW-Form-Urlencoded")));
+        assert!(is_form(&with_type(
+            "application/x-www-form-urlencoded; charset=UTF-8"
+        )));
+        assert!(!is_form(&with_type("application/json")));
+        assert!(!is_form(&with_type("application/x-www-form-urlencodedx")));
+        assert!(!is_form(&HeaderMap::new()));
     }
 }

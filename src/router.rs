@@ -1,8 +1,9 @@
-//! Every route, in one table.
+//! Every route, in one table; the paths are `sesame_core::endpoints`, which discovery and
+//! client authentication use too.
 
 use crate::federation;
 use crate::oauth::{
-    authorize, device_authorization, discovery, end_session, introspect, jwks, oauth1, revoke,
+    authorize, device_authorization, discovery, introspection, jwks, logout, oauth1, revocation,
     token, userinfo,
 };
 use crate::ops;
@@ -10,62 +11,57 @@ use crate::state::AppState;
 use crate::ui::{self, consent, device, login, oauth1_approval};
 use axum::Router;
 use axum::routing::{get, post};
+use sesame_core::endpoints;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route(endpoints::OPENID_CONFIGURATION, get(discovery::metadata))
         .route(
-            "/.well-known/openid-configuration",
+            endpoints::AUTHORIZATION_SERVER_METADATA,
             get(discovery::metadata),
         )
+        .route(endpoints::JWKS, get(jwks::jwks))
         .route(
-            "/.well-known/oauth-authorization-server",
-            get(discovery::metadata),
-        )
-        .route("/jwks", get(jwks::jwks))
-        .route(
-            "/authorize",
+            endpoints::AUTHORIZE,
             get(authorize::authorize_get).post(authorize::authorize_post),
         )
-        .route("/token", post(token::token))
+        .route(endpoints::TOKEN, post(token::token))
         .route(
-            "/userinfo",
+            endpoints::USERINFO,
             get(userinfo::userinfo_get).post(userinfo::userinfo_post),
         )
         .route(
-            "/logout",
-            get(end_session::logout_get).post(end_session::logout_post),
+            endpoints::LOGOUT,
+            get(logout::logout_get).post(logout::logout_post),
         )
-        .route("/login", get(login::show).post(login::submit))
+        .route(endpoints::LOGIN, get(login::show).post(login::submit))
         .route(
-            "/device_authorization",
+            endpoints::DEVICE_AUTHORIZATION,
             post(device_authorization::device_authorization),
         )
-        .route("/device", get(device::show).post(device::submit))
-        .route("/federation/{connection}/start", get(federation::start))
+        .route(endpoints::DEVICE, get(device::show).post(device::submit))
+        .route(endpoints::FEDERATION_START, get(federation::start))
+        .route(endpoints::FEDERATION_CALLBACK, get(federation::callback))
+        .route(endpoints::OAUTH1_REQUEST_TOKEN, post(oauth1::request_token))
         .route(
-            "/federation/{connection}/callback",
-            get(federation::callback),
-        )
-        .route("/oauth1/request_token", post(oauth1::request_token))
-        .route(
-            "/oauth1/authorize",
+            endpoints::OAUTH1_AUTHORIZE,
             get(oauth1_approval::show).post(oauth1_approval::submit),
         )
-        .route("/oauth1/access_token", post(oauth1::access_token))
+        .route(endpoints::OAUTH1_ACCESS_TOKEN, post(oauth1::access_token))
         .route(
-            "/oauth1/userinfo",
+            endpoints::OAUTH1_USERINFO,
             get(oauth1::userinfo).post(oauth1::userinfo),
         )
-        .route("/consent", get(consent::show).post(consent::submit))
-        .route("/static/sesame.css", get(ui::stylesheet))
-        .route("/introspect", post(introspect::introspect))
-        .route("/revoke", post(revoke::revoke))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
+        .route(endpoints::CONSENT, get(consent::show).post(consent::submit))
+        .route(endpoints::STYLESHEET, get(ui::stylesheet))
+        .route(endpoints::INTROSPECT, post(introspection::introspect))
+        .route(endpoints::REVOKE, post(revocation::revoke))
+        .route(endpoints::HEALTHZ, get(ops::healthz))
+        .route(endpoints::READYZ, get(ops::readyz))
+        .route(endpoints::METRICS, get(ops::metrics))
         .layer(axum::middleware::from_fn(ops::track))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

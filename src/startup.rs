@@ -82,7 +82,8 @@ pub async fn provider(config: &Config, store: Arc<dyn Store>) -> Result<Provider
     Ok(
         Provider::start(store, clock, settings(config), config.master_key())
             .await?
-            .with_password_verifier(Arc::new(crate::password::BlockingVerifier)),
+            .with_password_verifier(Arc::new(crate::password::BlockingVerifier))
+            .with_event_sink(Arc::new(crate::telemetry::Telemetry)),
     )
 }
 
@@ -216,7 +217,7 @@ impl Application {
             discovery: discovery::metadata(provider.settings()).to_string().into(),
             provider,
             metrics: ops::recorder(),
-            upstream: crate::federation::upstream::client()?,
+            upstream: Arc::new(crate::federation::upstream::HttpUpstream::new()?),
         };
         background::spawn(
             &state,

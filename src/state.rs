@@ -9,6 +9,6 @@ pub struct AppState {
     /// Discovery metadata, serialised once: it changes only with the configuration.
     pub discovery: Arc<str>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
-    /// The HTTP client for upstream identity providers (timeouts set, no redirects followed).
-    pub upstream: reqwest::Client,
+    /// Upstream identity providers over HTTP (timeouts set, no redirects followed).
+    pub upstream: Arc<dyn sesame_core::federation::upstream::Upstream>,
 }

@@ -2,6 +2,7 @@
 //! tokens cannot reach the log.
 
 use crate::config::LogFormat;
+use sesame_core::events::{Event, EventSink, Guess};
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber; `RUST_LOG` overrides the configured level.
@@ -17,4 +18,33 @@ pub fn init(format: LogFormat, level: &str) {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// The core's events as metrics and warnings.
+pub struct Telemetry;
+
+impl EventSink for Telemetry {
+    fn record(&self, event: Event) {
+        match event {
+            Event::SignInRefused { .. } => {
+                metrics::counter!("sesame_login_failures_total").increment(1);
+            }
+            Event::Locked {
+                guess: Guess::Password,
+                key,
+                ..
+            } => {
+                tracing::warn!(account = %key, "account locked after repeated sign-in failures");
+                metrics::counter!("sesame_login_lockouts_total").increment(1);
+            }
+            Event::Locked {
+                guess: Guess::UserCode,
+                key,
+                ..
+            } => {
+                tracing::warn!(throttle = %key, "device code entry locked after repeated wrong codes");
+                metrics::counter!("sesame_user_code_lockouts_total").increment(1);
+            }
+        }
+    }
 }

@@ -2,68 +2,66 @@
 //! browser to the login or consent page, or answer the client at once.
 
 use crate::state::AppState;
-use crate::ui::browser::{self, BROWSER_COOKIE, BROWSER_COOKIE_AGE};
+use crate::ui::browser::Browser;
+use crate::ui::error::PageError;
 use crate::ui::respond;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, header};
-use axum::response::Response;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use sesame_core::authorize::{self, flow};
 use sesame_core::params::Params;
+use sesame_core::{endpoints, session};
 
 pub async fn authorize_get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    browser: Browser,
     RawQuery(query): RawQuery,
 ) -> Response {
-    handle(&state, &headers, query.unwrap_or_default().as_bytes()).await
+    handle(&state, &browser, query.unwrap_or_default().as_bytes()).await
 }
 
 /// OIDC Core §3.1.2.1: POST with a form body means the same as GET with a query. A cross-site
 /// POST arrives without Sesame's `SameSite=Lax` cookies, so the browser is sent to the same
 /// request as a GET, which carries them (single sign-on, `prompt=none`).
-pub async fn authorize_post(State(state): State<AppState>, body: Bytes) -> Response {
-    if let Err(e) = Params::parse(&body) {
-        return respond::render_error(&e);
+pub async fn authorize_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    if !crate::extract::is_form(&headers) {
+        return Err(PageError::BadRequest(
+            "An authorization request sent by POST must be application/x-www-form-urlencoded."
+                .into(),
+        ));
     }
+    Params::parse(&body)?;
     // The form encoding is the query encoding: the body becomes the query as it is.
-    match std::str::from_utf8(&body) {
-        Ok(query) => respond::see_other(&format!(
-            "{}?{query}",
-            state.provider.settings().endpoint("/authorize")
-        )),
-        Err(_) => respond::render_error(&sesame_core::TokenError::invalid_request(
-            "the request is not valid UTF-8",
-        )),
-    }
+    let query = std::str::from_utf8(&body)
+        .map_err(|_| PageError::BadRequest("The request is not valid UTF-8.".into()))?;
+    let authorize = state.provider.settings().endpoint(endpoints::AUTHORIZE);
+    Ok(respond::see_other(&format!("{authorize}?{query}")))
 }
 
-async fn handle(state: &AppState, headers: &HeaderMap, raw: &[u8]) -> Response {
+async fn handle(state: &AppState, browser: &Browser, raw: &[u8]) -> Response {
     let params = match Params::parse(raw) {
         Ok(p) => p,
         // A malformed request (a repeated parameter, say) cannot be trusted with a redirect.
-        Err(e) => return respond::render_error(&e),
+        Err(e) => return PageError::from(e).into_response(),
     };
     let provider = &state.provider;
     let (request, client) = match authorize::validate(provider, &params).await {
         Ok(valid) => valid,
         Err(e) => return respond::failure(e),
     };
-    let session = match browser::session(state, headers).await {
-        Ok(s) => s.map(|(s, _)| s),
-        Err(e) => return respond::failure(request.error(&provider.settings().issuer, e)),
+    let session = match session::find(provider, browser.session()).await {
+        Ok(s) => s.map(|s| s.session),
+        Err(e) => return respond::failure(request.error(&provider.settings().issuer, e.into())),
     };
-    let (browser_id, new_browser) = browser::browser_id(headers);
-    let mut response =
-        match flow::start(provider, &client, request, session.as_ref(), &browser_id).await {
-            Ok(next) => respond::next(provider.settings(), next),
-            Err(e) => respond::failure(e),
-        };
-    if new_browser {
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            browser::set_cookie(state, BROWSER_COOKIE, &browser_id, BROWSER_COOKIE_AGE),
-        );
-    }
-    response
+    let started = flow::start(provider, &client, request, session.as_ref(), browser.id()).await;
+    let response = match started {
+        Ok(next) => respond::next(provider.settings(), next),
+        Err(e) => respond::failure(e),
+    };
+    browser.keep(state, response)
 }

@@ -3,10 +3,10 @@
 pub mod authorize;
 pub mod device_authorization;
 pub mod discovery;
-pub mod end_session;
-pub mod introspect;
+pub mod introspection;
 pub mod jwks;
+pub mod logout;
 pub mod oauth1;
-pub mod revoke;
+pub mod revocation;
 pub mod token;
 pub mod userinfo;

@@ -1,21 +1,24 @@
-//! What identifies a browser: a binding cookie (set on the first authorization request, which
-//! pending requests and CSRF tokens are tied to) and the session cookie (set at login). Both hold
-//! only random values; the store keeps hashes.
+//! What identifies a browser: a binding cookie (set on its first visit; pending requests, round
+//! trips to upstream providers and CSRF tokens are tied to it) and the session cookie (set at
+//! sign-in). Both hold only random values; the store keeps hashes (`sesame_core::session`).
 
 use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sesame_core::TokenError;
-use sesame_core::secret::{SecretHash, random_token};
-use sesame_core::session::BrowserSession;
-use subtle::ConstantTimeEq;
+use axum::response::Response;
+use sesame_core::csrf;
+use sesame_core::secret::{Secret, random_token};
+use std::convert::Infallible;
 
 pub const BROWSER_COOKIE: &str = "sesame_browser";
 pub const SESSION_COOKIE: &str = "sesame_session";
 
+/// Browsers keep the binding cookie a year: it carries no authority by itself.
+const BROWSER_COOKIE_AGE: i64 = 365 * 24 * 3600;
+
 /// The value of a cookie in the request.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -29,7 +32,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// A `Set-Cookie` value: `HttpOnly`, `SameSite=Lax`, and `Secure` unless the issuer is plain
 /// HTTP (a loopback development setup). `max_age` 0 deletes the cookie.
-pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if state.provider.settings().issuer.starts_with("https://") {
         "; Secure"
     } else {
@@ -39,71 +42,77 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> He
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The browser cookie of the request, or a new one to set on the response.
-pub fn browser_id(headers: &HeaderMap) -> (String, bool) {
-    match cookie(headers, BROWSER_COOKIE) {
-        Some(v) => (v.to_owned(), false),
-        None => (random_token(32), true),
+/// The browser behind a request: its binding cookie (a new one when it sent none) and its
+/// session cookie.
+pub struct Browser {
+    id: String,
+    is_new: bool,
+    session: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Browser {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        let (id, is_new) = match cookie(&parts.headers, BROWSER_COOKIE) {
+            Some(v) => (v.to_owned(), false),
+            None => (random_token(32), true),
+        };
+        let session = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned);
+        Ok(Self {
+            id,
+            is_new,
+            session,
+        })
     }
 }
 
-/// Browsers keep the binding cookie a year: it carries no authority by itself.
-pub const BROWSER_COOKIE_AGE: i64 = 365 * 24 * 3600;
+impl Browser {
+    /// The binding cookie as the request sent it (`None` on a first visit).
+    pub fn binding(&self) -> Option<&str> {
+        (!self.is_new).then_some(self.id.as_str())
+    }
 
-/// The CSRF token for forms shown to this browser: a hash of its binding cookie, which a
-/// cross-site page can neither read nor compute.
-pub fn csrf_token(browser: &str) -> String {
-    URL_SAFE_NO_PAD.encode(SecretHash::of(&format!("sesame-csrf:{browser}")).0)
-}
+    /// The binding value, sent or about to be set: what new pending requests are tied to.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
 
-/// Whether a submitted form carries this browser's CSRF token.
-pub fn csrf_ok(headers: &HeaderMap, submitted: Option<&str>) -> bool {
-    match (cookie(headers, BROWSER_COOKIE), submitted) {
-        (Some(browser), Some(token)) => csrf_token(browser)
-            .as_bytes()
-            .ct_eq(token.as_bytes())
-            .into(),
-        _ => false,
+    pub fn session(&self) -> Option<&str> {
+        self.session.as_deref()
+    }
+
+    /// The CSRF token for forms shown to this browser.
+    pub fn csrf_token(&self) -> String {
+        csrf::token(&self.id)
+    }
+
+    /// Whether a submitted form carries this browser's CSRF token.
+    pub fn sent_its_form(&self, submitted: Option<&str>) -> bool {
+        csrf::verify(self.binding(), submitted)
+    }
+
+    /// Sets the binding cookie on the response when the browser came without one.
+    pub fn keep(&self, state: &AppState, mut response: Response) -> Response {
+        if self.is_new {
+            let cookie = set_cookie(state, BROWSER_COOKIE, &self.id, BROWSER_COOKIE_AGE);
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+        response
     }
 }
 
-/// The live session of this browser, with the hash it is stored under.
-pub async fn session(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<(BrowserSession, SecretHash)>, TokenError> {
-    let Some(value) = cookie(headers, SESSION_COOKIE) else {
-        return Ok(None);
-    };
-    let hash = SecretHash::of(value);
-    let provider = &state.provider;
-    Ok(provider
-        .store()
-        .get_session(&hash)
-        .await?
-        .filter(|s| s.expires_at > provider.now())
-        .map(|s| (s, hash)))
+/// Sets the cookie of a session just started (its value is only ever in this header).
+pub fn with_session(state: &AppState, value: &Secret, mut response: Response) -> Response {
+    let ttl = state.provider.settings().session_ttl;
+    let cookie = set_cookie(state, SESSION_COOKIE, value.expose(), ttl);
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response
 }
 
-/// Starts a session for `user_id` and returns the cookie to set. A new random id every time,
-/// so a session id planted before login is worth nothing after it.
-pub async fn start_session(
-    state: &AppState,
-    user_id: &str,
-) -> Result<(BrowserSession, HeaderValue), TokenError> {
-    let provider = &state.provider;
-    let now = provider.now();
-    let ttl = provider.settings().session_ttl;
-    let value = random_token(32);
-    let session = BrowserSession {
-        sid: random_token(16),
-        user_id: user_id.to_owned(),
-        auth_time: now,
-        expires_at: now + ttl,
-    };
-    provider
-        .store()
-        .insert_session(&SecretHash::of(&value), &session)
-        .await?;
-    Ok((session, set_cookie(state, SESSION_COOKIE, &value, ttl)))
+/// Deletes the session cookie.
+pub fn without_session(state: &AppState, mut response: Response) -> Response {
+    let cookie = set_cookie(state, SESSION_COOKIE, "", 0);
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response
 }

@@ -1,18 +1,21 @@
-//! `/consent`: the user approves or denies a client's request (DESIGN §3a step 3).
+//! `/consent`: the user approves or denies a client's request, which then completes.
 
-use super::browser::{self, BROWSER_COOKIE};
-use super::login::{PageQuery, forbidden, pending_for};
+use super::browser::Browser;
+use super::error::PageError;
+use super::login::PageQuery;
 use super::{page, respond};
+use crate::extract::PageForm;
 use crate::state::AppState;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
-use sesame_core::TokenError;
-use sesame_core::authorize::pending::PendingAuthorization;
+use sesame_core::authorize::pending::{self, PendingAuthorization};
 use sesame_core::authorize::{CLAIM_CONSENT_PREFIX, flow};
 use sesame_core::client::Client;
+use sesame_core::endpoints;
 use sesame_core::session::BrowserSession;
 use sesame_core::user::User;
+use std::sync::Arc;
 
 #[derive(serde::Deserialize)]
 pub struct ConsentForm {
@@ -38,54 +41,36 @@ pub fn describe(scope: &str) -> String {
     }
 }
 
-/// The pending request, if this browser's session belongs to the user who reached consent.
+/// The pending request, its client, and the session and user allowed to answer it; a browser
+/// not signed in as that user is sent to sign in first.
 async fn checked(
     state: &AppState,
-    headers: &HeaderMap,
+    browser: &Browser,
     id: Option<&str>,
-) -> Result<
-    (
-        PendingAuthorization,
-        std::sync::Arc<Client>,
-        BrowserSession,
-        User,
-    ),
-    Response,
-> {
-    let (pending, client) = pending_for(state, headers, id).await?;
-    let session = browser::session(state, headers)
-        .await
-        .map_err(|e| respond::render_error(&e))?;
-    let user = match (&session, &pending.user_id) {
-        (Some((s, _)), Some(uid)) if &s.user_id == uid => state
-            .provider
-            .store()
-            .get_user(uid)
-            .await
-            .map_err(|e| respond::render_error(&e.into()))?
-            .filter(|u| !u.disabled),
-        _ => None,
-    };
-    match (session, user) {
-        (Some((session, _)), Some(user)) => Ok((pending, client, session, user)),
-        // Not signed in as the right user (or not yet): sign in first.
-        _ => Err(respond::see_other(
-            &state
-                .provider
-                .settings()
-                .endpoint(&format!("/login?id={}", pending.id)),
-        )),
-    }
+) -> Result<Result<(PendingAuthorization, Arc<Client>, BrowserSession, User), Response>, PageError>
+{
+    let provider = &state.provider;
+    let (pending, client) = pending::load(provider, id, browser.binding()).await?;
+    Ok(
+        match flow::consenting_user(provider, &pending, browser.session()).await? {
+            Some((session, user)) => Ok((pending, client, session, user)),
+            None => Err(respond::see_other(&respond::with_id(
+                provider.settings(),
+                endpoints::LOGIN,
+                &pending.id,
+            ))),
+        },
+    )
 }
 
 pub async fn show(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    browser: Browser,
     Query(q): Query<PageQuery>,
-) -> Response {
-    let (pending, client, _, user) = match checked(&state, &headers, q.id.as_deref()).await {
+) -> Result<Response, PageError> {
+    let (pending, client, _, user) = match checked(&state, &browser, q.id.as_deref()).await? {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(sign_in_first) => return Ok(sign_in_first),
     };
     let scopes: Vec<String> = pending
         .request
@@ -93,46 +78,35 @@ pub async fn show(
         .iter()
         .map(describe)
         .collect();
-    let csrf_token = browser::cookie(&headers, BROWSER_COOKIE)
-        .map(browser::csrf_token)
-        .unwrap_or_default();
-    page(
+    Ok(page(
         StatusCode::OK,
         "consent.html",
         minijinja::context! {
             id => pending.id,
-            csrf_token,
+            csrf_token => browser.csrf_token(),
             client_name => client.display_name(),
             username => user.username,
             scopes,
         },
-    )
+    ))
 }
 
 pub async fn submit(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    axum::Form(form): axum::Form<ConsentForm>,
-) -> Response {
-    if !browser::csrf_ok(&headers, form.csrf_token.as_deref()) {
-        return forbidden();
+    browser: Browser,
+    PageForm(form): PageForm<ConsentForm>,
+) -> Result<Response, PageError> {
+    if !browser.sent_its_form(form.csrf_token.as_deref()) {
+        return Err(PageError::Forgery);
     }
-    let allow = match form.decision.as_deref() {
-        Some("allow") => true,
-        Some("deny") => false,
-        _ => {
-            return respond::render_error(&TokenError::invalid_request(
-                "the answer must be Allow or Deny",
-            ));
-        }
-    };
-    let (pending, client, session, user) = match checked(&state, &headers, form.id.as_deref()).await
-    {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let allow = decision(form.decision.as_deref())?;
+    let (pending, client, session, user) =
+        match checked(&state, &browser, form.id.as_deref()).await? {
+            Ok(found) => found,
+            Err(sign_in_first) => return Ok(sign_in_first),
+        };
     tracing::info!(sub = %user.id, client_id = %client.client_id, allow, "consent answered");
-    match flow::finish_consent(
+    let answered = flow::finish_consent(
         &state.provider,
         &client,
         &pending.id,
@@ -140,9 +114,20 @@ pub async fn submit(
         &user,
         allow,
     )
-    .await
-    {
+    .await;
+    Ok(match answered {
         Ok(response) => respond::deliver(&response),
         Err(e) => respond::failure(e),
+    })
+}
+
+/// An Allow or Deny button's value (DESIGN's page contract: `decision=allow|deny`).
+pub fn decision(value: Option<&str>) -> Result<bool, PageError> {
+    match value {
+        Some("allow") => Ok(true),
+        Some("deny") => Ok(false),
+        _ => Err(PageError::BadRequest(
+            "The answer must be Allow or Deny.".into(),
+        )),
     }
 }

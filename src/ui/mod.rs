@@ -1,9 +1,11 @@
-//! The pages people see (DESIGN §2 Pages): server-rendered HTML, one stylesheet, no script
-//! except the form_post auto-submit. Every page carries the same security headers.
+//! The pages people see: server-rendered HTML, one stylesheet, no script except the form_post
+//! auto-submit, usable without JavaScript. Every page carries the same security headers; every
+//! failure is a [`error::PageError`].
 
 pub mod browser;
 pub mod consent;
 pub mod device;
+pub mod error;
 pub mod login;
 pub mod oauth1_approval;
 pub mod respond;

@@ -1,6 +1,7 @@
 //! Delivering the outcome of an authorization request: a redirect to the client (query or
 //! fragment), an auto-submitting form (form_post), a page, or the next page for the user.
 
+use super::error::PageError;
 use super::{csp, error_page, page, with_headers};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -11,8 +12,8 @@ use sesame_core::authorize::AuthorizeError;
 use sesame_core::authorize::flow::Next;
 use sesame_core::authorize::response::AuthorizationResponse;
 use sesame_core::authorize::response_type::ResponseMode;
+use sesame_core::endpoints;
 use sesame_core::secret::SecretHash;
-use sesame_core::{ErrorCode, TokenError};
 
 /// The only script Sesame serves; the CSP allows exactly this text by its hash.
 const FORM_POST_SCRIPT: &str = "document.forms[0].submit();";
@@ -20,32 +21,27 @@ const FORM_POST_SCRIPT: &str = "document.forms[0].submit();";
 /// The next page for the user, as an absolute URL under the issuer (which may have a path).
 pub fn next(settings: &Settings, next: Next) -> Response {
     match next {
-        Next::Login(id) => see_other(&settings.endpoint(&format!("/login?id={id}"))),
-        Next::Consent(id) => see_other(&settings.endpoint(&format!("/consent?id={id}"))),
+        Next::Login(id) => see_other(&with_id(settings, endpoints::LOGIN, &id)),
+        Next::Consent(id) => see_other(&with_id(settings, endpoints::CONSENT, &id)),
         Next::Respond(r) => deliver(&r),
     }
 }
 
+/// A page of a pending authorization request, by its id.
+pub fn with_id(settings: &Settings, path: &str, id: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("id", id)
+        .finish();
+    format!("{}?{query}", settings.endpoint(path))
+}
+
+/// An authorization error: redirected to the client when its redirect URI is trusted, shown
+/// otherwise.
 pub fn failure(e: AuthorizeError) -> Response {
     match e {
         AuthorizeError::Redirect(r) => deliver(&r),
-        AuthorizeError::Render(e) => render_error(&e),
+        AuthorizeError::Render(e) => PageError::from(e).into_response(),
     }
-}
-
-/// A protocol error for the user's eyes (bad client or redirect URI, expired request).
-pub fn render_error(e: &TokenError) -> Response {
-    let status = match e.code {
-        ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    if status.is_server_error() {
-        tracing::error!(error = %e.code, cause = e.cause.as_deref().unwrap_or(""), "page failed");
-    } else {
-        tracing::info!(error = %e.code, description = %e.description, "authorization request refused");
-    }
-    error_page(status, &e.description, Some(e.code.as_str()))
 }
 
 pub fn deliver(r: &AuthorizationResponse) -> Response {

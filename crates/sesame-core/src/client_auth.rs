@@ -147,8 +147,8 @@ fn form_decode(s: &str) -> Option<String> {
         .map(|c| c.into_owned())
 }
 
-/// Takes the credentials out of a request to the endpoint at `path` (`/token`, `/introspect`,
-/// ...) and authenticates them. A client assertion may name the issuer, the token endpoint or
+/// Takes the credentials out of a request to the endpoint at `path` (one of
+/// [`crate::endpoints`]) and authenticates them. A client assertion may name the issuer, the token endpoint or
 /// this endpoint as its audience (RFC 7523 §3 item 3).
 pub async fn authenticate_request(
     provider: &Provider,
@@ -159,7 +159,7 @@ pub async fn authenticate_request(
     let credentials = Credentials::extract(authorization, params)?;
     let settings = provider.settings();
     let endpoint = settings.endpoint(path);
-    let token_endpoint = settings.endpoint("/token");
+    let token_endpoint = settings.endpoint(crate::endpoints::TOKEN);
     authenticate(
         provider,
         credentials,

@@ -8,6 +8,7 @@ use crate::secret::SecretHash;
 use crate::token::AccessTokenClaims;
 use crate::token::delegated::REFRESH_PREFIX;
 use crate::token::inspect::find_active_token;
+use crate::user::active_user;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
@@ -37,7 +38,13 @@ pub async fn introspect(
     authorization: Option<&str>,
     mut params: Params,
 ) -> Result<IntrospectionResponse, TokenError> {
-    let client = authenticate_request(provider, authorization, &mut params, "/introspect").await?;
+    let client = authenticate_request(
+        provider,
+        authorization,
+        &mut params,
+        crate::endpoints::INTROSPECT,
+    )
+    .await?;
     // RFC 7662 §2.1: the caller must be authorized; a public client proves nothing.
     if client.is_public() {
         return Err(TokenError::invalid_client("client authentication failed")
@@ -65,11 +72,7 @@ pub async fn introspect(
 }
 
 async fn user_is_active(provider: &Provider, user_id: &str) -> Result<bool, TokenError> {
-    Ok(provider
-        .store()
-        .get_user(user_id)
-        .await?
-        .is_some_and(|u| !u.disabled))
+    Ok(active_user(provider.store(), user_id).await?.is_some())
 }
 
 /// A refresh token is described only to the client it was issued to (RFC 7662 §2.1 lets the

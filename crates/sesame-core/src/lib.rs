@@ -5,12 +5,16 @@
 //! is reached only through the traits in [`store`]; time only through [`clock::Clock`].
 
 pub mod authorize;
+pub mod bearer;
 pub mod client;
 pub mod client_auth;
 pub mod clock;
+pub mod csrf;
 pub mod delegation;
 pub mod device;
+pub mod endpoints;
 pub mod error;
+pub mod events;
 pub mod federation;
 pub mod introspection;
 pub mod keys;

@@ -19,14 +19,15 @@ pub fn is_s256_challenge(c: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
 }
 
+/// The S256 challenge of a verifier: `BASE64URL(SHA256(verifier))` (RFC 7636 §4.2).
+pub fn s256(verifier: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
 /// `BASE64URL(SHA256(verifier)) == challenge`, compared in constant time.
 pub fn verify_s256(verifier: &str, challenge: &str) -> bool {
-    if !is_verifier(verifier) {
-        return false;
-    }
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
-    let computed = URL_SAFE_NO_PAD.encode(digest.as_ref());
-    computed.as_bytes().ct_eq(challenge.as_bytes()).into()
+    is_verifier(verifier) && s256(verifier).as_bytes().ct_eq(challenge.as_bytes()).into()
 }
 
 #[cfg(test)]

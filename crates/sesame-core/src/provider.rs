@@ -3,6 +3,7 @@
 
 use crate::client::Client;
 use crate::clock::Clock;
+use crate::events::{Discard, Event, EventSink};
 use crate::keys::{Algorithm, KeyError, KeyRing, MasterKey, StoredKey};
 use crate::password::{InlineVerifier, PasswordVerifier};
 use crate::store::{Store, StoreError};
@@ -88,6 +89,7 @@ pub struct Provider {
     keys: RwLock<Arc<KeyRing>>,
     clients: ClientCache,
     passwords: Arc<dyn PasswordVerifier>,
+    events: Arc<dyn EventSink>,
 }
 
 impl Provider {
@@ -118,6 +120,7 @@ impl Provider {
             keys: RwLock::new(Arc::new(ring)),
             clients,
             passwords: Arc::new(InlineVerifier),
+            events: Arc::new(Discard),
         })
     }
 
@@ -125,6 +128,16 @@ impl Provider {
     pub fn with_password_verifier(mut self, verifier: Arc<dyn PasswordVerifier>) -> Self {
         self.passwords = verifier;
         self
+    }
+
+    /// Sets where events go (the server: metrics and the log).
+    pub fn with_event_sink(mut self, events: Arc<dyn EventSink>) -> Self {
+        self.events = events;
+        self
+    }
+
+    pub fn record(&self, event: Event) {
+        self.events.record(event);
     }
 
     /// The master key secrets are sealed with, if one is configured.

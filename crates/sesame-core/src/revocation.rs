@@ -14,7 +14,13 @@ pub async fn revoke(
     mut params: Params,
 ) -> Result<(), TokenError> {
     // RFC 7009 §2.1: confidential clients authenticate; public clients name themselves.
-    let client = authenticate_request(provider, authorization, &mut params, "/revoke").await?;
+    let client = authenticate_request(
+        provider,
+        authorization,
+        &mut params,
+        crate::endpoints::REVOKE,
+    )
+    .await?;
     let token = params.require("token")?;
     if token.starts_with(REFRESH_PREFIX) {
         return revoke_refresh_token(provider, &client.client_id, token).await;

@@ -1,6 +1,7 @@
 //! Users (resource owners): a stable subject, a login name, an optional argon2id password, and
 //! the OpenID Connect standard claims (OIDC Core §5.1).
 
+use crate::store::{StoreError, UserStore};
 use serde::{Deserialize, Serialize};
 
 /// OIDC Core §5.1 standard claims a user may carry (`sub` is the user's id, `updated_at` its
@@ -75,6 +76,22 @@ impl User {
             updated_at: now,
         })
     }
+}
+
+impl User {
+    /// Whether the account may sign in and hold tokens. Every session, delegation, token and
+    /// page that acts for a user asks this, through [`active_user`] where it starts from an id.
+    pub fn may_sign_in(&self) -> bool {
+        !self.disabled
+    }
+}
+
+/// The user with this id if they may sign in; `None` for a deleted or disabled account.
+pub async fn active_user(
+    store: &(impl UserStore + ?Sized),
+    id: &str,
+) -> Result<Option<User>, StoreError> {
+    Ok(store.get_user(id).await?.filter(User::may_sign_in))
 }
 
 /// 1 to 64 characters, no whitespace or control characters: what a login form can carry.

@@ -1,5 +1,13 @@
-//! Driving a validated request to its end (DESIGN §3a): decide, and either ask the user (login,
-//! consent) or issue. The pages call back in here after each step, on any node.
+//! Driving a validated request to its end: decide, and either ask the user (login, consent) or
+//! issue. The pages call back in here after each step, on any node:
+//!
+//! 1. `/authorize` validates, then [`start`] decides; a request that needs the user is parked as
+//!    a [`PendingAuthorization`] bound to the browser.
+//! 2. A sign-in (password, or an upstream provider) ends in [`signed_in`]: a new session, then
+//!    [`resume_after_login`] decides again.
+//! 3. The consent page, open only to the user who signed in for the request
+//!    ([`consenting_user`]), answers through [`finish_consent`].
+//! 4. Issuing takes the pending request from the store atomically, so it completes once.
 
 use super::pending::{PENDING_TTL, PendingAuthorization};
 use super::prompt::{Step, decide};
@@ -8,9 +16,9 @@ use super::{AuthorizationRequest, AuthorizeError};
 use crate::client::Client;
 use crate::error::{ErrorCode, TokenError};
 use crate::provider::Provider;
-use crate::secret::random_token;
-use crate::session::BrowserSession;
-use crate::user::User;
+use crate::secret::{Secret, SecretHash, random_token};
+use crate::session::{self, BrowserSession};
+use crate::user::{User, active_user};
 
 #[derive(Debug)]
 pub enum Next {
@@ -30,11 +38,7 @@ async fn session_user(
     let Some(session) = session else {
         return Ok(None);
     };
-    Ok(provider
-        .store()
-        .get_user(&session.user_id)
-        .await?
-        .filter(|u| !u.disabled))
+    Ok(active_user(provider.store(), &session.user_id).await?)
 }
 
 /// Right after `/authorize`: decide, and park the request in the store if the user must act.
@@ -217,4 +221,40 @@ pub async fn finish_consent(
     issue(provider, client, request, user, session)
         .await
         .map_err(|e| request.error(issuer, e))
+}
+
+/// A sign-in that happened: the new session's cookie value (to set whatever comes next) and
+/// what the pending request does now.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub cookie: Secret,
+    pub next: Result<Next, AuthorizeError>,
+}
+
+/// After a successful sign-in (password or upstream provider): the browser's old session, of
+/// another user perhaps, ends; a new one starts; the pending request continues.
+pub async fn signed_in(
+    provider: &Provider,
+    client: &Client,
+    pending: PendingAuthorization,
+    old_session: Option<&SecretHash>,
+    user: &User,
+) -> Result<SignedIn, TokenError> {
+    if let Some(old) = old_session {
+        session::end(provider, old).await?;
+    }
+    let (session, cookie) = session::start(provider, &user.id).await?;
+    let next = resume_after_login(provider, client, pending, &session, user).await;
+    Ok(SignedIn { cookie, next })
+}
+
+/// Who may answer the consent page of `pending`: the browser's signed-in user, and only if that
+/// is the user who signed in for this request.
+pub async fn consenting_user(
+    provider: &Provider,
+    pending: &PendingAuthorization,
+    session_cookie: Option<&str>,
+) -> Result<Option<(BrowserSession, User)>, TokenError> {
+    let signed_in = session::signed_in(provider, session_cookie).await?;
+    Ok(signed_in.filter(|(s, _)| pending.user_id.as_deref() == Some(s.user_id.as_str())))
 }

@@ -1,13 +1,14 @@
 //! The three legs (RFC 5849 §2): temporary credentials, the user's approval, token credentials;
 //! and the protected resource that tells a resource server whose token credentials it holds.
 
-use super::request::{Oauth1Error, SignedRequest, verify};
+use super::error::{Oauth1Error, Problem};
+use super::request::{SignedRequest, verify};
 use super::{CredentialsResponse, Oauth1Token, TokenKind, TokenStatus, new_credentials};
 use crate::authorize::redirect_uri;
 use crate::oidc::claims::release;
 use crate::provider::Provider;
 use crate::secret::{SecretHash, random_token};
-use crate::user::User;
+use crate::user::{User, active_user};
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
@@ -26,8 +27,8 @@ pub async fn request_token(
     if callback != "oob"
         && !redirect_uri::is_registered(&callback, &verified.client.metadata.redirect_uris)
     {
-        return Err(Oauth1Error::bad(
-            "parameter_rejected",
+        return Err(Oauth1Error::new(
+            Problem::ParameterRejected,
             "oauth_callback is not a redirect URI registered for this client",
         ));
     }
@@ -127,14 +128,14 @@ pub async fn access_token(
         .as_ref()
         .is_some_and(|h| h.0.ct_eq(&SecretHash::of(presented).0).into());
     if temporary.status != TokenStatus::Authorized {
-        return Err(Oauth1Error::unauthorized(
-            "permission_unknown",
+        return Err(Oauth1Error::new(
+            Problem::PermissionUnknown,
             "the user has not approved these temporary credentials yet",
         ));
     }
     if !matches {
-        return Err(Oauth1Error::unauthorized(
-            "token_rejected",
+        return Err(Oauth1Error::new(
+            Problem::TokenRejected,
             "oauth_verifier does not match",
         ));
     }
@@ -144,8 +145,8 @@ pub async fn access_token(
         .exchange_oauth1_token(&temporary.token, &verified.client.client_id, now)
         .await?
     else {
-        return Err(Oauth1Error::unauthorized(
-            "token_used",
+        return Err(Oauth1Error::new(
+            Problem::TokenUsed,
             "these temporary credentials were already exchanged",
         ));
     };
@@ -167,14 +168,11 @@ pub async fn userinfo(
 ) -> Result<Map<String, Value>, Oauth1Error> {
     let verified = verify(provider, req, Some(TokenKind::Access)).await?;
     let user_id = verified.token.and_then(|t| t.user_id).unwrap_or_default();
-    let user = provider
-        .store()
-        .get_user(&user_id)
+    let user = active_user(provider.store(), &user_id)
         .await?
-        .filter(|u| !u.disabled)
         .ok_or_else(|| {
-            Oauth1Error::unauthorized(
-                "token_revoked",
+            Oauth1Error::new(
+                Problem::TokenRevoked,
                 "the user of these credentials is gone or disabled",
             )
         })?;

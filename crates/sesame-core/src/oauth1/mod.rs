@@ -4,6 +4,7 @@
 //! secret. HMAC needs that secret itself, not a hash of it: it is kept sealed with the master
 //! key (in clear only without one, like signing keys).
 
+pub mod error;
 pub mod flow;
 pub mod request;
 pub mod signature;

@@ -2,6 +2,7 @@
 //! the Authorization header, the form body or the query (§3.5), the signature over the base
 //! string (§3.4), the timestamp window and the single-use nonce (§3.3).
 
+use super::error::{Oauth1Error, Problem};
 use super::signature::{self, Method};
 use super::{Oauth1Token, TIMESTAMP_WINDOW, TokenKind, TokenStatus, open};
 use crate::client::Client;
@@ -20,81 +21,6 @@ pub struct SignedRequest<'a> {
     pub authorization: Option<&'a str>,
     /// The body when it is `application/x-www-form-urlencoded` (§3.4.1.3.1).
     pub form: Option<&'a [u8]>,
-}
-
-/// An OAuth 1.0a failure: HTTP 400 or 401 with an `oauth_problem` (the OAuth Problem Reporting
-/// extension) and advice for the developer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Oauth1Error {
-    pub status: u16,
-    pub problem: &'static str,
-    pub advice: String,
-    /// A companion parameter of the Problem Reporting extension (`oauth_parameters_absent`,
-    /// `oauth_acceptable_timestamps`, `oauth_acceptable_versions`).
-    pub detail: Option<(&'static str, String)>,
-    /// For the log only, never sent.
-    pub cause: Option<String>,
-}
-
-impl Oauth1Error {
-    /// §3.2: a malformed request (missing, duplicated or unsupported parameter).
-    pub fn bad(problem: &'static str, advice: impl Into<String>) -> Self {
-        Self {
-            status: 400,
-            problem,
-            advice: advice.into(),
-            detail: None,
-            cause: None,
-        }
-    }
-    /// A required parameter is missing: `parameter_absent` naming it.
-    pub fn absent(name: &'static str) -> Self {
-        Self {
-            detail: Some(("oauth_parameters_absent", name.to_owned())),
-            ..Self::bad("parameter_absent", format!("{name} is required"))
-        }
-    }
-    /// §3.2: a request that is well formed but not authentic or not allowed.
-    pub fn unauthorized(problem: &'static str, advice: impl Into<String>) -> Self {
-        Self {
-            status: 401,
-            problem,
-            advice: advice.into(),
-            detail: None,
-            cause: None,
-        }
-    }
-    /// A failure of Sesame itself: generic advice for the caller, the cause for the log.
-    pub fn server(cause: impl std::fmt::Display) -> Self {
-        Self {
-            status: 500,
-            problem: "server_error",
-            advice: "the server encountered an unexpected error".into(),
-            detail: None,
-            cause: Some(cause.to_string()),
-        }
-    }
-}
-
-impl From<crate::store::StoreError> for Oauth1Error {
-    fn from(e: crate::store::StoreError) -> Self {
-        match e {
-            crate::store::StoreError::Unavailable(cause) => Self {
-                status: 503,
-                problem: "temporarily_unavailable",
-                advice: "the server is temporarily unavailable; try again".into(),
-                detail: None,
-                cause: Some(cause),
-            },
-            other => Self::server(other),
-        }
-    }
-}
-
-impl From<crate::error::TokenError> for Oauth1Error {
-    fn from(e: crate::error::TokenError) -> Self {
-        Self::server(e.cause.unwrap_or_else(|| e.description.to_string()))
-    }
 }
 
 /// The protocol parameters of a request, and every parameter that is signed.
@@ -125,14 +51,14 @@ fn header_params(value: &str) -> Result<Option<Vec<(String, String)>>, Oauth1Err
     let mut out = Vec::new();
     for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (name, quoted) = part.split_once('=').ok_or_else(|| {
-            Oauth1Error::bad("parameter_rejected", "malformed Authorization header")
+            Oauth1Error::new(Problem::ParameterRejected, "malformed Authorization header")
         })?;
         let inner = quoted
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
             .ok_or_else(|| {
-                Oauth1Error::bad(
-                    "parameter_rejected",
+                Oauth1Error::new(
+                    Problem::ParameterRejected,
                     "Authorization header values must be quoted",
                 )
             })?;
@@ -141,8 +67,8 @@ fn header_params(value: &str) -> Result<Option<Vec<(String, String)>>, Oauth1Err
                 .decode_utf8()
                 .map(|c| c.into_owned())
                 .map_err(|_| {
-                    Oauth1Error::bad(
-                        "parameter_rejected",
+                    Oauth1Error::new(
+                        Problem::ParameterRejected,
                         "Authorization header value is not UTF-8",
                     )
                 })
@@ -175,8 +101,8 @@ pub fn parse(req: &SignedRequest<'_>) -> Result<Parsed, Oauth1Error> {
     for (k, v) in &all {
         if k.starts_with("oauth_") {
             if protocol.iter().any(|(seen, _)| seen == k) {
-                return Err(Oauth1Error::bad(
-                    "parameter_rejected",
+                return Err(Oauth1Error::new(
+                    Problem::ParameterRejected,
                     format!("{k} was sent more than once"),
                 ));
             }
@@ -193,13 +119,13 @@ pub fn parse(req: &SignedRequest<'_>) -> Result<Parsed, Oauth1Error> {
     if get("oauth_version").is_some_and(|v| v != "1.0") {
         return Err(Oauth1Error {
             detail: Some(("oauth_acceptable_versions", "1.0-1.0".into())),
-            ..Oauth1Error::bad("version_rejected", "oauth_version must be 1.0")
+            ..Oauth1Error::new(Problem::VersionRejected, "oauth_version must be 1.0")
         });
     }
     let method = require("oauth_signature_method")?;
     let method = Method::parse(&method).ok_or_else(|| {
-        Oauth1Error::bad(
-            "signature_method_rejected",
+        Oauth1Error::new(
+            Problem::SignatureMethodRejected,
             "oauth_signature_method must be HMAC-SHA1, HMAC-SHA256, RSA-SHA1 or PLAINTEXT",
         )
     })?;
@@ -235,8 +161,8 @@ fn timestamp(value: &str) -> Result<i64, Oauth1Error> {
         .flatten()
         .filter(|t| *t > 0)
         .ok_or_else(|| {
-            Oauth1Error::bad(
-                "parameter_rejected",
+            Oauth1Error::new(
+                Problem::ParameterRejected,
                 "oauth_timestamp must be a positive number of seconds",
             )
         })
@@ -280,14 +206,14 @@ pub async fn verify(
     let parsed = parse(req)?;
     let settings = provider.settings();
     if !is_identifier(&parsed.consumer_key) {
-        return Err(Oauth1Error::unauthorized(
-            "consumer_key_unknown",
+        return Err(Oauth1Error::new(
+            Problem::ConsumerKeyUnknown,
             "unknown oauth_consumer_key",
         ));
     }
     if parsed.token.as_deref().is_some_and(|t| !is_identifier(t)) {
-        return Err(Oauth1Error::unauthorized(
-            "token_rejected",
+        return Err(Oauth1Error::new(
+            Problem::TokenRejected,
             "unknown oauth_token",
         ));
     }
@@ -296,12 +222,12 @@ pub async fn verify(
         .await?
         .filter(|c| c.metadata.oauth1)
         .ok_or_else(|| {
-            Oauth1Error::unauthorized("consumer_key_unknown", "unknown oauth_consumer_key")
+            Oauth1Error::new(Problem::ConsumerKeyUnknown, "unknown oauth_consumer_key")
         })?;
     // §3.4.4: PLAINTEXT sends the secrets themselves, so only where no one can read them.
     if parsed.method == Method::Plaintext && !secure_issuer(&settings.issuer) {
-        return Err(Oauth1Error::bad(
-            "signature_method_rejected",
+        return Err(Oauth1Error::new(
+            Problem::SignatureMethodRejected,
             "PLAINTEXT is accepted only over HTTPS",
         ));
     }
@@ -314,8 +240,8 @@ pub async fn verify(
                 "oauth_acceptable_timestamps",
                 format!("{}-{}", now - TIMESTAMP_WINDOW, now + TIMESTAMP_WINDOW),
             )),
-            ..Oauth1Error::unauthorized(
-                "timestamp_refused",
+            ..Oauth1Error::new(
+                Problem::TimestampRefused,
                 format!(
                     "oauth_timestamp is more than {TIMESTAMP_WINDOW} seconds from the server's clock"
                 ),
@@ -335,8 +261,8 @@ pub async fn verify(
         Some(sealed) => open(provider.master_key(), &client.client_id, &sealed)?,
         None if parsed.method == Method::RsaSha1 => String::new(),
         None => {
-            return Err(Oauth1Error::unauthorized(
-                "consumer_key_rejected",
+            return Err(Oauth1Error::new(
+                Problem::ConsumerKeyRejected,
                 "this consumer has no secret for HMAC or PLAINTEXT; register one or use RSA-SHA1",
             ));
         }
@@ -359,8 +285,8 @@ pub async fn verify(
         &token_secret,
         rsa_key.as_ref().map(|(n, e)| (n.as_slice(), e.as_slice())),
     ) {
-        return Err(Oauth1Error::unauthorized(
-            "signature_invalid",
+        return Err(Oauth1Error::new(
+            Problem::SignatureInvalid,
             "the signature does not match the request (check the base string, the secrets and the URL)",
         ));
     }
@@ -374,8 +300,8 @@ pub async fn verify(
             .record_assertion_jti(&client.client_id, &key, ts + 2 * TIMESTAMP_WINDOW)
             .await?
         {
-            return Err(Oauth1Error::unauthorized(
-                "nonce_used",
+            return Err(Oauth1Error::new(
+                Problem::NonceUsed,
                 "this oauth_nonce was already used with this timestamp",
             ));
         }
@@ -398,24 +324,24 @@ async fn live_token(
         .find_oauth1_token(token)
         .await?
         .filter(|t| t.kind == kind && t.client_id == client_id)
-        .ok_or_else(|| Oauth1Error::unauthorized("token_rejected", "unknown oauth_token"))?;
+        .ok_or_else(|| Oauth1Error::new(Problem::TokenRejected, "unknown oauth_token"))?;
     if found.expires_at <= provider.now() {
-        return Err(Oauth1Error::unauthorized(
-            "token_expired",
+        return Err(Oauth1Error::new(
+            Problem::TokenExpired,
             "the oauth_token has expired",
         ));
     }
     match (kind, found.status) {
-        (TokenKind::Temporary, TokenStatus::Used) => Err(Oauth1Error::unauthorized(
-            "token_used",
+        (TokenKind::Temporary, TokenStatus::Used) => Err(Oauth1Error::new(
+            Problem::TokenUsed,
             "these temporary credentials were already exchanged",
         )),
-        (TokenKind::Temporary, TokenStatus::Denied) => Err(Oauth1Error::unauthorized(
-            "permission_denied",
+        (TokenKind::Temporary, TokenStatus::Denied) => Err(Oauth1Error::new(
+            Problem::PermissionDenied,
             "the user denied access",
         )),
-        (TokenKind::Access, s) if s != TokenStatus::Active => Err(Oauth1Error::unauthorized(
-            "token_revoked",
+        (TokenKind::Access, s) if s != TokenStatus::Active => Err(Oauth1Error::new(
+            Problem::TokenRevoked,
             "the token credentials were revoked",
         )),
         _ => Ok(found),

@@ -5,6 +5,7 @@
 use crate::authorize::response_type::{ResponseMode, ResponseType};
 use crate::client::{AuthMethod, GrantType};
 use crate::client_auth::ASSERTION_ALGORITHMS;
+use crate::endpoints;
 use crate::keys::Algorithm;
 use crate::oidc::claims::{SCOPE_CLAIMS, supported_claims};
 use crate::provider::Settings;
@@ -34,14 +35,14 @@ pub fn metadata(settings: &Settings) -> Value {
     .collect();
     json!({
         "issuer": settings.issuer,
-        "authorization_endpoint": settings.endpoint("/authorize"),
-        "token_endpoint": settings.endpoint("/token"),
-        "device_authorization_endpoint": settings.endpoint("/device_authorization"),
-        "userinfo_endpoint": settings.endpoint("/userinfo"),
-        "end_session_endpoint": settings.endpoint("/logout"),
-        "jwks_uri": settings.endpoint("/jwks"),
-        "introspection_endpoint": settings.endpoint("/introspect"),
-        "revocation_endpoint": settings.endpoint("/revoke"),
+        "authorization_endpoint": settings.endpoint(endpoints::AUTHORIZE),
+        "token_endpoint": settings.endpoint(endpoints::TOKEN),
+        "device_authorization_endpoint": settings.endpoint(endpoints::DEVICE_AUTHORIZATION),
+        "userinfo_endpoint": settings.endpoint(endpoints::USERINFO),
+        "end_session_endpoint": settings.endpoint(endpoints::LOGOUT),
+        "jwks_uri": settings.endpoint(endpoints::JWKS),
+        "introspection_endpoint": settings.endpoint(endpoints::INTROSPECT),
+        "revocation_endpoint": settings.endpoint(endpoints::REVOKE),
         "grant_types_supported": grants,
         "response_types_supported": ResponseType::SUPPORTED,
         "response_modes_supported": ResponseMode::SUPPORTED,

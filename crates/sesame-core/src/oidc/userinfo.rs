@@ -2,34 +2,33 @@
 //! by the token's scope and the `claims` request of its delegation.
 
 use super::claims::{claims_for_scope, release};
-use crate::error::{ErrorCode, TokenError};
+use crate::bearer::BearerError;
 use crate::provider::Provider;
 use crate::secret::SecretHash;
 use crate::token::inspect::{TokenHandle, find_active_token};
+use crate::user::active_user;
 use serde_json::{Map, Value};
 
-fn invalid_token() -> TokenError {
-    TokenError::with_code(
-        ErrorCode::InvalidToken,
-        "the access token is invalid, expired or revoked",
-    )
+fn invalid_token() -> BearerError {
+    BearerError::InvalidToken("the access token is invalid, expired or revoked".into())
 }
 
-pub async fn userinfo(provider: &Provider, token: &str) -> Result<Map<String, Value>, TokenError> {
-    let Some(known) = find_active_token(provider, token).await? else {
+pub async fn userinfo(provider: &Provider, token: &str) -> Result<Map<String, Value>, BearerError> {
+    let Some(known) = find_active_token(provider, token)
+        .await
+        .map_err(BearerError::Server)?
+    else {
         return Err(invalid_token());
     };
     let scope = crate::scope::Scopes::parse(&known.claims.scope).map_err(|_| invalid_token())?;
     // OIDC Core §5.3.1: UserInfo serves tokens granted with the openid scope.
     if !scope.contains("openid") {
-        return Err(TokenError::with_code(
-            ErrorCode::InsufficientScope,
-            "the access token was not granted the openid scope",
+        return Err(BearerError::InsufficientScope(
+            "the access token was not granted the openid scope".into(),
         ));
     }
-    let user = match provider.store().get_user(&known.claims.sub).await? {
-        Some(user) if !user.disabled => user,
-        _ => return Err(invalid_token()),
+    let Some(user) = active_user(provider.store(), &known.claims.sub).await? else {
+        return Err(invalid_token());
     };
     // The delegation's `claims` request travels with the token's record.
     let hash = match &known.handle {

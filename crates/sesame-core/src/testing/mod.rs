@@ -7,17 +7,42 @@ pub use memory::MemoryStore;
 
 use crate::client::{AuthMethod, Client, ClientMetadata, GrantType};
 use crate::clock::FixedClock;
+use crate::events::{Event, EventSink};
 use crate::keys::Algorithm;
 use crate::provider::{Provider, Settings};
 use crate::scope::Scopes;
 use crate::secret::Secret;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The fixed time every fixture starts at.
 pub const T0: i64 = 1_700_000_000;
 
 /// A provider on a memory store and a fixed clock, issuer `https://id.test`.
 pub async fn provider() -> (Provider, Arc<MemoryStore>, Arc<FixedClock>) {
+    let (provider, store, clock, _) = provider_with_recorder().await;
+    (provider, store, clock)
+}
+
+/// Keeps the events a provider reports, for tests to look at.
+#[derive(Default)]
+pub struct Recorder(Mutex<Vec<Event>>);
+
+impl Recorder {
+    /// The events so far, oldest first; the recorder starts empty again.
+    pub fn take(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl EventSink for Recorder {
+    fn record(&self, event: Event) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(event);
+    }
+}
+
+/// [`provider`], with the events it reports kept in a [`Recorder`].
+pub async fn provider_with_recorder() -> (Provider, Arc<MemoryStore>, Arc<FixedClock>, Arc<Recorder>)
+{
     let store = Arc::new(MemoryStore::default());
     let clock = Arc::new(FixedClock::at(T0));
     let mut settings = Settings::new("https://id.test");
@@ -26,10 +51,12 @@ pub async fn provider() -> (Provider, Arc<MemoryStore>, Arc<FixedClock>) {
     // One RSA key is enough for unit tests; generating more only slows them.
     settings.signing_algorithms = vec![Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
     #[allow(clippy::expect_used)]
+    let recorder = Arc::new(Recorder::default());
     let provider = Provider::start(store.clone(), clock.clone(), settings, None)
         .await
-        .expect("provider starts on a memory store");
-    (provider, store, clock)
+        .expect("provider starts on a memory store")
+        .with_event_sink(recorder.clone());
+    (provider, store, clock, recorder)
 }
 
 /// A confidential client_credentials client with this secret and scope.

@@ -34,7 +34,7 @@ pub async fn exchange(
     }
     // Checked before the code is spent, so a guess cannot burn the rightful client's code.
     check_request(&stored, redirect_uri, params.get("code_verifier"))?;
-    let user = delegated::active_user(provider, &stored.delegation).await?;
+    let user = delegated::user_of(provider, &stored.delegation).await?;
     // One atomic statement: of two racing redemptions exactly one wins; the loser is a replay.
     if store
         .consume_code(&hash, &client.client_id, now)

@@ -23,13 +23,12 @@ pub fn allows_refresh(client: &Client, scope: &Scopes) -> bool {
 }
 
 /// The user behind a delegation, if they may still receive tokens.
-pub async fn active_user(provider: &Provider, delegation: &Delegation) -> Result<User, TokenError> {
-    match provider.store().get_user(&delegation.user_id).await? {
-        Some(user) if !user.disabled => Ok(user),
-        _ => Err(TokenError::invalid_grant(
-            "the user of this grant no longer exists or is disabled",
-        )),
-    }
+pub async fn user_of(provider: &Provider, delegation: &Delegation) -> Result<User, TokenError> {
+    crate::user::active_user(provider.store(), &delegation.user_id)
+        .await?
+        .ok_or_else(|| {
+            TokenError::invalid_grant("the user of this grant no longer exists or is disabled")
+        })
 }
 
 /// Ends a delegation: every token issued under it, now and by requests racing this one.

@@ -75,7 +75,7 @@ pub async fn exchange(
             let delegation = approved.delegation.ok_or_else(|| {
                 TokenError::server_error("an approved device code has no delegation")
             })?;
-            let user = delegated::active_user(provider, &delegation).await?;
+            let user = delegated::user_of(provider, &delegation).await?;
             delegated::issue(
                 provider,
                 client,

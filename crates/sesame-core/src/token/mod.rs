@@ -48,7 +48,13 @@ pub async fn exchange(
     authorization: Option<&str>,
     mut params: Params,
 ) -> Result<(TokenResponse, GrantType), TokenError> {
-    let client = authenticate_request(provider, authorization, &mut params, "/token").await?;
+    let client = authenticate_request(
+        provider,
+        authorization,
+        &mut params,
+        crate::endpoints::TOKEN,
+    )
+    .await?;
     let grant_type = params.require("grant_type")?;
     let grant = GrantType::parse(grant_type)
         .filter(|g| SUPPORTED_GRANTS.contains(g))

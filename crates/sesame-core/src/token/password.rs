@@ -10,10 +10,6 @@ use crate::params::Params;
 use crate::provider::Provider;
 use crate::secret::random_token;
 
-/// The cause logged for a refused password grant, read by the server's metrics.
-pub const CAUSE_INVALID: &str = "password grant: wrong username or password";
-pub const CAUSE_LOCKED_NOW: &str = "password grant: account locked after repeated failures";
-
 pub async fn exchange(
     provider: &Provider,
     client: &Client,
@@ -22,30 +18,20 @@ pub async fn exchange(
     let username = params.require("username")?;
     let password = params.require("password")?;
     let scope = client.scope_within(params.get("scope"))?;
+    // RFC 6749 §5.2: invalid_grant, and never which part was wrong. The refusal itself is
+    // reported (and counted) by `login::authenticate`.
     let user = match login::authenticate(provider, username, password).await? {
         Ok(user) => user,
-        // RFC 6749 §5.2: invalid_grant, and never which part was wrong.
-        Err(LoginFailure::Invalid) => {
-            return Err(
-                TokenError::invalid_grant("the username or password is not correct")
-                    .with_cause(CAUSE_INVALID),
-            );
+        Err(LoginFailure::Invalid | LoginFailure::Disabled) => {
+            return Err(TokenError::invalid_grant(
+                "the username or password is not correct",
+            ));
         }
-        Err(LoginFailure::Disabled) => {
-            return Err(
-                TokenError::invalid_grant("the username or password is not correct")
-                    .with_cause("password grant: the account is disabled"),
-            );
-        }
-        Err(LoginFailure::Locked { now, .. }) => {
-            let e = TokenError::invalid_grant(
-                "too many failed attempts: this account is locked for a while",
-            );
-            return Err(if now {
-                e.with_cause(CAUSE_LOCKED_NOW)
-            } else {
-                e.with_cause(CAUSE_INVALID)
-            });
+        Err(LoginFailure::Locked { until }) => {
+            return Err(TokenError::invalid_grant(format!(
+                "too many failed attempts: this account is locked; try again {}",
+                login::retry_in(until, provider.now())
+            )));
         }
     };
     let delegation = Delegation {

@@ -36,7 +36,7 @@ pub async fn exchange(
     }
     // RFC 6749 §6: the scope may only narrow. Checked before the token is spent.
     let scope = narrowed_scope(&current.delegation.scope, params.get("scope"))?;
-    let user = delegated::active_user(provider, &current.delegation).await?;
+    let user = delegated::user_of(provider, &current.delegation).await?;
     // Rotation is one atomic statement: of two racing uses one wins, the other is reuse.
     if store
         .use_refresh_token(&hash, &client.client_id, now)

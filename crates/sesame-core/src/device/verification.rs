@@ -1,0 +1,117 @@
+//! The user's side of the device grant at `/device` (RFC 8628 §3.3): the typed user code, with
+//! the brute-force protection of §5.1 (wrong codes limited per browser and per network address,
+//! in the store, so every node counts the same guesses), and the user's answer.
+
+use super::{DeviceCode, DeviceStatus, user_code};
+use crate::delegation::Delegation;
+use crate::error::TokenError;
+use crate::events::Guess;
+use crate::login::{throttle_failure, throttle_locked};
+use crate::provider::Provider;
+use crate::secret::{SecretHash, random_token};
+use crate::session::BrowserSession;
+use crate::user::User;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::net::IpAddr;
+
+/// Wrong codes allowed per browser and per address within the throttle window. With 8
+/// consonants (20^8 codes) and a few live ones, ten guesses in 15 minutes find one with a
+/// chance of about one in 10^9 (§5.1).
+pub const MAX_WRONG_CODES: u32 = 10;
+
+/// Who is typing the code: the browser (its binding cookie) and its network address.
+#[derive(Debug, Clone, Copy)]
+pub struct Guesser<'a> {
+    pub browser: &'a str,
+    pub address: IpAddr,
+}
+
+impl Guesser<'_> {
+    /// The throttle keys the guesses count under. They contain spaces, which usernames cannot,
+    /// so they never collide with an account's.
+    fn keys(&self) -> [String; 2] {
+        let browser = URL_SAFE_NO_PAD.encode(SecretHash::of(self.browser).0);
+        [
+            format!("device ip {}", self.address),
+            format!("device browser {browser}"),
+        ]
+    }
+}
+
+/// What a typed code leads to.
+#[derive(Debug, PartialEq)]
+pub enum CodeEntry {
+    /// A live request waiting for the user's answer.
+    Found(Box<DeviceCode>),
+    /// Unknown, expired or already answered: counted as a wrong guess.
+    Wrong,
+    /// Too many wrong guesses from this browser or address: refused until then.
+    Locked { until: i64 },
+}
+
+/// RFC 8628 §3.3 and §5.1: looks up the typed code unless the guesser is locked out, and counts
+/// a wrong one against both the browser and the address.
+pub async fn enter_code(
+    provider: &Provider,
+    guesser: Guesser<'_>,
+    typed: &str,
+) -> Result<CodeEntry, TokenError> {
+    let keys = guesser.keys();
+    for key in &keys {
+        if let Some(until) = throttle_locked(provider, key).await? {
+            return Ok(CodeEntry::Locked { until });
+        }
+    }
+    if let Some(code) = find_pending(provider, typed).await? {
+        return Ok(CodeEntry::Found(Box::new(code)));
+    }
+    let mut locked = None;
+    for key in &keys {
+        let lock = throttle_failure(provider, Guess::UserCode, key, MAX_WRONG_CODES).await?;
+        locked = locked.or(lock);
+    }
+    Ok(locked.map_or(CodeEntry::Wrong, |until| CodeEntry::Locked { until }))
+}
+
+/// The live, undecided request a user code names; `None` for an unknown, expired or already
+/// answered code (the page says so, and counts it as a wrong guess).
+async fn find_pending(provider: &Provider, typed: &str) -> Result<Option<DeviceCode>, TokenError> {
+    let Some(code) = user_code::normalize(typed) else {
+        return Ok(None);
+    };
+    Ok(provider
+        .store()
+        .find_device_code_by_user_code(&code)
+        .await?
+        .filter(|d| d.status == DeviceStatus::Pending && d.expires_at > provider.now()))
+}
+
+/// The user's answer. `Ok(false)` when the code was answered meanwhile or has expired.
+pub async fn decide(
+    provider: &Provider,
+    code: &DeviceCode,
+    user: &User,
+    session: &BrowserSession,
+    allow: bool,
+) -> Result<bool, TokenError> {
+    let now = provider.now();
+    let (status, delegation) = if allow {
+        let delegation = Delegation {
+            delegation_id: random_token(16),
+            client_id: code.client_id.clone(),
+            user_id: user.id.clone(),
+            scope: code.scope.clone(),
+            auth_time: session.auth_time,
+            sid: Some(session.sid.clone()),
+            claims: Default::default(),
+        };
+        (DeviceStatus::Approved, Some(delegation))
+    } else {
+        (DeviceStatus::Denied, None)
+    };
+    Ok(provider
+        .store()
+        .settle_device_code(&code.user_code, status, delegation.as_ref(), now)
+        .await?)
+}

@@ -1,0 +1,48 @@
+//! What happened that the operator counts or is warned about, reported by the core as typed
+//! events: the server turns them into metrics and log lines (`src/telemetry.rs`), tests record
+//! them. An event never carries a secret; an account name is the throttle's key, not a password.
+
+/// Why a sign-in with a password was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Wrong username or password (which one is never said).
+    Invalid,
+    /// The password was right but the account is disabled.
+    Disabled,
+    /// The account is locked after repeated failures.
+    Locked,
+}
+
+/// Where a throttled guess was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guess {
+    /// A password, on any page or the password grant.
+    Password,
+    /// A device page's user code (RFC 8628 §5.1).
+    UserCode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A password sign-in was refused.
+    SignInRefused { account: String, why: Refusal },
+    /// Repeated wrong guesses locked `key` (an account, or a device page's browser or address)
+    /// until `until`.
+    Locked {
+        guess: Guess,
+        key: String,
+        until: i64,
+    },
+}
+
+/// Receives the core's events; called inline, so it must be quick and must not fail.
+pub trait EventSink: Send + Sync {
+    fn record(&self, event: Event);
+}
+
+/// Drops every event: the provider's default until the server installs its own.
+pub struct Discard;
+
+impl EventSink for Discard {
+    fn record(&self, _event: Event) {}
+}
