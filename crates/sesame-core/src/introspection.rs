@@ -115,3 +115,94 @@ async fn refresh_token(
         token_type: Some("refresh_token"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+    use crate::store::UserStore;
+    use crate::testing::{self, basic, form, register, rejected, user_tokens};
+
+    #[tokio::test]
+    async fn rfc7662_2_2_an_active_user_token_describes_itself() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let tokens = user_tokens(&p, "web", &web, &alice, "openid api:read").await;
+        let body = format!("token={}&token_type_hint=access_token", tokens.access_token);
+        let r = introspect(&p, Some(&basic("web", &web)), form(&body))
+            .await
+            .unwrap();
+        assert!(r.active);
+        let claims = r.claims.unwrap();
+        assert_eq!(
+            (claims.sub.as_str(), claims.client_id.as_str()),
+            (alice.id.as_str(), "web")
+        );
+        assert_eq!(claims.scope, "openid api:read");
+        assert_eq!(claims.exp, testing::T0 + p.settings().access_token_ttl);
+    }
+
+    #[tokio::test]
+    async fn rfc7662_2_2_anything_else_is_only_inactive() {
+        let (p, store, clock) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let tokens = user_tokens(&p, "web", &web, &alice, "openid").await;
+        let auth = basic("web", &web);
+        for unknown in ["made-up", "sat_made-up", "srt_made-up", "a.b.c"] {
+            let r = introspect(&p, Some(&auth), form(&format!("token={unknown}"))).await;
+            assert_eq!(r.unwrap(), IntrospectionResponse::inactive(), "{unknown}");
+        }
+        clock.advance(p.settings().access_token_ttl);
+        let body = format!("token={}", tokens.access_token);
+        let r = introspect(&p, Some(&auth), form(&body)).await.unwrap();
+        assert_eq!(r, IntrospectionResponse::inactive(), "expired");
+    }
+
+    #[tokio::test]
+    async fn rfc7662_2_1_the_caller_must_authenticate_and_be_confidential() {
+        let (p, store, _) = testing::provider().await;
+        register(&store, "spa", false).await;
+        let r = introspect(&p, None, form("client_id=spa&token=x")).await;
+        rejected(r, ErrorCode::InvalidClient, "authentication failed");
+        let r = introspect(&p, None, form("token=x")).await;
+        rejected(r, ErrorCode::InvalidClient, "authentication failed");
+        let web = register(&store, "web", true).await.unwrap();
+        let r = introspect(&p, Some(&basic("web", &web)), form("")).await;
+        rejected(r, ErrorCode::InvalidRequest, "token");
+    }
+
+    #[tokio::test]
+    async fn rfc7662_2_1_a_refresh_token_is_described_to_its_own_client_only() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let rs = register(&store, "rs", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let tokens = user_tokens(&p, "web", &web, &alice, "openid offline_access").await;
+        let body = format!("token={}", tokens.refresh_token.unwrap());
+        let own = introspect(&p, Some(&basic("web", &web)), form(&body))
+            .await
+            .unwrap();
+        assert_eq!((own.active, own.token_type), (true, Some("refresh_token")));
+        let other = introspect(&p, Some(&basic("rs", &rs)), form(&body))
+            .await
+            .unwrap();
+        assert!(!other.active);
+    }
+
+    #[tokio::test]
+    async fn a_disabled_users_tokens_are_inactive() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let mut alice = testing::user(&store, "alice").await;
+        let tokens = user_tokens(&p, "web", &web, &alice, "openid offline_access").await;
+        alice.disabled = true;
+        store.update_user(&alice).await.unwrap();
+        let auth = basic("web", &web);
+        for token in [tokens.access_token, tokens.refresh_token.unwrap()] {
+            let r = introspect(&p, Some(&auth), form(&format!("token={token}"))).await;
+            assert!(!r.unwrap().active);
+        }
+    }
+}

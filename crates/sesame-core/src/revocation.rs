@@ -71,3 +71,85 @@ async fn revoke_refresh_token(
     crate::token::delegated::revoke(provider, &found.delegation.delegation_id).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+    use crate::introspection::introspect;
+    use crate::testing::{self, basic, form, register, rejected, token_request, user_tokens};
+
+    async fn active(p: &Provider, auth: &str, token: &str) -> bool {
+        let body = form(&format!("token={token}"));
+        introspect(p, Some(auth), body).await.unwrap().active
+    }
+
+    #[tokio::test]
+    async fn rfc7009_2_2_an_unknown_or_invalid_token_is_revoked_successfully() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        for token in ["made-up", "sat_x", "srt_x", "a.b.c"] {
+            let body = form(&format!("token={token}&token_type_hint=refresh_token"));
+            assert!(
+                revoke(&p, Some(&basic("web", &web)), body).await.is_ok(),
+                "{token}"
+            );
+        }
+        let r = revoke(&p, Some(&basic("web", &web)), form("")).await;
+        rejected(r, ErrorCode::InvalidRequest, "token");
+    }
+
+    #[tokio::test]
+    async fn rfc7009_2_1_a_client_revokes_only_its_own_tokens() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let other = register(&store, "other", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let tokens = user_tokens(&p, "web", &web, &alice, "openid offline_access").await;
+        let auth = basic("web", &web);
+        for token in [&tokens.access_token, tokens.refresh_token.as_ref().unwrap()] {
+            let body = form(&format!("token={token}"));
+            let r = revoke(&p, Some(&basic("other", &other)), body).await;
+            rejected(
+                r,
+                ErrorCode::UnauthorizedClient,
+                "not issued to this client",
+            );
+            assert!(active(&p, &auth, token).await, "still active");
+        }
+    }
+
+    #[tokio::test]
+    async fn rfc7009_2_1_revoking_an_access_token_ends_that_token() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let tokens = user_tokens(&p, "web", &web, &alice, "openid offline_access").await;
+        let auth = basic("web", &web);
+        let body = form(&format!("token={}", tokens.access_token));
+        revoke(&p, Some(&auth), body).await.unwrap();
+        assert!(!active(&p, &auth, &tokens.access_token).await);
+        let refresh = tokens.refresh_token.unwrap();
+        assert!(
+            active(&p, &auth, &refresh).await,
+            "the refresh token lives on"
+        );
+    }
+
+    #[tokio::test]
+    async fn rfc7009_2_1_revoking_a_refresh_token_ends_its_whole_delegation() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let tokens = user_tokens(&p, "web", &web, &alice, "openid offline_access").await;
+        let auth = basic("web", &web);
+        let refresh = tokens.refresh_token.unwrap();
+        revoke(&p, Some(&auth), form(&format!("token={refresh}")))
+            .await
+            .unwrap();
+        assert!(!active(&p, &auth, &tokens.access_token).await);
+        let body = format!("grant_type=refresh_token&refresh_token={refresh}");
+        let r = token_request(&p, Some(&auth), &body).await;
+        rejected(r, ErrorCode::InvalidGrant, "invalid");
+    }
+}

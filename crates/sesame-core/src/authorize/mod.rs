@@ -340,3 +340,6 @@ fn check_openid_rules(request: &AuthorizationRequest) -> Result<(), TokenError> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -75,3 +75,63 @@ pub async fn authorize(
     }
     Err(TokenError::server_error("no free user code after 5 draws"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+    use crate::store::{ClientStore, DeviceStore};
+    use crate::testing::{self, basic, form, register, rejected};
+
+    #[tokio::test]
+    async fn rfc8628_3_2_the_answer_carries_both_codes_the_verification_uris_and_the_interval() {
+        let (p, store, _) = testing::provider().await;
+        let tv = register(&store, "tv", true).await.unwrap();
+        let r = authorize(&p, Some(&basic("tv", &tv)), form("scope=openid"))
+            .await
+            .unwrap();
+        assert!(r.device_code.starts_with("sdc_"));
+        assert_eq!(r.user_code.len(), 9, "XXXX-XXXX: {}", r.user_code);
+        assert_eq!(r.verification_uri, "https://id.test/device");
+        assert_eq!(
+            r.verification_uri_complete,
+            format!("https://id.test/device?user_code={}", r.user_code)
+        );
+        assert_eq!((r.expires_in, r.interval), (DEVICE_CODE_TTL, POLL_INTERVAL));
+        let stored = store
+            .find_device_code(&SecretHash::of(&r.device_code))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.status, DeviceStatus::Pending);
+    }
+
+    #[tokio::test]
+    async fn rfc8628_3_1_a_public_client_starts_with_its_client_id() {
+        let (p, store, _) = testing::provider().await;
+        register(&store, "cli", false).await;
+        assert!(authorize(&p, None, form("client_id=cli")).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn rfc6749_5_2_a_client_without_the_device_grant_is_unauthorized_client() {
+        let (p, store, _) = testing::provider().await;
+        let tv = register(&store, "tv", true).await.unwrap();
+        let mut client = store.get_client("tv").await.unwrap().unwrap();
+        client
+            .metadata
+            .grant_types
+            .retain(|g| *g != GrantType::DeviceCode);
+        store.update_client(&client).await.unwrap();
+        let r = authorize(&p, Some(&basic("tv", &tv)), form("scope=openid")).await;
+        rejected(r, ErrorCode::UnauthorizedClient, "device_code");
+    }
+
+    #[tokio::test]
+    async fn rfc6749_3_3_a_scope_beyond_the_clients_is_invalid_scope() {
+        let (p, store, _) = testing::provider().await;
+        let tv = register(&store, "tv", true).await.unwrap();
+        let r = authorize(&p, Some(&basic("tv", &tv)), form("scope=admin")).await;
+        rejected(r, ErrorCode::InvalidScope, "admin");
+    }
+}

@@ -115,3 +115,110 @@ pub async fn decide(
         .settle_device_code(&code.user_code, status, delegation.as_ref(), now)
         .await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::authorization::authorize;
+    use crate::store::DeviceStore;
+    use crate::testing::{self, basic, form, register};
+    use std::net::Ipv4Addr;
+
+    fn from(browser: &str, last_octet: u8) -> Guesser<'_> {
+        Guesser {
+            browser,
+            address: IpAddr::V4(Ipv4Addr::new(192, 0, 2, last_octet)),
+        }
+    }
+
+    #[tokio::test]
+    async fn rfc8628_3_3_the_code_is_found_however_it_is_typed() {
+        let (p, store, _) = testing::provider().await;
+        let tv = register(&store, "tv", true).await.unwrap();
+        let started = authorize(&p, Some(&basic("tv", &tv)), form(""))
+            .await
+            .unwrap();
+        let typed = started.user_code.to_lowercase().replace('-', " ");
+        let entry = enter_code(&p, from("b", 1), &typed).await.unwrap();
+        assert!(matches!(entry, CodeEntry::Found(c) if c.client_id == "tv"));
+    }
+
+    #[tokio::test]
+    async fn rfc8628_5_1_ten_wrong_codes_lock_the_browser_and_the_address() {
+        let (p, store, clock) = testing::provider().await;
+        let tv = register(&store, "tv", true).await.unwrap();
+        let started = authorize(&p, Some(&basic("tv", &tv)), form(""))
+            .await
+            .unwrap();
+        for _ in 1..MAX_WRONG_CODES {
+            assert_eq!(
+                enter_code(&p, from("b", 1), "BBBB-BBBB").await.unwrap(),
+                CodeEntry::Wrong
+            );
+        }
+        let locked = enter_code(&p, from("b", 1), "BBBB-BBBB").await.unwrap();
+        assert!(matches!(locked, CodeEntry::Locked { .. }), "{locked:?}");
+        // Locked even for the right code, from the same browser on another address, and from
+        // another browser on the same address.
+        for guesser in [from("b", 1), from("b", 2), from("other", 1)] {
+            let entry = enter_code(&p, guesser, &started.user_code).await.unwrap();
+            assert!(matches!(entry, CodeEntry::Locked { .. }), "{guesser:?}");
+        }
+        let elsewhere = enter_code(&p, from("other", 2), &started.user_code)
+            .await
+            .unwrap();
+        assert!(matches!(elsewhere, CodeEntry::Found(_)));
+        clock.advance(crate::login::LOCK_DURATION);
+        let fresh = authorize(&p, Some(&basic("tv", &tv)), form(""))
+            .await
+            .unwrap();
+        let later = enter_code(&p, from("b", 1), &fresh.user_code)
+            .await
+            .unwrap();
+        assert!(matches!(later, CodeEntry::Found(_)), "the lock ends");
+    }
+
+    #[tokio::test]
+    async fn rfc8628_3_3_an_answered_or_expired_code_is_wrong_and_answered_once() {
+        let (p, store, clock) = testing::provider().await;
+        let tv = register(&store, "tv", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let session = testing::signed_in(&p, &alice).await;
+        let started = authorize(&p, Some(&basic("tv", &tv)), form(""))
+            .await
+            .unwrap();
+        let CodeEntry::Found(code) = enter_code(&p, from("b", 1), &started.user_code)
+            .await
+            .unwrap()
+        else {
+            panic!("live code");
+        };
+        assert!(decide(&p, &code, &alice, &session, true).await.unwrap());
+        assert!(
+            !decide(&p, &code, &alice, &session, false).await.unwrap(),
+            "once"
+        );
+        let approved = store
+            .find_device_code(&code.device_code_hash)
+            .await
+            .unwrap()
+            .unwrap();
+        let delegation = approved.delegation.unwrap();
+        assert_eq!(
+            (delegation.user_id, delegation.sid),
+            (alice.id, Some(session.sid))
+        );
+        let entry = enter_code(&p, from("b", 1), &started.user_code)
+            .await
+            .unwrap();
+        assert_eq!(entry, CodeEntry::Wrong, "answered");
+        let second = authorize(&p, Some(&basic("tv", &tv)), form(""))
+            .await
+            .unwrap();
+        clock.advance(crate::device::DEVICE_CODE_TTL);
+        let entry = enter_code(&p, from("b", 1), &second.user_code)
+            .await
+            .unwrap();
+        assert_eq!(entry, CodeEntry::Wrong, "expired");
+    }
+}

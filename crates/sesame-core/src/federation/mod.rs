@@ -16,3 +16,6 @@ pub use round_trip::FederationState;
 
 /// A round trip to the upstream must come back within this many seconds.
 pub const STATE_TTL: i64 = 600;
+
+#[cfg(test)]
+mod tests;

@@ -145,3 +145,6 @@ impl CredentialsResponse {
         out.finish()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,8 +1,10 @@
 //! What the core's tests (and the tests of crates built on it) need: an in-memory store that
 //! keeps the store contracts, a provider on it with a fixed clock, and fixtures.
 
+mod fixtures;
 mod memory;
 
+pub use fixtures::*;
 pub use memory::MemoryStore;
 
 use crate::client::{AuthMethod, Client, ClientMetadata, GrantType};
@@ -50,8 +52,8 @@ pub async fn provider_with_recorder() -> (Provider, Arc<MemoryStore>, Arc<FixedC
     settings.client_cache_ttl = 0;
     // One RSA key is enough for unit tests; generating more only slows them.
     settings.signing_algorithms = vec![Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
-    #[allow(clippy::expect_used)]
     let recorder = Arc::new(Recorder::default());
+    #[allow(clippy::expect_used)]
     let provider = Provider::start(store.clone(), clock.clone(), settings, None)
         .await
         .expect("provider starts on a memory store")

@@ -20,17 +20,26 @@ pub async fn exchange(
     let now = provider.now();
     let store = provider.store();
 
-    let invalid = || {
+    // One description for every reason, so a guesser learns nothing; the cause says which.
+    let invalid = |cause: &str| {
         TokenError::invalid_grant(
             "the authorization code is invalid, expired, or was issued to another client",
         )
+        .with_cause(cause)
     };
-    let stored = store.find_code(&hash).await?.ok_or_else(invalid)?;
+    let stored = store
+        .find_code(&hash)
+        .await?
+        .ok_or_else(|| invalid("unknown code"))?;
     if stored.used_at.is_some() {
         return Err(replayed(provider, &stored).await?);
     }
-    if stored.delegation.client_id != client.client_id || stored.expires_at <= now {
-        return Err(invalid());
+    // RFC 6749 §4.1.3: the code must have been issued to this client.
+    if stored.delegation.client_id != client.client_id {
+        return Err(invalid("code issued to another client"));
+    }
+    if stored.expires_at <= now {
+        return Err(invalid("code expired"));
     }
     // Checked before the code is spent, so a guess cannot burn the rightful client's code.
     check_request(&stored, redirect_uri, params.get("code_verifier"))?;
@@ -85,5 +94,212 @@ fn check_request(
             "code_verifier was sent, but the authorization request had no code_challenge",
         )),
         (None, None) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ErrorCode;
+    use crate::oidc::id_token::IdTokenClaims;
+    use crate::store::{DelegationStore, UserStore};
+    use crate::testing::{
+        self, REDIRECT_URI, VERIFIER, basic, form, register, rejected, rejected_because,
+        token_request as redeem,
+    };
+
+    fn redeem_body(code: &str, verifier: &str) -> String {
+        format!(
+            "grant_type=authorization_code&code={code}&redirect_uri={REDIRECT_URI}\
+             &code_verifier={verifier}"
+        )
+    }
+
+    #[tokio::test]
+    async fn rfc6749_4_1_3_code_issued_to_another_client_is_invalid_grant() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let other = register(&store, "other", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let code = testing::code(&p, "web", &alice, "openid").await;
+        let body = redeem_body(&code, VERIFIER);
+        let stolen = redeem(&p, Some(&basic("other", &other)), &body).await;
+        rejected_because(
+            stolen,
+            ErrorCode::InvalidGrant,
+            "code issued to another client",
+        );
+        // The rightful client can still redeem it: the failed attempt spent nothing.
+        let ok = redeem(&p, Some(&basic("web", &web)), &redeem_body(&code, VERIFIER)).await;
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[tokio::test]
+    async fn rfc6749_4_1_3_redirect_uri_must_be_the_authorization_requests() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let code = testing::code(&p, "web", &alice, "openid").await;
+        let body = redeem_body(&code, VERIFIER).replace("/cb", "/other");
+        let r = redeem(&p, Some(&basic("web", &web)), &body).await;
+        rejected(r, ErrorCode::InvalidGrant, "redirect_uri");
+        let missing = format!("grant_type=authorization_code&code={code}");
+        let r = redeem(&p, Some(&basic("web", &web)), &missing).await;
+        rejected(r, ErrorCode::InvalidRequest, "redirect_uri");
+    }
+
+    #[tokio::test]
+    async fn rfc7636_4_6_the_verifier_must_match_the_challenge_and_is_required() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let code = testing::code(&p, "web", &alice, "openid").await;
+        let auth = basic("web", &web);
+        let wrong = redeem_body(&code, &"x".repeat(43));
+        rejected(
+            redeem(&p, Some(&auth), &wrong).await,
+            ErrorCode::InvalidGrant,
+            "does not match",
+        );
+        let without = redeem_body(&code, "").replace("&code_verifier=", "");
+        rejected(
+            redeem(&p, Some(&auth), &without).await,
+            ErrorCode::InvalidGrant,
+            "required",
+        );
+        // Neither guess burned the code.
+        assert!(
+            redeem(&p, Some(&auth), &redeem_body(&code, VERIFIER))
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn rfc9700_4_8_2_a_verifier_for_a_code_without_a_challenge_is_a_downgrade() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let session = testing::signed_in(&p, &alice).await;
+        let query =
+            format!("response_type=code&client_id=web&redirect_uri={REDIRECT_URI}&scope=openid");
+        let answer = testing::answered(testing::authorize(&p, &query, Some(&session)).await);
+        let code = testing::param(&answer, "code").unwrap();
+        let r = redeem(&p, Some(&basic("web", &web)), &redeem_body(code, VERIFIER)).await;
+        rejected(r, ErrorCode::InvalidGrant, "no code_challenge");
+    }
+
+    #[tokio::test]
+    async fn rfc6749_4_1_2_a_code_used_twice_revokes_every_token_issued_from_it() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let code = testing::code(&p, "web", &alice, "openid offline_access").await;
+        let auth = basic("web", &web);
+        let first = redeem(&p, Some(&auth), &redeem_body(&code, VERIFIER))
+            .await
+            .unwrap();
+        let again = redeem(&p, Some(&auth), &redeem_body(&code, VERIFIER)).await;
+        rejected(again, ErrorCode::InvalidGrant, "already used");
+        let refresh = first.refresh_token.unwrap();
+        let body = format!("grant_type=refresh_token&refresh_token={refresh}");
+        let r = redeem(&p, Some(&auth), &body).await;
+        rejected(r, ErrorCode::InvalidGrant, "refresh token");
+        let introspected = crate::introspection::introspect(
+            &p,
+            Some(&auth),
+            form(&format!("token={}", first.access_token)),
+        )
+        .await
+        .unwrap();
+        assert!(!introspected.active, "the access token is revoked too");
+    }
+
+    #[tokio::test]
+    async fn rfc6749_4_1_2_a_late_replay_after_expiry_still_revokes() {
+        let (p, store, clock) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let code = testing::code(&p, "web", &alice, "openid offline_access").await;
+        let auth = basic("web", &web);
+        let first = redeem(&p, Some(&auth), &redeem_body(&code, VERIFIER))
+            .await
+            .unwrap();
+        // Past the code's 60 s, and past a sweep: spent codes are kept SPENT_RETENTION.
+        clock.advance(crate::authorize::response::CODE_TTL + 60);
+        use crate::store::Maintenance;
+        store.sweep_expired(p.now(), 100).await.unwrap();
+        let late = redeem(&p, Some(&auth), &redeem_body(&code, VERIFIER)).await;
+        rejected(late, ErrorCode::InvalidGrant, "already used");
+        let hash = crate::secret::SecretHash::of(&first.refresh_token.unwrap());
+        let refresh = store.find_refresh_token(&hash).await.unwrap().unwrap();
+        assert!(refresh.revoked_at.is_some());
+    }
+
+    #[tokio::test]
+    async fn rfc6749_4_1_2_an_expired_code_is_invalid_grant() {
+        let (p, store, clock) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let code = testing::code(&p, "web", &alice, "openid").await;
+        clock.advance(crate::authorize::response::CODE_TTL);
+        let r = redeem(&p, Some(&basic("web", &web)), &redeem_body(&code, VERIFIER)).await;
+        rejected_because(r, ErrorCode::InvalidGrant, "code expired");
+        let r = redeem(
+            &p,
+            Some(&basic("web", &web)),
+            &redeem_body("made-up", VERIFIER),
+        )
+        .await;
+        rejected_because(r, ErrorCode::InvalidGrant, "unknown code");
+    }
+
+    #[tokio::test]
+    async fn oidc_core_3_1_3_3_the_id_token_names_the_user_the_client_and_the_nonce() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let code = testing::code(&p, "web", &alice, "openid email").await;
+        let r = redeem(&p, Some(&basic("web", &web)), &redeem_body(&code, VERIFIER))
+            .await
+            .unwrap();
+        assert_eq!(r.scope.as_deref(), Some("openid email"));
+        assert!(
+            r.refresh_token.is_none(),
+            "OIDC Core §11: no offline_access, no refresh token"
+        );
+        let id_token = r.id_token.unwrap();
+        let payload = p.key_ring().verify_jws(&id_token, "JWT").unwrap();
+        let claims: IdTokenClaims = serde_json::from_slice(&payload).unwrap();
+        assert_eq!(
+            (claims.sub.as_str(), claims.aud.as_str()),
+            (alice.id.as_str(), "web")
+        );
+        assert_eq!(claims.nonce.as_deref(), Some("n1"));
+        assert_eq!(claims.iss, "https://id.test");
+        let at_hash =
+            crate::oidc::id_token::half_hash(crate::keys::Algorithm::RS256, &r.access_token);
+        assert_eq!(claims.at_hash.as_deref(), Some(at_hash.as_str()));
+    }
+
+    #[tokio::test]
+    async fn a_disabled_user_gets_no_tokens_from_an_earlier_code() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let mut alice = testing::user(&store, "alice").await;
+        let code = testing::code(&p, "web", &alice, "openid").await;
+        alice.disabled = true;
+        store.update_user(&alice).await.unwrap();
+        let r = redeem(&p, Some(&basic("web", &web)), &redeem_body(&code, VERIFIER)).await;
+        rejected(r, ErrorCode::InvalidGrant, "disabled");
+    }
+
+    #[tokio::test]
+    async fn rfc7636_4_5_a_public_client_redeems_with_its_verifier_alone() {
+        let (p, store, _) = testing::provider().await;
+        register(&store, "spa", false).await;
+        let alice = testing::user(&store, "alice").await;
+        let code = testing::code(&p, "spa", &alice, "openid").await;
+        let body = format!("{}&client_id=spa", redeem_body(&code, VERIFIER));
+        assert!(redeem(&p, None, &body).await.is_ok());
     }
 }

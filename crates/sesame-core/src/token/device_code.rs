@@ -88,3 +88,146 @@ pub async fn exchange(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Provider;
+    use crate::device::authorization::{DeviceAuthorizationResponse, authorize};
+    use crate::device::verification::{CodeEntry, Guesser, decide, enter_code};
+    use crate::device::{DEVICE_CODE_TTL, POLL_INTERVAL, SLOW_DOWN_STEP};
+    use crate::secret::Secret;
+    use crate::testing::{self, basic, form, register, rejected, token_request};
+    use crate::{ErrorCode, TokenError};
+
+    const GUESSER: Guesser<'static> = Guesser {
+        browser: testing::BROWSER,
+        address: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+    };
+
+    async fn started(
+        p: &Provider,
+        store: &testing::MemoryStore,
+    ) -> (Secret, DeviceAuthorizationResponse) {
+        let tv = register(store, "tv", true).await.unwrap();
+        let started = authorize(
+            p,
+            Some(&basic("tv", &tv)),
+            form("scope=openid+offline_access"),
+        )
+        .await
+        .unwrap();
+        (tv, started)
+    }
+
+    async fn poll(p: &Provider, tv: &Secret, device_code: &str) -> Result<(), TokenError> {
+        let body = format!(
+            "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code={device_code}"
+        );
+        token_request(p, Some(&basic("tv", tv)), &body)
+            .await
+            .map(|_| ())
+    }
+
+    /// The user types the code, signed in as alice, and answers.
+    async fn answer(p: &Provider, store: &testing::MemoryStore, user_code: &str, allow: bool) {
+        let alice = testing::user(store, "alice").await;
+        let session = testing::signed_in(p, &alice).await;
+        let CodeEntry::Found(code) = enter_code(p, GUESSER, user_code).await.unwrap() else {
+            panic!("the code is live");
+        };
+        assert!(decide(p, &code, &alice, &session, allow).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn rfc8628_3_5_authorization_pending_until_the_user_answers_then_tokens_once() {
+        let (p, store, clock) = testing::provider().await;
+        let (tv, started) = started(&p, &store).await;
+        let pending = poll(&p, &tv, &started.device_code).await;
+        rejected(pending, ErrorCode::AuthorizationPending, "not answered");
+        answer(&p, &store, &started.user_code, true).await;
+        clock.advance(POLL_INTERVAL);
+        let body = format!(
+            "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code={}",
+            started.device_code
+        );
+        let tokens = token_request(&p, Some(&basic("tv", &tv)), &body)
+            .await
+            .unwrap();
+        assert!(tokens.refresh_token.is_some() && tokens.id_token.is_some());
+        clock.advance(POLL_INTERVAL);
+        rejected(
+            poll(&p, &tv, &started.device_code).await,
+            ErrorCode::InvalidGrant,
+            "already used",
+        );
+    }
+
+    #[tokio::test]
+    async fn rfc8628_3_5_polling_faster_than_the_interval_is_slow_down_plus_five_seconds() {
+        let (p, store, clock) = testing::provider().await;
+        let (tv, started) = started(&p, &store).await;
+        assert_eq!(started.interval, POLL_INTERVAL);
+        let _ = poll(&p, &tv, &started.device_code).await;
+        let fast = poll(&p, &tv, &started.device_code).await;
+        let slower = POLL_INTERVAL + SLOW_DOWN_STEP;
+        rejected(fast, ErrorCode::SlowDown, &format!("wait {slower} seconds"));
+        // The new interval holds: polling at the old one is still too fast.
+        clock.advance(POLL_INTERVAL);
+        let still = poll(&p, &tv, &started.device_code).await;
+        rejected(
+            still,
+            ErrorCode::SlowDown,
+            &format!("wait {} seconds", slower + SLOW_DOWN_STEP),
+        );
+        clock.advance(slower + SLOW_DOWN_STEP);
+        rejected(
+            poll(&p, &tv, &started.device_code).await,
+            ErrorCode::AuthorizationPending,
+            "",
+        );
+    }
+
+    #[tokio::test]
+    async fn rfc8628_3_5_a_denied_request_is_access_denied() {
+        let (p, store, _) = testing::provider().await;
+        let (tv, started) = started(&p, &store).await;
+        answer(&p, &store, &started.user_code, false).await;
+        rejected(
+            poll(&p, &tv, &started.device_code).await,
+            ErrorCode::AccessDenied,
+            "denied",
+        );
+    }
+
+    #[tokio::test]
+    async fn rfc8628_3_5_an_expired_device_code_is_expired_token() {
+        let (p, store, clock) = testing::provider().await;
+        let (tv, started) = started(&p, &store).await;
+        clock.advance(DEVICE_CODE_TTL);
+        rejected(
+            poll(&p, &tv, &started.device_code).await,
+            ErrorCode::ExpiredToken,
+            "expired",
+        );
+    }
+
+    #[tokio::test]
+    async fn rfc8628_3_4_another_clients_device_code_is_invalid_grant() {
+        let (p, store, _) = testing::provider().await;
+        let (_, started) = started(&p, &store).await;
+        let other = register(&store, "other", true).await.unwrap();
+        let body = format!(
+            "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code={}",
+            started.device_code
+        );
+        let r = token_request(&p, Some(&basic("other", &other)), &body).await;
+        rejected(r, ErrorCode::InvalidGrant, "another client");
+        let r = token_request(
+            &p,
+            Some(&basic("other", &other)),
+            "grant_type=urn:ietf:params:oauth:grant-type:device_code",
+        )
+        .await;
+        rejected(r, ErrorCode::InvalidRequest, "device_code");
+    }
+}

@@ -53,3 +53,95 @@ pub async fn exchange(
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ErrorCode;
+    use crate::login::MAX_FAILURES;
+    use crate::store::UserStore;
+    use crate::testing::{self, PASSWORD, basic, register, rejected, token_request};
+
+    fn body(username: &str, password: &str, scope: &str) -> String {
+        format!("grant_type=password&username={username}&password={password}&scope={scope}")
+    }
+
+    #[tokio::test]
+    async fn rfc6749_4_3_3_the_right_password_gets_tokens_for_the_user() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let alice = testing::user(&store, "alice").await;
+        let password = PASSWORD.replace(' ', "+");
+        let r = token_request(
+            &p,
+            Some(&basic("web", &web)),
+            &body("alice", &password, "openid"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.scope.as_deref(), Some("openid"));
+        let id = p
+            .key_ring()
+            .verify_jws(&r.id_token.unwrap(), "JWT")
+            .unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(&id).unwrap();
+        assert_eq!(claims["sub"], alice.id.as_str());
+    }
+
+    #[tokio::test]
+    async fn rfc6749_5_2_a_wrong_password_an_unknown_user_and_a_disabled_one_answer_alike() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        let mut bob = testing::user(&store, "bob").await;
+        bob.disabled = true;
+        store.update_user(&bob).await.unwrap();
+        testing::user(&store, "alice").await;
+        let auth = basic("web", &web);
+        let password = PASSWORD.replace(' ', "+");
+        for attempt in [
+            body("alice", "wrong", "openid"),
+            body("nobody", "wrong", "openid"),
+            body("bob", &password, "openid"),
+        ] {
+            let r = token_request(&p, Some(&auth), &attempt).await;
+            rejected(
+                r,
+                ErrorCode::InvalidGrant,
+                "the username or password is not correct",
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn rfc6749_4_3_2_a_locked_account_is_invalid_grant_saying_when_to_retry() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        testing::user(&store, "alice").await;
+        let auth = basic("web", &web);
+        for _ in 1..MAX_FAILURES {
+            let _ = token_request(&p, Some(&auth), &body("alice", "wrong", "openid")).await;
+        }
+        let r = token_request(&p, Some(&auth), &body("alice", "wrong", "openid")).await;
+        rejected(
+            r,
+            ErrorCode::InvalidGrant,
+            "locked; try again in 15 minutes",
+        );
+        let password = PASSWORD.replace(' ', "+");
+        let r = token_request(&p, Some(&auth), &body("alice", &password, "openid")).await;
+        rejected(r, ErrorCode::InvalidGrant, "locked");
+    }
+
+    #[tokio::test]
+    async fn rfc6749_4_3_2_username_password_and_a_scope_within_the_clients_are_required() {
+        let (p, store, _) = testing::provider().await;
+        let web = register(&store, "web", true).await.unwrap();
+        testing::user(&store, "alice").await;
+        let auth = basic("web", &web);
+        let r = token_request(&p, Some(&auth), "grant_type=password&username=alice").await;
+        rejected(r, ErrorCode::InvalidRequest, "password");
+        let r = token_request(&p, Some(&auth), "grant_type=password&password=x").await;
+        rejected(r, ErrorCode::InvalidRequest, "username");
+        let r = token_request(&p, Some(&auth), &body("alice", "x", "admin")).await;
+        rejected(r, ErrorCode::InvalidScope, "admin");
+    }
+}
