@@ -73,3 +73,61 @@ pub fn no_store_json(body: String) -> impl IntoResponse {
         body,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error response as a client sees it: status, the headers that matter, the body.
+    fn seen(e: TokenError) -> String {
+        let response = OAuthError(e).into_response();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .map_or("-", |v| v.to_str().unwrap_or("?"))
+                .to_owned()
+        };
+        let (www, retry, cache) = (
+            header(header::WWW_AUTHENTICATE),
+            header(header::RETRY_AFTER),
+            header(header::CACHE_CONTROL),
+        );
+        let status = response.status().as_u16();
+        let body = body_text(response);
+        format!(
+            "{status}\nwww-authenticate: {www}\nretry-after: {retry}\ncache-control: {cache}\n{body}"
+        )
+    }
+
+    fn body_text(response: Response) -> String {
+        let bytes = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(axum::body::to_bytes(response.into_body(), 4096))
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn rfc6749_5_2_error_responses_as_the_client_sees_them() {
+        insta::assert_snapshot!(
+            "invalid_client",
+            seen(TokenError::invalid_client("client authentication failed").with_cause("secret"))
+        );
+        insta::assert_snapshot!(
+            "invalid_grant",
+            seen(TokenError::invalid_grant(
+                "the authorization code was already used"
+            ))
+        );
+        insta::assert_snapshot!(
+            "temporarily_unavailable",
+            seen(TokenError::temporarily_unavailable("connection refused"))
+        );
+        insta::assert_snapshot!(
+            "server_error",
+            seen(TokenError::server_error("a secret cause never sent"))
+        );
+    }
+}

@@ -67,14 +67,17 @@ async fn other_errors_go_back_with_state_and_iss() {
     web_client(&app, "spa", AuthMethod::None, |_| {}).await;
     let browser = Browser::new(&app);
     let challenge = "a".repeat(43);
-    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+    // Each row: the request, its error, and words of the description that say why.
+    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
         (
             with(&[("response_type", "token"), ("scope", "openid")]),
             "unsupported_response_type",
+            "this response_type is not supported",
         ),
         (
             with(&[("response_type", ""), ("scope", "openid")]),
             "invalid_request",
+            "response_type is required",
         ),
         (
             with(&[
@@ -83,40 +86,53 @@ async fn other_errors_go_back_with_state_and_iss() {
                 ("nonce", "n"),
             ]),
             "unauthorized_client",
+            "not registered for response_type=code id_token",
         ),
-        (with(&[("scope", "openid admin")]), "invalid_scope"),
-        (with(&[]), "invalid_scope"),
+        (
+            with(&[("scope", "openid admin")]),
+            "invalid_scope",
+            "the client may not request the scope admin",
+        ),
+        (with(&[]), "invalid_scope", "scope is required"),
         (
             with(&[("scope", "openid"), ("prompt", "none login")]),
             "invalid_request",
+            "prompt=none cannot be combined",
         ),
         (
             with(&[("scope", "openid"), ("prompt", "none")]),
             "login_required",
+            "the user must sign in",
         ),
         (
             with(&[("scope", "openid"), ("max_age", "soon")]),
             "invalid_request",
+            "max_age must be a number of seconds",
         ),
         (
             with(&[("scope", "openid"), ("claims", "not json")]),
             "invalid_request",
+            "claims: not a JSON object",
         ),
         (
             with(&[("scope", "openid"), ("request", "eyJ...")]),
             "request_not_supported",
+            "request objects are not supported",
         ),
         (
             with(&[("scope", "openid"), ("request_uri", "https://x")]),
             "request_uri_not_supported",
+            "request_uri is not supported",
         ),
         (
             with(&[("scope", "openid"), ("response_mode", "jwt")]),
             "invalid_request",
+            "response_mode is not supported",
         ),
         (
             with(&[("scope", "openid"), ("code_challenge", &challenge)]),
             "invalid_request",
+            "code_challenge_method must be S256",
         ),
         (
             with(&[
@@ -125,13 +141,15 @@ async fn other_errors_go_back_with_state_and_iss() {
                 ("code_challenge_method", "plain"),
             ]),
             "invalid_request",
+            "code_challenge_method must be S256",
         ),
         (
             with(&[("client_id", "spa"), ("scope", "openid")]),
             "invalid_request",
+            "public clients must use PKCE",
         ),
     ];
-    for (mut params, error) in cases {
+    for (mut params, error, says) in cases {
         params.push(("state", "xyz"));
         let page = browser.authorize(&params).await;
         assert_eq!(page.status, 303, "{params:?}: {}", page.body);
@@ -140,7 +158,8 @@ async fn other_errors_go_back_with_state_and_iss() {
             "{params:?}"
         );
         assert_eq!(page.param("error").as_deref(), Some(error), "{params:?}");
-        assert!(page.param("error_description").is_some());
+        let description = page.param("error_description").unwrap_or_default();
+        assert!(description.contains(says), "{params:?}: {description}");
         assert_eq!(page.param("state").as_deref(), Some("xyz"));
         assert_eq!(page.param("iss").as_deref(), Some(app.base.as_str()));
     }

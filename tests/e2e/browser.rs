@@ -2,7 +2,7 @@
 //! tests/browser/flow.mjs): login → consent → redirect with a code, and the implicit id_token
 //! delivered by form_post to a local receiver. Screenshots land in target/screenshots.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{chromium_missing, spawn_app};
 use crate::interaction::{PASSWORD, alice, web_client};
 use axum::extract::RawQuery;
 use axum::routing::get;
@@ -80,10 +80,7 @@ async fn drive(flow: Value) -> Value {
 
 #[tokio::test]
 async fn login_consent_and_form_post_in_chromium() {
-    if std::env::var_os("SESAME_TEST_CHROMIUM").is_none() {
-        eprintln!(
-            "skipped: SESAME_TEST_CHROMIUM is not set (.ci/run sets it after installing chromium), so the browser test did not run"
-        );
+    if chromium_missing() {
         return;
     }
     let app = spawn_app().await;
@@ -157,8 +154,7 @@ async fn login_consent_and_form_post_in_chromium() {
 
 #[tokio::test]
 async fn device_approval_in_chromium() {
-    if std::env::var_os("SESAME_TEST_CHROMIUM").is_none() {
-        eprintln!("skipped: SESAME_TEST_CHROMIUM is not set, so the browser test did not run");
+    if chromium_missing() {
         return;
     }
     let app = spawn_app().await;
@@ -202,8 +198,7 @@ async fn device_approval_in_chromium() {
 #[tokio::test]
 async fn continue_with_an_upstream_provider_in_chromium() {
     use crate::federation::{connect, oidc, upstream_for};
-    if std::env::var_os("SESAME_TEST_CHROMIUM").is_none() {
-        eprintln!("skipped: SESAME_TEST_CHROMIUM is not set, so the browser test did not run");
+    if chromium_missing() {
         return;
     }
     let down = spawn_app().await;

@@ -76,9 +76,11 @@ async fn a_signed_assertion_authenticates_once() {
     let ok = app.post_form("/token", None, &form).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     // RFC 7523 §3 item 7: the same jti again is a replay.
-    app.post_form("/token", None, &form)
-        .await
-        .assert_error(401, "invalid_client");
+    app.post_form("/token", None, &form).await.assert_error(
+        401,
+        "invalid_client",
+        "client authentication failed",
+    );
 }
 
 #[tokio::test]
@@ -102,7 +104,7 @@ async fn assertions_that_fail_a_check_are_invalid_client() {
     ] {
         app.post_form("/token", None, &assertion_form(&assertion))
             .await
-            .assert_error(401, "invalid_client");
+            .assert_error(401, "invalid_client", "client authentication failed");
     }
 }
 
@@ -120,7 +122,7 @@ async fn an_unknown_assertion_type_or_a_missing_half_is_refused() {
         ],
     )
     .await
-    .assert_error(401, "invalid_client");
+    .assert_error(401, "invalid_client", "client authentication failed");
     app.post_form(
         "/token",
         None,
@@ -130,5 +132,5 @@ async fn an_unknown_assertion_type_or_a_missing_half_is_refused() {
         ],
     )
     .await
-    .assert_error(400, "invalid_request");
+    .assert_error(400, "invalid_request", "client_assertion_type is missing");
 }

@@ -120,7 +120,7 @@ async fn client_secret_post_is_accepted_for_clients_registered_for_it() {
 
     // The same client through Basic is not what it registered.
     let basic = app.client_credentials("poster", &secret).await;
-    basic.assert_error(401, "invalid_client");
+    basic.assert_error(401, "invalid_client", "client authentication failed");
 }
 
 #[tokio::test]

@@ -109,18 +109,22 @@ async fn a_replayed_code_is_refused_and_revokes_what_it_issued() {
     let access = tokens["access_token"].as_str().unwrap();
     assert_eq!(userinfo(&s.app, access).await.status(), 200);
 
-    redeem(&s, &code, &[])
-        .await
-        .assert_error(400, "invalid_grant");
+    redeem(&s, &code, &[]).await.assert_error(
+        400,
+        "invalid_grant",
+        "the authorization code was already used; the tokens issued",
+    );
     assert_eq!(
         userinfo(&s.app, access).await.status(),
         401,
         "access token revoked"
     );
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
-    refresh(&s, refresh_token, None)
-        .await
-        .assert_error(400, "invalid_grant");
+    refresh(&s, refresh_token, None).await.assert_error(
+        400,
+        "invalid_grant",
+        "the refresh token is invalid, expired, revoked, or was",
+    );
 }
 
 #[tokio::test]
@@ -143,7 +147,11 @@ async fn a_code_is_bound_to_its_client_redirect_uri_and_lifetime() {
     s.app
         .post_form("/token", Some(("other", &other)), &stolen)
         .await
-        .assert_error(400, "invalid_grant");
+        .assert_error(
+            400,
+            "invalid_grant",
+            "the authorization code is invalid, expired, or was issued",
+        );
     s.app
         .post_form(
             "/token",
@@ -155,7 +163,11 @@ async fn a_code_is_bound_to_its_client_redirect_uri_and_lifetime() {
             ],
         )
         .await
-        .assert_error(400, "invalid_grant");
+        .assert_error(
+            400,
+            "invalid_grant",
+            "redirect_uri does not match the authorization request",
+        );
     s.app
         .post_form(
             "/token",
@@ -163,7 +175,11 @@ async fn a_code_is_bound_to_its_client_redirect_uri_and_lifetime() {
             &[("grant_type", "authorization_code"), ("code", &code)],
         )
         .await
-        .assert_error(400, "invalid_request");
+        .assert_error(
+            400,
+            "invalid_request",
+            "the redirect_uri parameter is missing",
+        );
     // None of that spent the code: the rightful client still redeems it.
     assert_eq!(redeem(&s, &code, &[]).await.status, 200);
 
@@ -198,12 +214,16 @@ async fn a_code_is_bound_to_its_client_redirect_uri_and_lifetime() {
         used_at: None,
     };
     s.app.provider.store().insert_code(&old).await.unwrap();
-    redeem(&s, "expired-code", &[])
-        .await
-        .assert_error(400, "invalid_grant");
-    redeem(&s, "no-such-code", &[])
-        .await
-        .assert_error(400, "invalid_grant");
+    redeem(&s, "expired-code", &[]).await.assert_error(
+        400,
+        "invalid_grant",
+        "the authorization code is invalid, expired, or was issued",
+    );
+    redeem(&s, "no-such-code", &[]).await.assert_error(
+        400,
+        "invalid_grant",
+        "the authorization code is invalid, expired, or was issued",
+    );
 }
 
 #[tokio::test]
@@ -224,12 +244,18 @@ async fn pkce_verifier_must_match_and_cannot_be_dropped_or_added() {
     };
     let code = new_code(&s, "spa", Some(&challenge), "openid").await;
     let (wrong, _) = pkce_pair();
-    for form in [spa(&code, None), spa(&code, Some(&wrong))] {
+    for (form, says) in [
+        (spa(&code, None), "code_verifier is required"),
+        (
+            spa(&code, Some(&wrong)),
+            "code_verifier does not match the code_challenge",
+        ),
+    ] {
         let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         s.app
             .post_form("/token", None, &pairs)
             .await
-            .assert_error(400, "invalid_grant");
+            .assert_error(400, "invalid_grant", says);
     }
     let ok = spa(&code, Some(&verifier));
     let pairs: Vec<(&str, &str)> = ok.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -239,7 +265,11 @@ async fn pkce_verifier_must_match_and_cannot_be_dropped_or_added() {
     let plain = new_code(&s, "web", None, "openid").await;
     redeem(&s, &plain, &[("code_verifier", &verifier)])
         .await
-        .assert_error(400, "invalid_grant");
+        .assert_error(
+            400,
+            "invalid_grant",
+            "code_verifier was sent, but the authorization request had",
+        );
 }
 
 #[tokio::test]
@@ -250,7 +280,11 @@ async fn refresh_reuse_revokes_the_family_and_scope_only_narrows() {
     let r1 = tokens["refresh_token"].as_str().unwrap().to_owned();
     refresh(&s, &r1, Some("openid email phone"))
         .await
-        .assert_error(400, "invalid_scope");
+        .assert_error(
+            400,
+            "invalid_scope",
+            "the scope phone was not granted; a refresh can only narrow",
+        );
     let narrowed = refresh(&s, &r1, Some("openid")).await;
     assert_eq!(narrowed.status, 200, "{}", narrowed.body);
     let narrowed: Value = narrowed.json();
@@ -258,12 +292,16 @@ async fn refresh_reuse_revokes_the_family_and_scope_only_narrows() {
     let r2 = narrowed["refresh_token"].as_str().unwrap().to_owned();
     let a2 = narrowed["access_token"].as_str().unwrap().to_owned();
     // The rotated token again: reuse. The whole family ends, r2 and its access token included.
-    refresh(&s, &r1, None)
-        .await
-        .assert_error(400, "invalid_grant");
-    refresh(&s, &r2, None)
-        .await
-        .assert_error(400, "invalid_grant");
+    refresh(&s, &r1, None).await.assert_error(
+        400,
+        "invalid_grant",
+        "the refresh token was already used; every token of its",
+    );
+    refresh(&s, &r2, None).await.assert_error(
+        400,
+        "invalid_grant",
+        "the refresh token is invalid, expired, revoked, or was",
+    );
     assert_eq!(userinfo(&s.app, &a2).await.status(), 401);
 }
 
@@ -342,9 +380,11 @@ async fn revoking_a_refresh_token_ends_its_grant() {
         )
         .await;
     assert_eq!(revoked.status, 200);
-    refresh(&s, refresh_token, None)
-        .await
-        .assert_error(400, "invalid_grant");
+    refresh(&s, refresh_token, None).await.assert_error(
+        400,
+        "invalid_grant",
+        "the refresh token is invalid, expired, revoked, or was",
+    );
     assert_eq!(
         userinfo(&s.app, access).await.status(),
         401,

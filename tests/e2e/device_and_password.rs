@@ -138,12 +138,22 @@ async fn polling_states_in_order_then_one_redemption() {
     tv(&app).await;
     let d = start(&app).await;
     let device_code = d["device_code"].as_str().unwrap();
-    poll(&app, device_code)
-        .await
-        .assert_error(400, "authorization_pending");
-    poll(&app, device_code).await.assert_error(400, "slow_down");
+    poll(&app, device_code).await.assert_error(
+        400,
+        "authorization_pending",
+        "the user has not answered yet",
+    );
+    poll(&app, device_code).await.assert_error(
+        400,
+        "slow_down",
+        "polling too fast; wait 10 seconds between requests",
+    );
     let slow = poll(&app, device_code).await;
-    slow.assert_error(400, "slow_down");
+    slow.assert_error(
+        400,
+        "slow_down",
+        "polling too fast; wait 15 seconds between requests",
+    );
     assert!(
         slow.json()["error_description"]
             .as_str()
@@ -162,9 +172,11 @@ async fn polling_states_in_order_then_one_redemption() {
     let tokens = poll(&app, device_code).await;
     assert_eq!(tokens.status, 200, "{}", tokens.body);
     assert!(tokens.json()["id_token"].is_string());
-    poll(&app, device_code)
-        .await
-        .assert_error(400, "invalid_grant");
+    poll(&app, device_code).await.assert_error(
+        400,
+        "invalid_grant",
+        "the device_code was already used",
+    );
     // The code cannot be approved again either.
     let browser = Browser::new(&app);
     let form = browser.get("/device").await;
@@ -196,7 +208,7 @@ async fn denial_expiry_and_strangers_get_their_errors() {
     assert!(denied.body.contains("Access denied"));
     poll(&app, d["device_code"].as_str().unwrap())
         .await
-        .assert_error(400, "access_denied");
+        .assert_error(400, "access_denied", "the user denied the request");
 
     // An expired code, planted as the server would have stored it.
     let now = sesame_core::clock::Clock::now(&sesame_core::clock::SystemClock);
@@ -218,12 +230,16 @@ async fn denial_expiry_and_strangers_get_their_errors() {
             .await
             .unwrap()
     );
-    poll(&app, "sdc_expired")
-        .await
-        .assert_error(400, "expired_token");
-    poll(&app, "sdc_unknown")
-        .await
-        .assert_error(400, "invalid_grant");
+    poll(&app, "sdc_expired").await.assert_error(
+        400,
+        "expired_token",
+        "the device_code has expired; start again",
+    );
+    poll(&app, "sdc_unknown").await.assert_error(
+        400,
+        "invalid_grant",
+        "the device_code is invalid or was issued to another client",
+    );
 
     // A client without the grant cannot start one.
     app.client_with("web", AuthMethod::None, |m| {
@@ -233,14 +249,22 @@ async fn denial_expiry_and_strangers_get_their_errors() {
     .await;
     app.post_form("/device_authorization", None, &[("client_id", "web")])
         .await
-        .assert_error(400, "unauthorized_client");
+        .assert_error(
+            400,
+            "unauthorized_client",
+            "the client is not allowed the device_code grant",
+        );
     app.post_form(
         "/device_authorization",
         None,
         &[("client_id", "tv"), ("scope", "admin")],
     )
     .await
-    .assert_error(400, "invalid_scope");
+    .assert_error(
+        400,
+        "invalid_scope",
+        "the client may not request the scope admin",
+    );
 }
 
 #[tokio::test]
@@ -323,29 +347,46 @@ async fn password_grant_for_trusted_clients_only_with_lockout() {
         ],
     )
     .await
-    .assert_error(400, "unauthorized_client");
+    .assert_error(
+        400,
+        "unauthorized_client",
+        "the client is not allowed the password grant",
+    );
 
     // Wrong password and unknown user read the same; the fifth failure locks the account.
     let wrong = ropc("alice", "not the password").await;
-    wrong.assert_error(400, "invalid_grant");
+    wrong.assert_error(
+        400,
+        "invalid_grant",
+        "the username or password is not correct",
+    );
     let unknown = ropc("nobody", "not the password").await;
-    unknown.assert_error(400, "invalid_grant");
+    unknown.assert_error(
+        400,
+        "invalid_grant",
+        "the username or password is not correct",
+    );
     assert_eq!(
         wrong.json()["error_description"],
         unknown.json()["error_description"]
     );
-    for _ in 0..4 {
-        ropc("alice", "not the password")
-            .await
-            .assert_error(400, "invalid_grant");
+    for _ in 0..3 {
+        ropc("alice", "not the password").await.assert_error(
+            400,
+            "invalid_grant",
+            "the username or password is not correct",
+        );
     }
+    ropc("alice", "not the password").await.assert_error(
+        400,
+        "invalid_grant",
+        "this account is locked; try again in 15 minutes",
+    );
     let locked = ropc("alice", PASSWORD).await;
-    locked.assert_error(400, "invalid_grant");
-    assert!(
-        locked.json()["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("locked")
+    locked.assert_error(
+        400,
+        "invalid_grant",
+        "too many failed attempts: this account is locked; try again",
     );
     let metrics = app.get("/metrics").await.body;
     assert!(
@@ -379,7 +420,11 @@ async fn disabled_users_cannot_sign_in_by_any_grant() {
         ],
     )
     .await
-    .assert_error(400, "invalid_grant");
+    .assert_error(
+        400,
+        "invalid_grant",
+        "the username or password is not correct",
+    );
     // Nor on the device page.
     tv(&app).await;
     let d = start(&app).await;

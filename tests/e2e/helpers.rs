@@ -30,19 +30,54 @@ impl Reply {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
-    /// Asserts an RFC 6749 §5.2 error with this status and code.
+    /// Asserts an RFC 6749 §5.2 error with this status, code, and description (`says` is part
+    /// of it), so an error answered for another reason fails the test.
     #[track_caller]
-    pub fn assert_error(&self, status: u16, error: &str) {
+    pub fn assert_error(&self, status: u16, error: &str, says: &str) {
         assert_eq!(self.status, status, "body: {}", self.body);
         let json = self.json();
         assert_eq!(json["error"], error, "body: {}", self.body);
-        assert!(json["error_description"].is_string(), "body: {}", self.body);
+        let description = json["error_description"].as_str().unwrap_or_default();
+        assert!(description.contains(says), "body: {}", self.body);
         assert_eq!(self.headers["cache-control"], "no-store");
         if status == 401 {
             let challenge = self.headers["www-authenticate"].to_str().unwrap();
             assert!(challenge.starts_with("Basic "), "{challenge}");
         }
     }
+}
+
+/// Whether a test's tool or server is missing: says why it skipped, or fails under
+/// `SESAME_TEST_REQUIRE_ALL=1` (set by `.ci/run`, so nothing is silently skipped in CI).
+pub fn missing(what: Option<&str>) -> bool {
+    match what {
+        Some(reason) => {
+            sesame_core::testing::skip_or_fail(reason);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Why the browser tests cannot run here, if they cannot: they need Node's playwright-core
+/// (`npm ci --prefix tests/browser`) and Debian's Chromium (or `SESAME_TEST_CHROMIUM`).
+pub fn chromium_missing() -> bool {
+    let chromium = std::env::var("SESAME_TEST_CHROMIUM").unwrap_or("/usr/bin/chromium".into());
+    let driver = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/browser/node_modules/playwright-core"
+    );
+    missing(if !std::path::Path::new(&chromium).exists() {
+        Some(
+            "Chromium is not installed (apt-get install chromium, or set SESAME_TEST_CHROMIUM), so the browser test did not run",
+        )
+    } else if !std::path::Path::new(driver).exists() {
+        Some(
+            "playwright-core is not installed (npm ci --prefix tests/browser), so the browser test did not run",
+        )
+    } else {
+        None
+    })
 }
 
 pub async fn spawn_app() -> TestApp {

@@ -88,14 +88,14 @@ async fn introspection_needs_an_authenticated_confidential_client() {
     let token = app.access_token("rs", &rs).await;
     app.post_form("/introspect", None, &[("token", &token)])
         .await
-        .assert_error(401, "invalid_client");
+        .assert_error(401, "invalid_client", "client authentication failed");
     app.post_form(
         "/introspect",
         Some(("rs", &Secret::generate())),
         &[("token", &token)],
     )
     .await
-    .assert_error(401, "invalid_client");
+    .assert_error(401, "invalid_client", "client authentication failed");
     app.client_with("spa", AuthMethod::None, |m| {
         m.grant_types = vec![GrantType::AuthorizationCode];
         m.redirect_uris = vec!["https://spa.example/cb".into()];
@@ -107,10 +107,10 @@ async fn introspection_needs_an_authenticated_confidential_client() {
         &[("token", &token), ("client_id", "spa")],
     )
     .await
-    .assert_error(401, "invalid_client");
+    .assert_error(401, "invalid_client", "client authentication failed");
     app.post_form("/introspect", Some(("rs", &rs)), &[])
         .await
-        .assert_error(400, "invalid_request");
+        .assert_error(400, "invalid_request", "the token parameter is missing");
 }
 
 #[tokio::test]
@@ -121,15 +121,19 @@ async fn a_client_cannot_revoke_another_clients_token() {
     let token = app.access_token("owner", &owner).await;
     app.post_form("/revoke", Some(("other", &other)), &[("token", &token)])
         .await
-        .assert_error(400, "unauthorized_client");
+        .assert_error(
+            400,
+            "unauthorized_client",
+            "the token was not issued to this client",
+        );
     let still = app
         .post_form("/introspect", Some(("owner", &owner)), &[("token", &token)])
         .await;
     assert_eq!(still.json()["active"], true);
     app.post_form("/revoke", Some(("owner", &owner)), &[])
         .await
-        .assert_error(400, "invalid_request");
+        .assert_error(400, "invalid_request", "the token parameter is missing");
     app.post_form("/revoke", None, &[("token", &token)])
         .await
-        .assert_error(401, "invalid_client");
+        .assert_error(401, "invalid_client", "client authentication failed");
 }

@@ -10,7 +10,11 @@ async fn missing_grant_type_is_invalid_request() {
     let secret = app.service_client("svc", AccessTokenFormat::Jwt).await;
     app.post_form("/token", Some(("svc", &secret)), &[("scope", "api:read")])
         .await
-        .assert_error(400, "invalid_request");
+        .assert_error(
+            400,
+            "invalid_request",
+            "the grant_type parameter is missing",
+        );
 }
 
 #[tokio::test]
@@ -28,7 +32,11 @@ async fn duplicated_parameter_is_invalid_request() {
             ],
         )
         .await;
-    reply.assert_error(400, "invalid_request");
+    reply.assert_error(
+        400,
+        "invalid_request",
+        "the scope parameter was included more than once",
+    );
     assert!(
         reply.json()["error_description"]
             .as_str()
@@ -44,7 +52,11 @@ async fn unknown_grant_type_is_unsupported_grant_type() {
     for grant in ["magic", "urn:ietf:params:oauth:grant-type:saml2-bearer"] {
         app.post_form("/token", Some(("svc", &secret)), &[("grant_type", grant)])
             .await
-            .assert_error(400, "unsupported_grant_type");
+            .assert_error(
+                400,
+                "unsupported_grant_type",
+                "this grant_type is not supported",
+            );
     }
 }
 
@@ -58,23 +70,39 @@ async fn grant_not_registered_for_the_client_is_unauthorized_client() {
         })
         .await
         .unwrap();
-    app.client_credentials("web", &secret)
-        .await
-        .assert_error(400, "unauthorized_client");
+    app.client_credentials("web", &secret).await.assert_error(
+        400,
+        "unauthorized_client",
+        "the client is not allowed the client_credentials grant",
+    );
 }
 
 #[tokio::test]
 async fn scope_beyond_the_clients_is_invalid_scope() {
     let app = spawn_app().await;
     let secret = app.service_client("svc", AccessTokenFormat::Jwt).await;
-    for scope in ["api:admin", "api:read api:admin", "openid", "bad\"scope"] {
+    for (scope, says) in [
+        (
+            "api:admin",
+            "the client may not request the scope api:admin",
+        ),
+        (
+            "api:read api:admin",
+            "the client may not request the scope api:admin",
+        ),
+        (
+            "openid",
+            "openid needs a user and cannot be granted to a client alone",
+        ),
+        ("bad\"scope", "a scope may only contain printable ASCII"),
+    ] {
         app.post_form(
             "/token",
             Some(("svc", &secret)),
             &[("grant_type", "client_credentials"), ("scope", scope)],
         )
         .await
-        .assert_error(400, "invalid_scope");
+        .assert_error(400, "invalid_scope", says);
     }
 }
 
@@ -86,13 +114,15 @@ async fn bad_client_credentials_are_invalid_client_with_a_basic_challenge() {
     let wrong = Secret::generate();
     app.post_form("/token", Some(("svc", &wrong)), &cc)
         .await
-        .assert_error(401, "invalid_client");
+        .assert_error(401, "invalid_client", "client authentication failed");
     app.post_form("/token", Some(("nobody", &secret)), &cc)
         .await
-        .assert_error(401, "invalid_client");
-    app.post_form("/token", None, &cc)
-        .await
-        .assert_error(401, "invalid_client");
+        .assert_error(401, "invalid_client", "client authentication failed");
+    app.post_form("/token", None, &cc).await.assert_error(
+        401,
+        "invalid_client",
+        "client authentication failed",
+    );
     // Same description whatever was wrong: no hint whether the client exists.
     let a = app
         .post_form("/token", Some(("svc", &wrong)), &cc)
@@ -112,7 +142,7 @@ async fn bad_client_credentials_are_invalid_client_with_a_basic_challenge() {
             .body("grant_type=client_credentials"),
     )
     .await;
-    reply.assert_error(401, "invalid_client");
+    reply.assert_error(401, "invalid_client", "client authentication failed");
 }
 
 #[tokio::test]
@@ -129,7 +159,11 @@ async fn two_authentication_methods_at_once_is_invalid_request() {
         ],
     )
     .await
-    .assert_error(400, "invalid_request");
+    .assert_error(
+        400,
+        "invalid_request",
+        "the client used more than one authentication method",
+    );
 }
 
 #[tokio::test]
@@ -147,7 +181,11 @@ async fn a_public_client_cannot_use_client_credentials() {
             .body("grant_type=client_credentials&client_id=spa"),
     )
     .await;
-    reply.assert_error(400, "unauthorized_client");
+    reply.assert_error(
+        400,
+        "unauthorized_client",
+        "the client is not allowed the client_credentials grant",
+    );
 }
 
 #[tokio::test]
@@ -160,7 +198,11 @@ async fn wrong_content_type_and_method_are_refused_cleanly() {
             .body(r#"{"grant_type":"client_credentials"}"#),
     )
     .await;
-    json.assert_error(400, "invalid_request");
+    json.assert_error(
+        400,
+        "invalid_request",
+        "the request body must be application/x-www-form-urlencoded",
+    );
     let get = app.get("/token?grant_type=client_credentials").await;
     assert_eq!(get.status, 405);
 }

@@ -71,6 +71,12 @@ pub fn metadata(settings: &Settings) -> Value {
 mod tests {
     use super::*;
 
+    /// The whole document, pinned: a capability that appears or disappears shows in review.
+    #[test]
+    fn oidc_discovery_3_the_document_lists_exactly_what_sesame_does() {
+        insta::assert_json_snapshot!(metadata(&Settings::new("https://id.example.com")));
+    }
+
     #[test]
     fn issuer_is_exactly_as_configured_and_endpoints_hang_off_it() {
         let m = metadata(&Settings::new("https://id.example.com/tenant"));
