@@ -68,7 +68,8 @@ async fn other_errors_go_back_with_state_and_iss() {
     let browser = Browser::new(&app);
     let challenge = "a".repeat(43);
     // Each row: the request, its error, and words of the description that say why.
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    type Row<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Row> = vec![
         (
             with(&[("response_type", "token"), ("scope", "openid")]),
             "unsupported_response_type",
