@@ -121,7 +121,7 @@ pub async fn submit(
     })
 }
 
-/// An Allow or Deny button's value (DESIGN's page contract: `decision=allow|deny`).
+/// An Allow or Deny button's value (`decision=allow|deny`, the pages' contract).
 pub fn decision(value: Option<&str>) -> Result<bool, PageError> {
     match value {
         Some("allow") => Ok(true),

@@ -1,4 +1,4 @@
-//! The token endpoint's user grants under attack: replayed, stolen or expired codes, PKCE
+//! The token endpoint's user delegations under attack: replayed, stolen or expired codes, PKCE
 //! failures, refresh token reuse and scope widening; and UserInfo's bearer errors.
 
 use crate::helpers::{TestApp, spawn_app};
@@ -64,7 +64,7 @@ async fn redeem(s: &Setup, code: &str, extra: &[(&str, &str)]) -> crate::helpers
         .await
 }
 
-/// A refresh token and an access token of a fresh offline_access grant of `web`.
+/// A refresh token and an access token of a fresh offline_access delegation to `web`.
 async fn offline_tokens(s: &Setup) -> (String, String) {
     let code = new_code(s, "web", None, "openid offline_access").await;
     let tokens: Value = redeem(s, &code, &[]).await.json();
@@ -364,7 +364,7 @@ async fn userinfo_answers_bearer_errors_per_rfc_6750() {
 }
 
 #[tokio::test]
-async fn revoking_a_refresh_token_ends_its_grant() {
+async fn revoking_a_refresh_token_ends_its_delegation() {
     let s = setup().await;
     let (refresh_token, access) = offline_tokens(&s).await;
     let (refresh_token, access) = (refresh_token.as_str(), access.as_str());
@@ -388,7 +388,7 @@ async fn revoking_a_refresh_token_ends_its_grant() {
     assert_eq!(
         userinfo(&s.app, access).await.status(),
         401,
-        "the grant's access token too"
+        "the delegation's access token too"
     );
 }
 

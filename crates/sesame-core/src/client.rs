@@ -152,7 +152,7 @@ pub struct Client {
     pub updated_at: i64,
 }
 
-/// The shortest client secret accepted when set by hand (DESIGN §3).
+/// The shortest client secret accepted when set by hand: 32 characters keep a fast hash safe.
 pub const MIN_SECRET_LEN: usize = 32;
 
 /// Why a client's registration is not acceptable; the text names the metadata field.

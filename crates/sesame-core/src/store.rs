@@ -306,7 +306,8 @@ pub trait FederationStore: Send + Sync {
     ) -> Result<Option<FederationState>, StoreError>;
 }
 
-/// Failed sign-ins per account, shared by every node (DESIGN §3: login throttling in the store).
+/// Failed sign-ins per account (and the device page's guesses), counted in the store so every
+/// node shares them.
 #[async_trait]
 pub trait LoginThrottle: Send + Sync {
     /// Counts a failure; failures older than `window_start` no longer count. Returns the count

@@ -2,16 +2,17 @@
 //! `SESAME_<KEY>` environment variable. `sesame.example.toml` documents every key; a test keeps
 //! the two in step.
 
+mod declared;
+mod field_names;
+
+pub use declared::{ClientConfig, ConnectionConfig, UserConfig};
+
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use sesame_core::client::{Client, ClientMetadata, validate_client_id, validate_client_secret};
+use sesame_core::client::validate_client_id;
 use sesame_core::keys::Algorithm;
-use sesame_core::password::{validate_password, validate_password_hash};
-use sesame_core::secret::Secret;
-use sesame_core::user::{StandardClaims, validate_username};
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -75,162 +76,6 @@ impl Default for Config {
             clients: Vec::new(),
             users: Vec::new(),
             connections: Vec::new(),
-        }
-    }
-}
-
-/// A `[[connections]]` table: an upstream identity provider and its client secret there.
-#[derive(Debug, Deserialize)]
-#[serde(try_from = "BTreeMap<String, serde_json::Value>")]
-pub struct ConnectionConfig {
-    pub connection: sesame_core::federation::Connection,
-    pub client_secret: SecretString,
-}
-
-impl TryFrom<BTreeMap<String, serde_json::Value>> for ConnectionConfig {
-    type Error = String;
-
-    fn try_from(mut table: BTreeMap<String, serde_json::Value>) -> Result<Self, String> {
-        let id = table
-            .get("id")
-            .and_then(|v| v.as_str())
-            .unwrap_or("(no id)")
-            .to_owned();
-        let client_secret = match table.remove("client_secret") {
-            Some(serde_json::Value::String(s)) => SecretString::from(s),
-            _ => return Err(format!("connection {id}: client_secret must be a string")),
-        };
-        let connection: sesame_core::federation::Connection =
-            serde_json::from_value(serde_json::Value::Object(table.into_iter().collect()))
-                .map_err(|e| format!("connection {id}: {e}"))?;
-        connection
-            .validate()
-            .map_err(|e| format!("connection {id}: {e}"))?;
-        Ok(Self {
-            connection,
-            client_secret,
-        })
-    }
-}
-
-/// A `[[clients]]` table: `client_id`, `client_secret`, and RFC 7591 metadata.
-#[derive(Debug, Deserialize)]
-#[serde(try_from = "BTreeMap<String, serde_json::Value>")]
-pub struct ClientConfig {
-    pub client_id: String,
-    pub client_secret: Option<SecretString>,
-    pub metadata: ClientMetadata,
-}
-
-impl TryFrom<BTreeMap<String, serde_json::Value>> for ClientConfig {
-    type Error = String;
-
-    fn try_from(mut table: BTreeMap<String, serde_json::Value>) -> Result<Self, String> {
-        let client_id = match table.remove("client_id") {
-            Some(serde_json::Value::String(id)) => id,
-            _ => return Err("client_id: missing (a string is required)".to_owned()),
-        };
-        let client_secret = match table.remove("client_secret") {
-            None => None,
-            Some(serde_json::Value::String(s)) => Some(SecretString::from(s)),
-            Some(_) => {
-                return Err(format!(
-                    "client {client_id}: client_secret must be a string"
-                ));
-            }
-        };
-        let metadata =
-            serde_json::from_value(serde_json::Value::Object(table.into_iter().collect()))
-                .map_err(|e| format!("client {client_id}: {e}"))?;
-        Ok(Self {
-            client_id,
-            client_secret,
-            metadata,
-        })
-    }
-}
-
-impl ClientConfig {
-    /// The client as stored; the secret only as its hash.
-    pub fn to_client(&self, now: i64) -> Result<Client, String> {
-        let secret = self
-            .client_secret
-            .as_ref()
-            .map(|s| {
-                validate_client_secret(s.expose_secret())?;
-                Ok(Secret::new(s.expose_secret()).hash())
-            })
-            .transpose()
-            .map_err(|e: sesame_core::client::InvalidClientMetadata| {
-                format!("client {}: {e}", self.client_id)
-            })?;
-        let client = Client {
-            client_id: self.client_id.clone(),
-            secret_hash: secret,
-            metadata: self.metadata.clone(),
-            created_at: now,
-            updated_at: now,
-        };
-        client
-            .validate()
-            .map_err(|e| format!("client {}: {e}", self.client_id))?;
-        Ok(client)
-    }
-}
-
-/// A `[[users]]` table: `username`, `password` or `password_hash`, `disabled`, and OIDC standard
-/// claims by their names.
-#[derive(Debug, Deserialize)]
-#[serde(try_from = "BTreeMap<String, serde_json::Value>")]
-pub struct UserConfig {
-    pub username: String,
-    pub password: Option<SecretString>,
-    pub password_hash: Option<String>,
-    pub disabled: bool,
-    pub claims: StandardClaims,
-}
-
-impl TryFrom<BTreeMap<String, serde_json::Value>> for UserConfig {
-    type Error = String;
-
-    fn try_from(mut table: BTreeMap<String, serde_json::Value>) -> Result<Self, String> {
-        let username = match table.remove("username") {
-            Some(serde_json::Value::String(name)) => name,
-            _ => return Err("username: missing (a string is required)".to_owned()),
-        };
-        let mut text = |key: &str| match table.remove(key) {
-            None => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(format!("user {username}: {key} must be a string")),
-        };
-        let password = text("password")?.map(SecretString::from);
-        let password_hash = text("password_hash")?;
-        let disabled = match table.remove("disabled") {
-            None => false,
-            Some(serde_json::Value::Bool(b)) => b,
-            Some(_) => return Err(format!("user {username}: disabled must be true or false")),
-        };
-        let claims = serde_json::from_value(serde_json::Value::Object(table.into_iter().collect()))
-            .map_err(|e| format!("user {username}: {e}"))?;
-        Ok(Self {
-            username,
-            password,
-            password_hash,
-            disabled,
-            claims,
-        })
-    }
-}
-
-impl UserConfig {
-    fn validate(&self) -> Result<(), ConfigError> {
-        let fail = |e: &dyn std::fmt::Display| ConfigError(format!("user {}: {e}", self.username));
-        validate_username(&self.username).map_err(|e| fail(&e))?;
-        match (&self.password, &self.password_hash) {
-            (Some(_), Some(_)) => Err(fail(&"give password or password_hash, not both")),
-            (Some(p), None) => validate_password(p.expose_secret()).map_err(|e| fail(&e)),
-            (None, Some(h)) => validate_password_hash(h).map_err(|e| fail(&e)),
-            (None, None) => Ok(()),
         }
     }
 }
@@ -382,63 +227,11 @@ pub fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
-/// Reads a struct's field names from its `Deserialize` impl: serde hands them to
-/// `deserialize_struct`, and this deserializer only records them.
-mod field_names {
-    use serde::de::{self, Deserialize, Deserializer, Visitor};
-    use std::cell::Cell;
-
-    type Fields = Option<&'static [&'static str]>;
-
-    struct Probe<'a>(&'a Cell<Fields>);
-
-    #[derive(Debug)]
-    struct Stop;
-    impl std::fmt::Display for Stop {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("field names recorded")
-        }
-    }
-    impl std::error::Error for Stop {}
-    impl de::Error for Stop {
-        fn custom<T: std::fmt::Display>(_: T) -> Self {
-            Stop
-        }
-    }
-
-    impl<'de> Deserializer<'de> for Probe<'_> {
-        type Error = Stop;
-        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
-            Err(Stop)
-        }
-        fn deserialize_struct<V: Visitor<'de>>(
-            self,
-            _: &'static str,
-            fields: &'static [&'static str],
-            _: V,
-        ) -> Result<V::Value, Stop> {
-            self.0.set(Some(fields));
-            Err(Stop)
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
-            identifier ignored_any
-        }
-    }
-
-    pub fn of<T: for<'de> Deserialize<'de>>() -> &'static [&'static str] {
-        let fields = Cell::new(None);
-        let _ = T::deserialize(Probe(&fields));
-        fields.get().unwrap_or(&[])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const EXAMPLE: &str = include_str!("../sesame.example.toml");
+    const EXAMPLE: &str = include_str!("../../sesame.example.toml");
 
     #[test]
     fn the_example_file_parses_and_validates() {
