@@ -125,9 +125,7 @@ mod tests {
 
     #[tokio::test]
     async fn rfc7662_2_2_an_active_user_token_describes_itself() {
-        let (p, store, _) = testing::provider().await;
-        let web = register(&store, "web", true).await.unwrap();
-        let alice = testing::user(&store, "alice").await;
+        let testing::Web { p, web, alice, .. } = testing::web_and_alice().await;
         let tokens = user_tokens(&p, "web", &web, &alice, "openid api:read").await;
         let body = format!("token={}&token_type_hint=access_token", tokens.access_token);
         let r = introspect(&p, Some(&basic("web", &web)), form(&body))
@@ -145,9 +143,13 @@ mod tests {
 
     #[tokio::test]
     async fn rfc7662_2_2_anything_else_is_only_inactive() {
-        let (p, store, clock) = testing::provider().await;
-        let web = register(&store, "web", true).await.unwrap();
-        let alice = testing::user(&store, "alice").await;
+        let testing::Web {
+            p,
+            clock,
+            web,
+            alice,
+            ..
+        } = testing::web_and_alice().await;
         let tokens = user_tokens(&p, "web", &web, &alice, "openid").await;
         let auth = basic("web", &web);
         for unknown in ["made-up", "sat_made-up", "srt_made-up", "a.b.c"] {
@@ -193,9 +195,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_disabled_users_tokens_are_inactive() {
-        let (p, store, _) = testing::provider().await;
-        let web = register(&store, "web", true).await.unwrap();
-        let mut alice = testing::user(&store, "alice").await;
+        let testing::Web {
+            p,
+            store,
+            web,
+            mut alice,
+            ..
+        } = testing::web_and_alice().await;
         let tokens = user_tokens(&p, "web", &web, &alice, "openid offline_access").await;
         alice.disabled = true;
         store.update_user(&alice).await.unwrap();

@@ -121,9 +121,7 @@ mod tests {
 
     #[tokio::test]
     async fn rfc7009_2_1_revoking_an_access_token_ends_that_token() {
-        let (p, store, _) = testing::provider().await;
-        let web = register(&store, "web", true).await.unwrap();
-        let alice = testing::user(&store, "alice").await;
+        let testing::Web { p, web, alice, .. } = testing::web_and_alice().await;
         let tokens = user_tokens(&p, "web", &web, &alice, "openid offline_access").await;
         let auth = basic("web", &web);
         let body = form(&format!("token={}", tokens.access_token));
@@ -138,9 +136,7 @@ mod tests {
 
     #[tokio::test]
     async fn rfc7009_2_1_revoking_a_refresh_token_ends_its_whole_delegation() {
-        let (p, store, _) = testing::provider().await;
-        let web = register(&store, "web", true).await.unwrap();
-        let alice = testing::user(&store, "alice").await;
+        let testing::Web { p, web, alice, .. } = testing::web_and_alice().await;
         let tokens = user_tokens(&p, "web", &web, &alice, "openid offline_access").await;
         let auth = basic("web", &web);
         let refresh = tokens.refresh_token.unwrap();

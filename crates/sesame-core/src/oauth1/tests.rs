@@ -5,12 +5,13 @@ use super::error::Problem;
 use super::flow::{self, Answer};
 use super::request::{SignedRequest, base_uri, verify};
 use super::signature::{self, Method};
-use super::{TIMESTAMP_WINDOW, TokenKind};
+use super::{CredentialsResponse, TIMESTAMP_WINDOW, TokenKind};
 use crate::endpoints;
 use crate::provider::Provider;
 use crate::secret::Secret;
 use crate::store::{ClientStore, Oauth1Store};
 use crate::testing::{self, REDIRECT_URI, T0, web_client};
+use crate::user::User;
 
 /// A consumer that signs its requests with HMAC-SHA1.
 struct Consumer {
@@ -86,6 +87,56 @@ impl Consumer {
     }
 }
 
+impl Consumer {
+    /// Leg 1 (§2.1), signed now, out of band.
+    fn leg1(&self, p: &Provider) -> Signed {
+        let path = endpoints::OAUTH1_REQUEST_TOKEN;
+        self.sign(p, path, &[("oauth_callback", "oob")], "", p.now())
+    }
+
+    /// Leg 1 (§2.1) with this callback: the temporary credentials.
+    async fn temporary(&self, p: &Provider, callback: &str) -> CredentialsResponse {
+        let leg1 = self.sign(
+            p,
+            endpoints::OAUTH1_REQUEST_TOKEN,
+            &[("oauth_callback", callback)],
+            "",
+            p.now(),
+        );
+        flow::request_token(p, &leg1.request()).await.unwrap()
+    }
+
+    /// Leg 3 (§2.3) signed with the temporary credentials, at `at`.
+    fn exchange(
+        &self,
+        p: &Provider,
+        temporary: &CredentialsResponse,
+        verifier: &str,
+        at: i64,
+    ) -> Signed {
+        let extra = [
+            ("oauth_token", temporary.oauth_token.as_str()),
+            ("oauth_verifier", verifier),
+        ];
+        let path = endpoints::OAUTH1_ACCESS_TOKEN;
+        self.sign(p, path, &extra, &temporary.oauth_token_secret, at)
+    }
+}
+
+/// The user's answer on the approval page.
+async fn answered(
+    p: &Provider,
+    temporary: &CredentialsResponse,
+    user: &User,
+    allow: bool,
+) -> Answer {
+    let pending = flow::pending(p, &temporary.oauth_token)
+        .await
+        .unwrap()
+        .unwrap();
+    flow::answer(p, &pending, user, allow).await.unwrap()
+}
+
 fn problem<T: std::fmt::Debug>(r: Result<T, super::error::Oauth1Error>) -> Problem {
     r.unwrap_err().problem
 }
@@ -95,20 +146,9 @@ async fn rfc5849_2_the_three_legs_end_in_token_credentials_for_the_user() {
     let (p, store, _) = testing::provider().await;
     let consumer = Consumer::registered(&store).await;
     let alice = testing::user(&store, "alice").await;
-    let leg1 = consumer.sign(
-        &p,
-        endpoints::OAUTH1_REQUEST_TOKEN,
-        &[("oauth_callback", REDIRECT_URI)],
-        "",
-        T0,
-    );
-    let temporary = flow::request_token(&p, &leg1.request()).await.unwrap();
+    let temporary = consumer.temporary(&p, REDIRECT_URI).await;
     assert_eq!(temporary.oauth_callback_confirmed, Some("true"));
-    let pending = flow::pending(&p, &temporary.oauth_token)
-        .await
-        .unwrap()
-        .unwrap();
-    let Answer::Redirect(to) = flow::answer(&p, &pending, &alice, true).await.unwrap() else {
+    let Answer::Redirect(to) = answered(&p, &temporary, &alice, true).await else {
         panic!("a registered callback gets a redirect");
     };
     let back = url::Url::parse(&to).unwrap();
@@ -118,16 +158,7 @@ async fn rfc5849_2_the_three_legs_end_in_token_credentials_for_the_user() {
         .unwrap()
         .1
         .into_owned();
-    let leg3 = consumer.sign(
-        &p,
-        endpoints::OAUTH1_ACCESS_TOKEN,
-        &[
-            ("oauth_token", &temporary.oauth_token),
-            ("oauth_verifier", &verifier),
-        ],
-        &temporary.oauth_token_secret,
-        T0 + 1,
-    );
+    let leg3 = consumer.exchange(&p, &temporary, &verifier, T0 + 1);
     let access = flow::access_token(&p, &leg3.request()).await.unwrap();
     let call = consumer.sign(
         &p,
@@ -139,16 +170,7 @@ async fn rfc5849_2_the_three_legs_end_in_token_credentials_for_the_user() {
     let claims = flow::userinfo(&p, &call.request()).await.unwrap();
     assert_eq!(claims["sub"], alice.id.as_str());
     // §2.3: the temporary credentials are exchanged once.
-    let again = consumer.sign(
-        &p,
-        endpoints::OAUTH1_ACCESS_TOKEN,
-        &[
-            ("oauth_token", &temporary.oauth_token),
-            ("oauth_verifier", &verifier),
-        ],
-        &temporary.oauth_token_secret,
-        T0 + 3,
-    );
+    let again = consumer.exchange(&p, &temporary, &verifier, T0 + 3);
     assert_eq!(
         problem(flow::access_token(&p, &again.request()).await),
         Problem::TokenUsed
@@ -175,20 +197,9 @@ async fn rfc5849_2_1_the_callback_must_be_registered_or_oob() {
         problem(flow::request_token(&p, &none.request()).await),
         Problem::ParameterAbsent
     );
-    let oob = consumer.sign(
-        &p,
-        endpoints::OAUTH1_REQUEST_TOKEN,
-        &[("oauth_callback", "oob")],
-        "",
-        T0,
-    );
-    let temporary = flow::request_token(&p, &oob.request()).await.unwrap();
+    let temporary = consumer.temporary(&p, "oob").await;
     let alice = testing::user(&store, "alice").await;
-    let pending = flow::pending(&p, &temporary.oauth_token)
-        .await
-        .unwrap()
-        .unwrap();
-    let shown = flow::answer(&p, &pending, &alice, true).await.unwrap();
+    let shown = answered(&p, &temporary, &alice, true).await;
     assert!(matches!(shown, Answer::ShowVerifier(_)), "{shown:?}");
 }
 
@@ -198,29 +209,9 @@ async fn rfc5849_2_3_a_wrong_verifier_or_a_denial_gets_no_token_credentials() {
     let consumer = Consumer::registered(&store).await;
     let alice = testing::user(&store, "alice").await;
     for allow in [true, false] {
-        let leg1 = consumer.sign(
-            &p,
-            endpoints::OAUTH1_REQUEST_TOKEN,
-            &[("oauth_callback", "oob")],
-            "",
-            T0,
-        );
-        let temporary = flow::request_token(&p, &leg1.request()).await.unwrap();
-        let pending = flow::pending(&p, &temporary.oauth_token)
-            .await
-            .unwrap()
-            .unwrap();
-        flow::answer(&p, &pending, &alice, allow).await.unwrap();
-        let leg3 = consumer.sign(
-            &p,
-            endpoints::OAUTH1_ACCESS_TOKEN,
-            &[
-                ("oauth_token", &temporary.oauth_token),
-                ("oauth_verifier", "guessed"),
-            ],
-            &temporary.oauth_token_secret,
-            T0,
-        );
+        let temporary = consumer.temporary(&p, "oob").await;
+        answered(&p, &temporary, &alice, allow).await;
+        let leg3 = consumer.exchange(&p, &temporary, "guessed", T0);
         let expected = if allow {
             Problem::TokenRejected
         } else {
@@ -261,13 +252,7 @@ async fn rfc5849_3_3_the_timestamp_must_be_near_and_the_nonce_new() {
 async fn rfc5849_3_4_a_signature_over_anything_else_is_signature_invalid() {
     let (p, store, _) = testing::provider().await;
     let consumer = Consumer::registered(&store).await;
-    let signed = consumer.sign(
-        &p,
-        endpoints::OAUTH1_REQUEST_TOKEN,
-        &[("oauth_callback", "oob")],
-        "",
-        T0,
-    );
+    let signed = consumer.leg1(&p);
     // The same header presented at another endpoint: another base string URI.
     let moved = SignedRequest {
         path: endpoints::OAUTH1_ACCESS_TOKEN,
@@ -281,13 +266,7 @@ async fn rfc5849_3_4_a_signature_over_anything_else_is_signature_invalid() {
         key: "legacy",
         secret: Secret::generate(),
     };
-    let bad = forged.sign(
-        &p,
-        endpoints::OAUTH1_REQUEST_TOKEN,
-        &[("oauth_callback", "oob")],
-        "",
-        T0,
-    );
+    let bad = forged.leg1(&p);
     assert_eq!(
         problem(verify(&p, &bad.request(), None).await),
         Problem::SignatureInvalid
@@ -315,13 +294,7 @@ async fn rfc5849_3_2_unknown_consumers_and_clients_without_oauth1_are_refused() 
 async fn rfc5849_3_5_a_protocol_parameter_sent_twice_is_rejected() {
     let (p, store, _) = testing::provider().await;
     let consumer = Consumer::registered(&store).await;
-    let signed = consumer.sign(
-        &p,
-        endpoints::OAUTH1_REQUEST_TOKEN,
-        &[("oauth_callback", "oob")],
-        "",
-        T0,
-    );
+    let signed = consumer.leg1(&p);
     let twice = SignedRequest {
         query: "oauth_nonce=again",
         ..signed.request()
@@ -344,14 +317,7 @@ async fn rfc5849_3_5_a_protocol_parameter_sent_twice_is_rejected() {
 async fn rfc5849_3_2_an_expired_or_foreign_token_is_refused() {
     let (p, store, clock) = testing::provider().await;
     let consumer = Consumer::registered(&store).await;
-    let leg1 = consumer.sign(
-        &p,
-        endpoints::OAUTH1_REQUEST_TOKEN,
-        &[("oauth_callback", "oob")],
-        "",
-        T0,
-    );
-    let temporary = flow::request_token(&p, &leg1.request()).await.unwrap();
+    let temporary = consumer.temporary(&p, "oob").await;
     // Temporary credentials are not token credentials.
     let call = consumer.sign(
         &p,
@@ -365,16 +331,7 @@ async fn rfc5849_3_2_an_expired_or_foreign_token_is_refused() {
         Problem::TokenRejected
     );
     clock.advance(super::TEMPORARY_TTL);
-    let late = consumer.sign(
-        &p,
-        endpoints::OAUTH1_ACCESS_TOKEN,
-        &[
-            ("oauth_token", &temporary.oauth_token),
-            ("oauth_verifier", "v"),
-        ],
-        &temporary.oauth_token_secret,
-        p.now(),
-    );
+    let late = consumer.exchange(&p, &temporary, "v", p.now());
     assert_eq!(
         problem(flow::access_token(&p, &late.request()).await),
         Problem::TokenExpired

@@ -206,3 +206,25 @@ pub async fn user_tokens(
         .await
         .unwrap()
 }
+
+/// The usual scene: a provider, the confidential client `web` and its secret, the user `alice`.
+pub struct Web {
+    pub p: Provider,
+    pub store: std::sync::Arc<MemoryStore>,
+    pub clock: std::sync::Arc<crate::clock::FixedClock>,
+    pub web: Secret,
+    pub alice: User,
+}
+
+pub async fn web_and_alice() -> Web {
+    let (p, store, clock) = super::provider().await;
+    let web = register(&store, "web", true).await.unwrap();
+    let alice = user(&store, "alice").await;
+    Web {
+        p,
+        store,
+        clock,
+        web,
+        alice,
+    }
+}

@@ -135,9 +135,7 @@ mod tests {
 
     #[tokio::test]
     async fn rfc6749_4_1_3_redirect_uri_must_be_the_authorization_requests() {
-        let (p, store, _) = testing::provider().await;
-        let web = register(&store, "web", true).await.unwrap();
-        let alice = testing::user(&store, "alice").await;
+        let testing::Web { p, web, alice, .. } = testing::web_and_alice().await;
         let code = testing::code(&p, "web", &alice, "openid").await;
         let body = redeem_body(&code, VERIFIER).replace("/cb", "/other");
         let r = redeem(&p, Some(&basic("web", &web)), &body).await;
@@ -149,9 +147,7 @@ mod tests {
 
     #[tokio::test]
     async fn rfc7636_4_6_the_verifier_must_match_the_challenge_and_is_required() {
-        let (p, store, _) = testing::provider().await;
-        let web = register(&store, "web", true).await.unwrap();
-        let alice = testing::user(&store, "alice").await;
+        let testing::Web { p, web, alice, .. } = testing::web_and_alice().await;
         let code = testing::code(&p, "web", &alice, "openid").await;
         let auth = basic("web", &web);
         let wrong = redeem_body(&code, &"x".repeat(43));
@@ -176,9 +172,7 @@ mod tests {
 
     #[tokio::test]
     async fn rfc9700_4_8_2_a_verifier_for_a_code_without_a_challenge_is_a_downgrade() {
-        let (p, store, _) = testing::provider().await;
-        let web = register(&store, "web", true).await.unwrap();
-        let alice = testing::user(&store, "alice").await;
+        let testing::Web { p, web, alice, .. } = testing::web_and_alice().await;
         let session = testing::signed_in(&p, &alice).await;
         let query =
             format!("response_type=code&client_id=web&redirect_uri={REDIRECT_URI}&scope=openid");
@@ -190,9 +184,7 @@ mod tests {
 
     #[tokio::test]
     async fn rfc6749_4_1_2_a_code_used_twice_revokes_every_token_issued_from_it() {
-        let (p, store, _) = testing::provider().await;
-        let web = register(&store, "web", true).await.unwrap();
-        let alice = testing::user(&store, "alice").await;
+        let testing::Web { p, web, alice, .. } = testing::web_and_alice().await;
         let code = testing::code(&p, "web", &alice, "openid offline_access").await;
         let auth = basic("web", &web);
         let first = redeem(&p, Some(&auth), &redeem_body(&code, VERIFIER))
@@ -216,9 +208,14 @@ mod tests {
 
     #[tokio::test]
     async fn rfc6749_4_1_2_a_late_replay_after_expiry_still_revokes() {
-        let (p, store, clock) = testing::provider().await;
-        let web = register(&store, "web", true).await.unwrap();
-        let alice = testing::user(&store, "alice").await;
+        let testing::Web {
+            p,
+            store,
+            clock,
+            web,
+            alice,
+            ..
+        } = testing::web_and_alice().await;
         let code = testing::code(&p, "web", &alice, "openid offline_access").await;
         let auth = basic("web", &web);
         let first = redeem(&p, Some(&auth), &redeem_body(&code, VERIFIER))
@@ -237,9 +234,13 @@ mod tests {
 
     #[tokio::test]
     async fn rfc6749_4_1_2_an_expired_code_is_invalid_grant() {
-        let (p, store, clock) = testing::provider().await;
-        let web = register(&store, "web", true).await.unwrap();
-        let alice = testing::user(&store, "alice").await;
+        let testing::Web {
+            p,
+            clock,
+            web,
+            alice,
+            ..
+        } = testing::web_and_alice().await;
         let code = testing::code(&p, "web", &alice, "openid").await;
         clock.advance(crate::authorize::response::CODE_TTL);
         let r = redeem(&p, Some(&basic("web", &web)), &redeem_body(&code, VERIFIER)).await;
@@ -255,9 +256,7 @@ mod tests {
 
     #[tokio::test]
     async fn oidc_core_3_1_3_3_the_id_token_names_the_user_the_client_and_the_nonce() {
-        let (p, store, _) = testing::provider().await;
-        let web = register(&store, "web", true).await.unwrap();
-        let alice = testing::user(&store, "alice").await;
+        let testing::Web { p, web, alice, .. } = testing::web_and_alice().await;
         let code = testing::code(&p, "web", &alice, "openid email").await;
         let r = redeem(&p, Some(&basic("web", &web)), &redeem_body(&code, VERIFIER))
             .await
@@ -283,9 +282,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_disabled_user_gets_no_tokens_from_an_earlier_code() {
-        let (p, store, _) = testing::provider().await;
-        let web = register(&store, "web", true).await.unwrap();
-        let mut alice = testing::user(&store, "alice").await;
+        let testing::Web {
+            p,
+            store,
+            web,
+            mut alice,
+            ..
+        } = testing::web_and_alice().await;
         let code = testing::code(&p, "web", &alice, "openid").await;
         alice.disabled = true;
         store.update_user(&alice).await.unwrap();

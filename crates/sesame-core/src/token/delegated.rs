@@ -46,6 +46,17 @@ pub async fn revoke(provider: &Provider, delegation_id: &str) -> Result<(), Toke
     Ok(())
 }
 
+/// Issues the tokens for the delegation's whole scope, with no nonce to echo (the device and
+/// password grants).
+pub async fn issue_all(
+    provider: &Provider,
+    client: &Client,
+    user: &User,
+    delegation: &Delegation,
+) -> Result<TokenResponse, TokenError> {
+    issue(provider, client, user, delegation, &delegation.scope, None).await
+}
+
 /// Issues the tokens. `access_scope` may be narrower than the delegation (refresh, RFC 6749 §6);
 /// the refresh token always carries the delegation's full scope.
 pub async fn issue(

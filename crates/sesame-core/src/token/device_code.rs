@@ -76,15 +76,7 @@ pub async fn exchange(
                 TokenError::server_error("an approved device code has no delegation")
             })?;
             let user = delegated::user_of(provider, &delegation).await?;
-            delegated::issue(
-                provider,
-                client,
-                &user,
-                &delegation,
-                &delegation.scope,
-                None,
-            )
-            .await
+            delegated::issue_all(provider, client, &user, &delegation).await
         }
     }
 }

@@ -43,15 +43,7 @@ pub async fn exchange(
         sid: None,
         claims: Default::default(),
     };
-    delegated::issue(
-        provider,
-        client,
-        &user,
-        &delegation,
-        &delegation.scope,
-        None,
-    )
-    .await
+    delegated::issue_all(provider, client, &user, &delegation).await
 }
 
 #[cfg(test)]

@@ -109,6 +109,16 @@ mod tests {
         (web, tokens)
     }
 
+    /// A refresh request by the client with this `Authorization`.
+    async fn refresh(
+        p: &Provider,
+        auth: &str,
+        token: &str,
+        scope: Option<&str>,
+    ) -> Result<TokenResponse, crate::TokenError> {
+        token_request(p, Some(auth), &refresh_body(token, scope)).await
+    }
+
     fn refresh_body(token: &str, scope: Option<&str>) -> String {
         let scope = scope.map(|s| format!("&scope={}", s.replace(' ', "+")));
         format!(
@@ -123,9 +133,7 @@ mod tests {
         let (web, first) = signed_in_tokens(&p, &store).await;
         let auth = basic("web", &web);
         let old = first.refresh_token.unwrap();
-        let next = token_request(&p, Some(&auth), &refresh_body(&old, None))
-            .await
-            .unwrap();
+        let next = refresh(&p, &auth, &old, None).await.unwrap();
         let new = next.refresh_token.unwrap();
         assert_ne!(new, old);
         assert_eq!(
@@ -136,11 +144,7 @@ mod tests {
             next.id_token.is_some(),
             "OIDC Core §12.2: a new ID token with openid"
         );
-        assert!(
-            token_request(&p, Some(&auth), &refresh_body(&new, None))
-                .await
-                .is_ok()
-        );
+        assert!(refresh(&p, &auth, &new, None).await.is_ok());
     }
 
     #[tokio::test]
@@ -149,14 +153,12 @@ mod tests {
         let (web, first) = signed_in_tokens(&p, &store).await;
         let auth = basic("web", &web);
         let old = first.refresh_token.unwrap();
-        let next = token_request(&p, Some(&auth), &refresh_body(&old, None))
-            .await
-            .unwrap();
-        let reuse = token_request(&p, Some(&auth), &refresh_body(&old, None)).await;
+        let next = refresh(&p, &auth, &old, None).await.unwrap();
+        let reuse = refresh(&p, &auth, &old, None).await;
         rejected(reuse, ErrorCode::InvalidGrant, "already used");
         // The attacker's copy and the rightful holder's new token are both dead now.
         let new = next.refresh_token.unwrap();
-        let r = token_request(&p, Some(&auth), &refresh_body(&new, None)).await;
+        let r = refresh(&p, &auth, &new, None).await;
         rejected_because(r, ErrorCode::InvalidGrant, "refresh token revoked");
     }
 
@@ -169,9 +171,7 @@ mod tests {
         let wider = refresh_body(&token, Some("openid offline_access api:read profile"));
         let r = token_request(&p, Some(&auth), &wider).await;
         rejected(r, ErrorCode::InvalidScope, "profile");
-        let narrow = token_request(&p, Some(&auth), &refresh_body(&token, Some("api:read")))
-            .await
-            .unwrap();
+        let narrow = refresh(&p, &auth, &token, Some("api:read")).await.unwrap();
         assert_eq!(narrow.scope.as_deref(), Some("api:read"));
         assert!(narrow.id_token.is_none(), "no openid, no ID token");
         let again = refresh_body(&narrow.refresh_token.unwrap(), None);
@@ -208,11 +208,11 @@ mod tests {
         let (p, store, clock) = testing::provider().await;
         let (web, first) = signed_in_tokens(&p, &store).await;
         let auth = basic("web", &web);
-        let r = token_request(&p, Some(&auth), &refresh_body("srt_made_up", None)).await;
+        let r = refresh(&p, &auth, "srt_made_up", None).await;
         rejected_because(r, ErrorCode::InvalidGrant, "unknown refresh token");
         clock.advance(p.settings().refresh_token_ttl);
         let token = first.refresh_token.unwrap();
-        let r = token_request(&p, Some(&auth), &refresh_body(&token, None)).await;
+        let r = refresh(&p, &auth, &token, None).await;
         rejected_because(r, ErrorCode::InvalidGrant, "refresh token expired");
     }
 
@@ -230,14 +230,14 @@ mod tests {
         // Rotated within each token's life, the newest token still ends `max` after sign-in.
         while clock.now() + ttl < testing::T0 + max {
             clock.advance(ttl - 1);
-            let r = token_request(&p, Some(&auth), &refresh_body(&token, None)).await;
+            let r = refresh(&p, &auth, &token, None).await;
             token = r.unwrap().refresh_token.unwrap();
         }
         let hash = crate::secret::SecretHash::of(&token);
         let last = store.find_refresh_token(&hash).await.unwrap().unwrap();
         assert_eq!(last.expires_at, testing::T0 + max, "capped, not now + ttl");
         clock.advance(testing::T0 + max - clock.now());
-        let r = token_request(&p, Some(&auth), &refresh_body(&token, None)).await;
+        let r = refresh(&p, &auth, &token, None).await;
         rejected_because(r, ErrorCode::InvalidGrant, "refresh token expired");
     }
 

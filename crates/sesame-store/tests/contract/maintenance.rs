@@ -64,14 +64,13 @@ async fn sweep_removes_only_expired_rows(store: Arc<dyn Store>) {
             .await
             .unwrap()
     );
-    let kids: Vec<String> = store
-        .list_signing_keys()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|k| k.kid)
-        .collect();
-    assert_eq!(kids, [active.kid]);
+    assert_eq!(kids(&store).await, [active.kid]);
+}
+
+/// The kids of the keys the store still has.
+async fn kids(store: &Arc<dyn Store>) -> Vec<String> {
+    let keys = store.list_signing_keys().await.unwrap();
+    keys.into_iter().map(|k| k.kid).collect()
 }
 
 async fn migrate_is_idempotent(store: Arc<dyn Store>) {
@@ -264,14 +263,7 @@ async fn sweep_reaches_every_kind(store: Arc<dyn Store>) {
         let oauth1 = s.find_oauth1_token(name).await.unwrap();
         assert_eq!(oauth1.is_none(), gone, "oauth1 {name}");
     }
-    let kids: Vec<String> = s
-        .list_signing_keys()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|k| k.kid)
-        .collect();
-    assert_eq!(kids, [current.kid]);
+    assert_eq!(kids(s).await, [current.kid]);
 }
 
 /// RFC 6749 §4.1.2: a code replayed after it expired must still be found, to revoke what it
