@@ -21,6 +21,7 @@ mod key_rotation;
 mod oauth1;
 mod operations;
 mod postgres_nodes;
+mod redirect_matching;
 mod request_parsing;
 mod sign_in;
 mod token_errors;

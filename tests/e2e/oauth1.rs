@@ -35,7 +35,7 @@ async fn legacy() -> Legacy {
             m.client_name = Some("Legacy photo printer".into());
             m.oauth1 = true;
             m.grant_types = vec![GrantType::AuthorizationCode];
-            m.redirect_uris = vec![CALLBACK.into()];
+            m.redirect_uris = vec![CALLBACK.into(), "http://127.0.0.1/cb".into()];
         })
         .await
         .unwrap();
@@ -494,4 +494,18 @@ async fn problems_carry_their_companion_parameters_and_hostile_keys_are_refused_
     )
     .await;
     assert_problem(&reply, 400, "parameter_rejected");
+}
+
+#[tokio::test]
+async fn rfc8252_7_3_an_oauth1_callback_gets_no_loopback_port_exception() {
+    if oauthlib_missing() {
+        return;
+    }
+    let l = legacy().await;
+    for callback in ["http://127.0.0.1:5000/cb", "HTTPS://legacy.example/cb"] {
+        let spec = json!({"callback_uri": callback});
+        let reply = send(&l, "/oauth1/request_token", "POST", spec).await;
+        assert_problem(&reply, 400, "parameter_rejected");
+    }
+    request_token(&l, json!({"callback_uri": "http://127.0.0.1/cb"})).await;
 }

@@ -128,7 +128,7 @@ pub async fn validate(
     let redirect_uri = params
         .get("redirect_uri")
         .ok_or_else(|| render("the request has no redirect_uri"))?;
-    if !redirect_uri::is_registered(redirect_uri, &client.metadata.redirect_uris) {
+    if !redirect_uri::is_registered(redirect_uri, &client, redirect_uri::Purpose::Authorization) {
         return Err(render("the redirect_uri is not registered for this client"));
     }
     let state = params.get("state").map(str::to_owned);

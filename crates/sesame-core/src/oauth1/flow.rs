@@ -4,7 +4,7 @@
 use super::error::{Oauth1Error, Problem};
 use super::request::{SignedRequest, verify};
 use super::{CredentialsResponse, Oauth1Token, TokenKind, TokenStatus, new_credentials};
-use crate::authorize::redirect_uri;
+use crate::authorize::redirect_uri::{self, Purpose};
 use crate::oidc::claims::release;
 use crate::provider::Provider;
 use crate::secret::{SecretHash, random_token};
@@ -25,7 +25,7 @@ pub async fn request_token(
         .ok_or_else(|| Oauth1Error::absent("oauth_callback"))?;
     // The callback must be one the client registered (or out of band): never an open redirect.
     if callback != "oob"
-        && !redirect_uri::is_registered(&callback, &verified.client.metadata.redirect_uris)
+        && !redirect_uri::is_registered(&callback, &verified.client, Purpose::Oauth1Callback)
     {
         return Err(Oauth1Error::new(
             Problem::ParameterRejected,

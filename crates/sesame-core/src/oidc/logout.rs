@@ -1,6 +1,7 @@
 //! RP-Initiated Logout 1.0: who is asking to log the user out, and where to send them after.
 
 use super::id_token::{IdTokenClaims, read_hint};
+use crate::authorize::redirect_uri::{self, Purpose};
 use crate::client::Client;
 use crate::error::TokenError;
 use crate::params::Params;
@@ -52,13 +53,8 @@ pub async fn validate(provider: &Provider, params: &Params) -> Result<LogoutRequ
                     "post_logout_redirect_uri needs an id_token_hint or a client_id",
                 )
             })?;
-            // §3: exact match with a registered value.
-            if !client
-                .metadata
-                .post_logout_redirect_uris
-                .iter()
-                .any(|r| r == uri)
-            {
+            // §3: exact match with a registered value (the one matcher of every redirect).
+            if !redirect_uri::is_registered(uri, client, Purpose::PostLogout) {
                 return Err(TokenError::invalid_request(
                     "post_logout_redirect_uri is not registered for this client",
                 ));
