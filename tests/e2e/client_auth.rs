@@ -31,6 +31,18 @@ impl KeyHolder {
             "x": URL_SAFE_NO_PAD.encode(&p[1..33]), "y": URL_SAFE_NO_PAD.encode(&p[33..65])}]})
     }
 
+    /// A JWS with this protected header, signed ES256 by hand (jsonwebtoken writes no `crit`).
+    pub fn signed_with_header(&self, header: Value, claims: Value) -> String {
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &self.pkcs8).unwrap();
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let sig = pair.sign(&SystemRandom::new(), input.as_bytes()).unwrap();
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref()))
+    }
+
     pub fn assertion(&self, claims: Value) -> String {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
         header.kid = Some("client-key-1".into());
@@ -133,4 +145,24 @@ async fn an_unknown_assertion_type_or_a_missing_half_is_refused() {
     )
     .await
     .assert_error(400, "invalid_request", "client_assertion_type is missing");
+}
+
+#[tokio::test]
+async fn rfc7515_4_1_11_an_assertion_with_a_critical_extension_is_refused() {
+    let (app, key) = setup().await;
+    let header = json!({"alg": "ES256", "kid": "client-key-1", "typ": "JWT"});
+    let plain = key.signed_with_header(header.clone(), claims(&app, "plain"));
+    let ok = app.post_form("/token", None, &assertion_form(&plain)).await;
+    assert_eq!(
+        ok.status, 200,
+        "the hand-signed assertion itself is good: {}",
+        ok.body
+    );
+    let mut critical = header;
+    critical["crit"] = json!(["https://example.com/must-understand"]);
+    critical["https://example.com/must-understand"] = json!(true);
+    let refused = key.signed_with_header(critical, claims(&app, "critical"));
+    app.post_form("/token", None, &assertion_form(&refused))
+        .await
+        .assert_error(401, "invalid_client", "client authentication failed");
 }

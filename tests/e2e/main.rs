@@ -17,6 +17,7 @@ mod discovery;
 mod federation;
 mod interaction;
 mod introspection_revocation;
+mod jose;
 mod key_rotation;
 mod oauth1;
 mod operations;

@@ -251,6 +251,8 @@ async fn verify_assertion(
         nbf: Option<i64>,
         jti: Option<String>,
     }
+    crate::jws::protected_header(assertion)
+        .map_err(|e| failed(format!("client_assertion header: {e}")))?;
     let header = jsonwebtoken::decode_header(assertion)
         .map_err(|e| failed(format!("client_assertion header: {e}")))?;
     let alg_name = serde_json::to_value(header.alg)

@@ -17,6 +17,7 @@ pub mod error;
 pub mod events;
 pub mod federation;
 pub mod introspection;
+pub mod jws;
 pub mod keys;
 pub mod login;
 pub mod oauth1;

@@ -26,6 +26,7 @@ fn invalid(why: impl Into<String>) -> UpstreamError {
 
 /// Validates `token` against the upstream's JWK Set and returns its claims.
 pub fn validate(token: &str, jwks: &Value, expected: Expected<'_>) -> Result<Value, UpstreamError> {
+    crate::jws::protected_header(token).map_err(|e| invalid(e.to_string()))?;
     let header = jsonwebtoken::decode_header(token).map_err(|_| invalid("malformed"))?;
     // §3.1.3.7 item 7, and no HMAC: a shared secret is not what an upstream signs with here.
     if !matches!(

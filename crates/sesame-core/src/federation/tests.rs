@@ -399,6 +399,15 @@ async fn oidc_core_3_1_3_7_only_the_upstreams_published_asymmetric_keys_count() 
 }
 
 #[tokio::test]
+async fn rfc7515_4_1_11_an_upstream_id_token_with_a_critical_extension_is_refused() {
+    let s = setup(true).await;
+    s.idp.header.lock().unwrap().crit = Some(vec!["https://idp.test/ext".into()]);
+    invalid_id_token(s.round_trip().await, "crit");
+    s.idp.header.lock().unwrap().crit = None;
+    assert!(s.round_trip().await.is_ok());
+}
+
+#[tokio::test]
 async fn oidc_core_5_3_2_userinfo_about_another_subject_is_refused() {
     let s = setup(true).await;
     *s.idp.userinfo.lock().unwrap() = json!({"sub": "someone-else", "name": "Mallory"});
