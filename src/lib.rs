@@ -9,6 +9,7 @@ pub mod config;
 mod error;
 mod extract;
 mod federation;
+mod limits;
 mod oauth;
 mod ops;
 mod password;

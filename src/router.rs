@@ -6,9 +6,9 @@ use crate::oauth::{
     authorize, device_authorization, discovery, introspection, jwks, logout, oauth1, revocation,
     token, userinfo,
 };
-use crate::ops;
 use crate::state::AppState;
 use crate::ui::{self, consent, device, login, oauth1_approval};
+use crate::{limits, ops};
 use axum::Router;
 use axum::routing::{get, post};
 use sesame_core::endpoints;
@@ -62,6 +62,10 @@ pub fn router(state: AppState) -> Router {
         .route(endpoints::HEALTHZ, get(ops::healthz))
         .route(endpoints::READYZ, get(ops::readyz))
         .route(endpoints::METRICS, get(ops::metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits,
+            limits::enforce,
+        ))
         .layer(axum::middleware::from_fn(ops::track))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -218,6 +218,10 @@ impl Application {
             provider,
             metrics: ops::recorder(),
             upstream: Arc::new(crate::federation::upstream::HttpUpstream::new()?),
+            limits: crate::limits::Limits {
+                body: config.max_body_bytes,
+                headers: config.max_header_bytes,
+            },
         };
         background::spawn(
             &state,

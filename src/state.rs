@@ -11,4 +11,5 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Upstream identity providers over HTTP (timeouts set, no redirects followed).
     pub upstream: Arc<dyn sesame_core::federation::upstream::Upstream>,
+    pub limits: crate::limits::Limits,
 }

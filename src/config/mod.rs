@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sesame_core::client::validate_client_id;
 use sesame_core::keys::Algorithm;
+use sesame_core::params::MAX_FORM_BYTES;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -46,6 +47,8 @@ pub struct Config {
     pub key_reload_interval: u64,
     pub sweep_interval: u64,
     pub shutdown_timeout: u64,
+    pub max_body_bytes: usize,
+    pub max_header_bytes: usize,
     pub clients: Vec<ClientConfig>,
     pub users: Vec<UserConfig>,
     pub connections: Vec<ConnectionConfig>,
@@ -73,6 +76,8 @@ impl Default for Config {
             key_reload_interval: 5,
             sweep_interval: 60,
             shutdown_timeout: 30,
+            max_body_bytes: MAX_FORM_BYTES,
+            max_header_bytes: 32 * 1024,
             clients: Vec::new(),
             users: Vec::new(),
             connections: Vec::new(),
@@ -146,6 +151,16 @@ impl Config {
                     "{name}: must be between {min} and {max} seconds"
                 )));
             }
+        }
+        if !(1024..=MAX_FORM_BYTES).contains(&self.max_body_bytes) {
+            return Err(ConfigError(format!(
+                "max_body_bytes: must be between 1024 and {MAX_FORM_BYTES}"
+            )));
+        }
+        if !(4096..=256 * 1024).contains(&self.max_header_bytes) {
+            return Err(ConfigError(
+                "max_header_bytes: must be between 4096 and 262144".to_owned(),
+            ));
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError(

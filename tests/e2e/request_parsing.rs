@@ -154,3 +154,73 @@ async fn invalid_percent_encoding_and_binary_bodies_are_refused_cleanly() {
         assert!(text.contains("\"error\""), "{text}");
     }
 }
+
+/// RFC 9110 §15.5.14 and RFC 6585 §5: too large is answered, readably, even to a client that
+/// sends its whole body before reading (as reqwest does): it sees 413, never a reset connection.
+#[tokio::test]
+async fn rfc9110_15_5_14_an_oversized_body_gets_a_413_the_client_can_read() {
+    let app = spawn_app().await;
+    let body = vec![b'a'; 600 * 1024];
+    for path in [
+        "/token",
+        "/introspect",
+        "/userinfo",
+        "/login",
+        "/oauth1/request_token",
+    ] {
+        let reply = send(
+            app.http
+                .post(app.url(path))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.clone()),
+        )
+        .await;
+        assert_eq!(reply.status, 413, "{path}: {}", reply.body);
+        assert!(reply.body.contains("larger than 65536 bytes"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn rfc9112_7_1_an_oversized_chunked_body_is_refused_the_same_way() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let port = app.base.rsplit(':').next().unwrap();
+    let mut stream = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    let head = "POST /token HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ntransfer-encoding: chunked\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![b'a'; 32 * 1024];
+    for _ in 0..10 {
+        stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .await
+            .unwrap();
+        stream.write_all(&chunk).await.unwrap();
+        stream.write_all(b"\r\n").await.unwrap();
+    }
+    stream.write_all(b"0\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+}
+
+#[tokio::test]
+async fn rfc6585_5_oversized_headers_get_a_431() {
+    let app = spawn_app().await;
+    let reply = send(
+        app.http
+            .get(app.url("/jwks"))
+            .header("x-padding", "p".repeat(40_000)),
+    )
+    .await;
+    assert_eq!(reply.status, 431, "{}", reply.body);
+    let fine = send(
+        app.http
+            .get(app.url("/jwks"))
+            .header("x-padding", "p".repeat(8_000)),
+    )
+    .await;
+    assert_eq!(fine.status, 200);
+}
