@@ -2,14 +2,18 @@
 //! parameter rules, with failures answered in the endpoint's own terms (OAuth errors for the
 //! protocol endpoints, a page for the pages) rather than axum's plain-text rejections.
 
+use crate::client_address::ClientAddress;
 use crate::error::OAuthError;
+use crate::state::AppState;
 use crate::ui::error::PageError;
 use axum::body::to_bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 use sesame_core::TokenError;
+use sesame_core::client_auth::Caller;
 use sesame_core::params::{MAX_FORM_BYTES, Params};
+use std::net::IpAddr;
 
 /// Whether the body is `application/x-www-form-urlencoded` (media types are case-insensitive,
 /// RFC 9110 §8.3.1; parameters such as `charset` are allowed).
@@ -36,17 +40,36 @@ pub fn authorization(headers: &HeaderMap) -> Result<Option<String>, TokenError> 
         .transpose()
 }
 
-/// The parameters of an `application/x-www-form-urlencoded` POST body and the raw
-/// `Authorization` header (client authentication is the core's business).
+/// The parameters of an `application/x-www-form-urlencoded` POST body, and who sent it: the
+/// raw `Authorization` header and the client address (client authentication is the core's
+/// business).
 pub struct OAuthForm {
     pub params: Params,
-    pub authorization: Option<String>,
+    pub sender: Sender,
 }
 
-impl<S: Send + Sync> FromRequest<S> for OAuthForm {
+/// The sender of an [`OAuthForm`].
+pub struct Sender {
+    authorization: Option<String>,
+    address: IpAddr,
+}
+
+impl Sender {
+    pub fn caller(&self) -> Caller<'_> {
+        Caller {
+            authorization: self.authorization.as_deref(),
+            address: self.address,
+        }
+    }
+}
+
+impl FromRequest<AppState> for OAuthForm {
     type Rejection = OAuthError;
 
-    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Ok(ClientAddress(address)) = ClientAddress::from_request_parts(&mut parts, state).await;
+        let req = Request::from_parts(parts, body);
         if !is_form(req.headers()) {
             return Err(TokenError::invalid_request(
                 "the request body must be application/x-www-form-urlencoded",
@@ -61,7 +84,10 @@ impl<S: Send + Sync> FromRequest<S> for OAuthForm {
             })?;
         Ok(Self {
             params: Params::parse(&body)?,
-            authorization,
+            sender: Sender {
+                authorization,
+                address,
+            },
         })
     }
 }

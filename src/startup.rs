@@ -218,6 +218,8 @@ impl Application {
             provider,
             metrics: ops::recorder(),
             upstream: Arc::new(crate::federation::upstream::HttpUpstream::new()?),
+            trusted_proxies: crate::client_address::TrustedProxies::parse(&config.trusted_proxies)
+                .map_err(crate::config::ConfigError)?,
             limits: crate::limits::Limits {
                 body: config.max_body_bytes,
                 headers: config.max_header_bytes,

@@ -38,6 +38,14 @@ impl EventSink for Telemetry {
                 metrics::counter!("sesame_login_lockouts_total").increment(1);
             }
             Event::Locked {
+                guess: Guess::ClientAuthentication,
+                key,
+                ..
+            } => {
+                tracing::warn!(address = %key, "client authentication refused from an address after repeated failures");
+                metrics::counter!("sesame_client_auth_lockouts_total").increment(1);
+            }
+            Event::Locked {
                 guess: Guess::UserCode,
                 key,
                 ..

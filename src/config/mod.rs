@@ -49,6 +49,7 @@ pub struct Config {
     pub shutdown_timeout: u64,
     pub max_body_bytes: usize,
     pub max_header_bytes: usize,
+    pub trusted_proxies: Vec<String>,
     pub clients: Vec<ClientConfig>,
     pub users: Vec<UserConfig>,
     pub connections: Vec<ConnectionConfig>,
@@ -78,6 +79,7 @@ impl Default for Config {
             shutdown_timeout: 30,
             max_body_bytes: MAX_FORM_BYTES,
             max_header_bytes: 32 * 1024,
+            trusted_proxies: Vec::new(),
             clients: Vec::new(),
             users: Vec::new(),
             connections: Vec::new(),
@@ -162,6 +164,7 @@ impl Config {
                 "max_header_bytes: must be between 4096 and 262144".to_owned(),
             ));
         }
+        crate::client_address::TrustedProxies::parse(&self.trusted_proxies).map_err(ConfigError)?;
         if self.database_max_connections == 0 {
             return Err(ConfigError(
                 "database_max_connections: must be at least 1".to_owned(),

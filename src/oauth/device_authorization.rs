@@ -10,12 +10,10 @@ pub async fn device_authorization(
     State(state): State<AppState>,
     form: OAuthForm,
 ) -> Result<Response, OAuthError> {
-    let response = sesame_core::device::authorization::authorize(
-        &state.provider,
-        form.authorization.as_deref(),
-        form.params,
-    )
-    .await?;
+    let OAuthForm { params, sender } = form;
+    let response =
+        sesame_core::device::authorization::authorize(&state.provider, sender.caller(), params)
+            .await?;
     let body = serde_json::to_string(&response).map_err(sesame_core::TokenError::server_error)?;
     Ok(no_store_json(body).into_response())
 }

@@ -10,12 +10,9 @@ pub async fn introspect(
     State(state): State<AppState>,
     form: OAuthForm,
 ) -> Result<Response, OAuthError> {
-    let answer = sesame_core::introspection::introspect(
-        &state.provider,
-        form.authorization.as_deref(),
-        form.params,
-    )
-    .await?;
+    let OAuthForm { params, sender } = form;
+    let answer =
+        sesame_core::introspection::introspect(&state.provider, sender.caller(), params).await?;
     let body = serde_json::to_string(&answer).map_err(sesame_core::TokenError::server_error)?;
     Ok(no_store_json(body).into_response())
 }

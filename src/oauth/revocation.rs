@@ -11,8 +11,8 @@ pub async fn revoke(
     State(state): State<AppState>,
     form: OAuthForm,
 ) -> Result<Response, OAuthError> {
-    sesame_core::revocation::revoke(&state.provider, form.authorization.as_deref(), form.params)
-        .await?;
+    let OAuthForm { params, sender } = form;
+    sesame_core::revocation::revoke(&state.provider, sender.caller(), params).await?;
     // RFC 7009 §2.2: 200 with an empty body, whether or not the token was known.
     Ok((
         StatusCode::OK,

@@ -7,16 +7,16 @@ use super::consent::{decision, describe};
 use super::error::PageError;
 use super::login::refusal;
 use super::page;
+use crate::client_address::ClientAddress;
 use crate::extract::PageForm;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use sesame_core::device::verification::{self, CodeEntry, Guesser};
 use sesame_core::device::{DeviceCode, user_code};
 use sesame_core::login;
 use sesame_core::session;
-use std::net::SocketAddr;
 
 #[derive(serde::Deserialize)]
 pub struct DeviceQuery {
@@ -70,7 +70,7 @@ pub async fn show(
 
 pub async fn submit(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     browser: Browser,
     PageForm(form): PageForm<DeviceForm>,
 ) -> Result<Response, PageError> {
@@ -88,7 +88,7 @@ pub async fn submit(
     };
     let guesser = Guesser {
         browser: browser.id(),
-        address: peer.ip(),
+        address,
     };
     let code = match verification::enter_code(provider, guesser, &form.user_code).await? {
         CodeEntry::Found(code) => code,
@@ -109,7 +109,7 @@ pub async fn submit(
 
     // Signing in on this page.
     if let (Some(username), Some(password)) = (&form.username, &form.password) {
-        let user = match login::authenticate(provider, username, password).await? {
+        let user = match login::authenticate(provider, address, username, password).await? {
             Ok(user) => user,
             Err(failure) => {
                 let (status, error) = refusal(provider.now(), &failure);

@@ -3,6 +3,7 @@
 use super::browser::{self, Browser};
 use super::error::PageError;
 use super::{page, respond};
+use crate::client_address::ClientAddress;
 use crate::extract::PageForm;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -80,6 +81,7 @@ pub async fn show(
 
 pub async fn submit(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     browser: Browser,
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
@@ -90,7 +92,7 @@ pub async fn submit(
     let provider = &state.provider;
     let (pending, client) = pending::load(provider, form.id.as_deref(), browser.binding()).await?;
     let username = form.username.trim();
-    let user = match login::authenticate(provider, username, &form.password).await? {
+    let user = match login::authenticate(provider, address, username, &form.password).await? {
         Ok(user) => user,
         Err(failure) => {
             let (status, message) = refusal(provider.now(), &failure);
@@ -122,16 +124,13 @@ pub async fn signed_in(
     Ok(browser::with_session(state, &done.cookie, response))
 }
 
-/// What a page says about a refused sign-in, with its status.
+/// What a page says about a refused sign-in, with its status. A disabled account is answered
+/// exactly as a wrong password, or the page would confirm the password to whoever typed it.
 pub fn refusal(now: i64, failure: &LoginFailure) -> (StatusCode, String) {
     match failure {
-        LoginFailure::Invalid => (
+        LoginFailure::Invalid | LoginFailure::Disabled => (
             StatusCode::UNAUTHORIZED,
             "The username or password is not correct.".to_owned(),
-        ),
-        LoginFailure::Disabled => (
-            StatusCode::FORBIDDEN,
-            "This account is disabled. Contact your administrator.".to_owned(),
         ),
         LoginFailure::Locked { until } => (
             StatusCode::TOO_MANY_REQUESTS,

@@ -6,6 +6,7 @@ use super::browser::{self, Browser};
 use super::error::PageError;
 use super::login::refusal;
 use super::{page, respond};
+use crate::client_address::ClientAddress;
 use crate::extract::PageForm;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -104,6 +105,7 @@ pub async fn show(
 
 pub async fn submit(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     browser: Browser,
     PageForm(form): PageForm<AuthorizeForm>,
 ) -> Result<Response, PageError> {
@@ -113,7 +115,7 @@ pub async fn submit(
     let request = pending(&state, &form.oauth_token).await?;
     let provider = &state.provider;
     if let (Some(username), Some(password)) = (&form.username, &form.password) {
-        let user = match login::authenticate(provider, username, password).await? {
+        let user = match login::authenticate(provider, address, username, password).await? {
             Ok(user) => user,
             Err(failure) => {
                 let (status, error) = refusal(provider.now(), &failure);

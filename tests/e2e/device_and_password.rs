@@ -380,7 +380,7 @@ async fn password_grant_for_trusted_clients_only_with_lockout() {
     ropc("alice", "not the password").await.assert_error(
         400,
         "invalid_grant",
-        "this account is locked; try again in 15 minutes",
+        "this account is locked; try again in 1 minute",
     );
     let locked = ropc("alice", PASSWORD).await;
     locked.assert_error(
@@ -443,6 +443,12 @@ async fn disabled_users_cannot_sign_in_by_any_grant() {
             ],
         )
         .await;
-    assert_eq!(page.status, 403);
-    assert!(page.body.contains("disabled"));
+    // Answered as a wrong password: the page must not confirm the password of a disabled
+    // account to whoever typed it.
+    assert_eq!(page.status, 401);
+    assert!(
+        page.body
+            .contains("The username or password is not correct")
+    );
+    assert!(!page.body.contains("disabled"));
 }

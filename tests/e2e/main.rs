@@ -25,5 +25,6 @@ mod postgres_nodes;
 mod redirect_matching;
 mod request_parsing;
 mod sign_in;
+mod throttling;
 mod token_errors;
 mod users;

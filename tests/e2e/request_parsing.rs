@@ -112,7 +112,7 @@ fn random_requests_get_clean_oauth_errors() {
 }
 
 #[tokio::test]
-async fn huge_bodies_and_huge_parameters_are_invalid_request() {
+async fn huge_bodies_are_413_and_huge_parameters_invalid_request() {
     let app = spawn_app().await;
     let secret = app.service_client("svc", AccessTokenFormat::Jwt).await;
     let huge = format!(
@@ -120,7 +120,7 @@ async fn huge_bodies_and_huge_parameters_are_invalid_request() {
         "a".repeat(2 * 1024 * 1024)
     );
     let (status, body) = post_raw(&app, "/token", Some(("svc", &secret)), huge.into_bytes()).await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 413, "{body}");
     assert!(body.contains("invalid_request"));
     // Just under the limit but absurd scope: refused on its merits.
     let big_scope = format!("grant_type=client_credentials&scope={}", "a".repeat(60_000));

@@ -22,6 +22,14 @@ pub const ASSERTION_ALGORITHMS: [&str; 4] = ["RS256", "PS256", "ES256", "EdDSA"]
 /// Clock skew tolerated between the client and this server, in seconds.
 const ASSERTION_LEEWAY: i64 = 30;
 
+/// Who sends a request to an endpoint that authenticates clients: the raw `Authorization`
+/// header and the client's network address.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub authorization: Option<&'a str>,
+    pub address: std::net::IpAddr,
+}
+
 /// What the client presented, taken out of the request before the grant reads it.
 #[derive(Debug)]
 pub enum Credentials {
@@ -150,22 +158,46 @@ fn form_decode(s: &str) -> Option<String> {
 /// Takes the credentials out of a request to the endpoint at `path` (one of
 /// [`crate::endpoints`]) and authenticates them. A client assertion may name the issuer, the token endpoint or
 /// this endpoint as its audience (RFC 7523 §3 item 3).
+///
+/// A client address with too many failures on this node is refused before anything is checked
+/// (`crate::throttle::NodeLimit`).
 pub async fn authenticate_request(
     provider: &Provider,
-    authorization: Option<&str>,
+    caller: Caller<'_>,
     params: &mut Params,
     path: &str,
 ) -> Result<Arc<Client>, TokenError> {
-    let credentials = Credentials::extract(authorization, params)?;
+    let failures = provider.client_auth_failures();
+    let now = provider.now();
+    if let Some(until) = failures.locked_until(caller.address, now) {
+        return Err(too_many(until, now));
+    }
+    let credentials = Credentials::extract(caller.authorization, params)?;
     let settings = provider.settings();
     let endpoint = settings.endpoint(path);
     let token_endpoint = settings.endpoint(crate::endpoints::TOKEN);
-    authenticate(
-        provider,
-        credentials,
-        &[&settings.issuer, &endpoint, &token_endpoint],
-    )
-    .await
+    let audiences = [settings.issuer.as_str(), &endpoint, &token_endpoint];
+    let result = authenticate(provider, credentials, &audiences).await;
+    if result
+        .as_ref()
+        .is_err_and(|e| e.code == crate::ErrorCode::InvalidClient)
+        && let Some(until) = failures.failed(caller.address, now)
+    {
+        provider.record(crate::events::Event::Locked {
+            guess: crate::events::Guess::ClientAuthentication,
+            key: crate::throttle::network(caller.address),
+            until,
+        });
+        return Err(too_many(until, now));
+    }
+    result
+}
+
+fn too_many(until: i64, now: i64) -> TokenError {
+    TokenError::invalid_client(format!(
+        "too many failed client authentications from this address; try again {}",
+        crate::login::retry_in(until, now)
+    ))
 }
 
 /// Authenticates the client. `audiences` are the values a client assertion's `aud` may carry:

@@ -20,6 +20,8 @@ pub enum Guess {
     Password,
     /// A device page's user code (RFC 8628 §5.1).
     UserCode,
+    /// Client authentication at the token, introspection, revocation and device endpoints.
+    ClientAuthentication,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

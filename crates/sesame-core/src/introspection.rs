@@ -1,6 +1,6 @@
 //! Token introspection (RFC 7662): a resource server asks whether a token is active.
 
-use crate::client_auth::authenticate_request;
+use crate::client_auth::{Caller, authenticate_request};
 use crate::error::TokenError;
 use crate::params::Params;
 use crate::provider::Provider;
@@ -35,16 +35,11 @@ impl IntrospectionResponse {
 
 pub async fn introspect(
     provider: &Provider,
-    authorization: Option<&str>,
+    caller: Caller<'_>,
     mut params: Params,
 ) -> Result<IntrospectionResponse, TokenError> {
-    let client = authenticate_request(
-        provider,
-        authorization,
-        &mut params,
-        crate::endpoints::INTROSPECT,
-    )
-    .await?;
+    let client =
+        authenticate_request(provider, caller, &mut params, crate::endpoints::INTROSPECT).await?;
     // RFC 7662 §2.1: the caller must be authorized; a public client proves nothing.
     if client.is_public() {
         return Err(TokenError::invalid_client("client authentication failed")
@@ -128,7 +123,7 @@ mod tests {
         let testing::Web { p, web, alice, .. } = testing::web_and_alice().await;
         let tokens = user_tokens(&p, "web", &web, &alice, "openid api:read").await;
         let body = format!("token={}&token_type_hint=access_token", tokens.access_token);
-        let r = introspect(&p, Some(&basic("web", &web)), form(&body))
+        let r = introspect(&p, testing::caller(Some(&basic("web", &web))), form(&body))
             .await
             .unwrap();
         assert!(r.active);
@@ -153,12 +148,19 @@ mod tests {
         let tokens = user_tokens(&p, "web", &web, &alice, "openid").await;
         let auth = basic("web", &web);
         for unknown in ["made-up", "sat_made-up", "srt_made-up", "a.b.c"] {
-            let r = introspect(&p, Some(&auth), form(&format!("token={unknown}"))).await;
+            let r = introspect(
+                &p,
+                testing::caller(Some(&auth)),
+                form(&format!("token={unknown}")),
+            )
+            .await;
             assert_eq!(r.unwrap(), IntrospectionResponse::inactive(), "{unknown}");
         }
         clock.advance(p.settings().access_token_ttl);
         let body = format!("token={}", tokens.access_token);
-        let r = introspect(&p, Some(&auth), form(&body)).await.unwrap();
+        let r = introspect(&p, testing::caller(Some(&auth)), form(&body))
+            .await
+            .unwrap();
         assert_eq!(r, IntrospectionResponse::inactive(), "expired");
     }
 
@@ -166,12 +168,12 @@ mod tests {
     async fn rfc7662_2_1_the_caller_must_authenticate_and_be_confidential() {
         let (p, store, _) = testing::provider().await;
         register(&store, "spa", false).await;
-        let r = introspect(&p, None, form("client_id=spa&token=x")).await;
+        let r = introspect(&p, testing::caller(None), form("client_id=spa&token=x")).await;
         rejected(r, ErrorCode::InvalidClient, "authentication failed");
-        let r = introspect(&p, None, form("token=x")).await;
+        let r = introspect(&p, testing::caller(None), form("token=x")).await;
         rejected(r, ErrorCode::InvalidClient, "authentication failed");
         let web = register(&store, "web", true).await.unwrap();
-        let r = introspect(&p, Some(&basic("web", &web)), form("")).await;
+        let r = introspect(&p, testing::caller(Some(&basic("web", &web))), form("")).await;
         rejected(r, ErrorCode::InvalidRequest, "token");
     }
 
@@ -183,11 +185,11 @@ mod tests {
         let alice = testing::user(&store, "alice").await;
         let tokens = user_tokens(&p, "web", &web, &alice, "openid offline_access").await;
         let body = format!("token={}", tokens.refresh_token.unwrap());
-        let own = introspect(&p, Some(&basic("web", &web)), form(&body))
+        let own = introspect(&p, testing::caller(Some(&basic("web", &web))), form(&body))
             .await
             .unwrap();
         assert_eq!((own.active, own.token_type), (true, Some("refresh_token")));
-        let other = introspect(&p, Some(&basic("rs", &rs)), form(&body))
+        let other = introspect(&p, testing::caller(Some(&basic("rs", &rs))), form(&body))
             .await
             .unwrap();
         assert!(!other.active);
@@ -207,7 +209,12 @@ mod tests {
         store.update_user(&alice).await.unwrap();
         let auth = basic("web", &web);
         for token in [tokens.access_token, tokens.refresh_token.unwrap()] {
-            let r = introspect(&p, Some(&auth), form(&format!("token={token}"))).await;
+            let r = introspect(
+                &p,
+                testing::caller(Some(&auth)),
+                form(&format!("token={token}")),
+            )
+            .await;
             assert!(!r.unwrap().active);
         }
     }

@@ -32,6 +32,7 @@ pub mod sealed;
 pub mod secret;
 pub mod session;
 pub mod store;
+pub mod throttle;
 pub mod token;
 pub mod user;
 

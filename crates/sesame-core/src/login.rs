@@ -6,7 +6,9 @@
 use crate::events::{Event, Guess, Refusal};
 use crate::provider::Provider;
 use crate::store::StoreError;
+use crate::throttle::{self, Locked, Target};
 use crate::user::User;
+use std::net::IpAddr;
 use std::sync::LazyLock;
 
 /// Why a sign-in was refused.
@@ -16,7 +18,8 @@ pub enum LoginFailure {
     Invalid,
     /// Too many failures: refused until then.
     Locked { until: i64 },
-    /// The password was right but the account is disabled.
+    /// The password was right but the account is disabled. Pages answer it exactly as
+    /// [`LoginFailure::Invalid`]; it is told apart for the log and the audit only.
     Disabled,
 }
 
@@ -26,96 +29,53 @@ static DECOY_HASH: LazyLock<String> = LazyLock::new(|| {
     crate::password::hash_password(&crate::secret::random_token(16)).unwrap_or_default()
 });
 
-/// Checks a username and password with the lockout rules; a success clears the failures.
+/// Checks a username and password from a client at `address`, throttled per account and per
+/// address (`crate::throttle`): the attempt is counted before the hash is checked, a right
+/// password on an enabled account gives it back, and a disabled account counts like a wrong
+/// password (its page answers the same, so the answer never confirms a password).
 pub async fn authenticate(
     provider: &Provider,
+    address: IpAddr,
     username: &str,
     password: &str,
 ) -> Result<Result<User, LoginFailure>, StoreError> {
     let username = username.trim();
-    let account = account_key(username);
+    let account = username.to_lowercase();
     let refused = |why| {
         provider.record(Event::SignInRefused {
             account: account.clone(),
             why,
         })
     };
-    if let Some(until) = throttle_locked(provider, &account).await? {
-        refused(Refusal::Locked);
-        return Ok(Err(LoginFailure::Locked { until }));
-    }
+    let targets = [Target::Account(&account), Target::PasswordsFrom(address)];
+    let attempt = match throttle::attempt(provider, Guess::Password, &targets).await? {
+        Ok(attempt) => attempt,
+        Err(Locked { until }) => {
+            refused(Refusal::Locked);
+            return Ok(Err(LoginFailure::Locked { until }));
+        }
+    };
     let user = provider.store().get_user_by_username(username).await?;
     let hash = user
         .as_ref()
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| DECOY_HASH.clone());
     let verified = provider.passwords().verify(hash, password.to_owned()).await;
-    match user {
-        Some(user) if verified => {
-            provider.store().clear_login_failures(&account).await?;
-            if !user.may_sign_in() {
-                refused(Refusal::Disabled);
-                return Ok(Err(LoginFailure::Disabled));
-            }
-            Ok(Ok(user))
+    let why = match user {
+        Some(user) if verified && user.may_sign_in() => {
+            attempt.succeeded(provider).await?;
+            return Ok(Ok(user));
         }
-        _ => {
-            refused(Refusal::Invalid);
-            let lock = throttle_failure(provider, Guess::Password, &account, MAX_FAILURES).await?;
-            Ok(Err(match lock {
-                Some(until) => LoginFailure::Locked { until },
-                None => LoginFailure::Invalid,
-            }))
-        }
-    }
-}
-
-/// Failures within [`FAILURE_WINDOW`] that lock the account.
-pub const MAX_FAILURES: u32 = 5;
-/// Seconds over which failures are counted.
-pub const FAILURE_WINDOW: i64 = 15 * 60;
-/// Seconds an account stays locked.
-pub const LOCK_DURATION: i64 = 15 * 60;
-
-/// The key failures are counted under: usernames compare case-insensitively here, so changing
-/// the case does not earn new attempts.
-pub fn account_key(username: &str) -> String {
-    username.trim().to_lowercase()
-}
-
-/// Until when the throttle `key` refuses attempts, if it does now. Keys other than accounts
-/// contain a space, which usernames cannot, so they never collide with one.
-pub async fn throttle_locked(provider: &Provider, key: &str) -> Result<Option<i64>, StoreError> {
-    provider
-        .store()
-        .login_locked_until(key, provider.now())
-        .await
-}
-
-/// Counts a wrong `guess` under `key`; the `max`-th within [`FAILURE_WINDOW`] locks it for
-/// [`LOCK_DURATION`], reports it, and returns the lock's end.
-pub async fn throttle_failure(
-    provider: &Provider,
-    guess: Guess,
-    key: &str,
-    max: u32,
-) -> Result<Option<i64>, StoreError> {
-    let now = provider.now();
-    let store = provider.store();
-    let failures = store
-        .record_login_failure(key, now, now - FAILURE_WINDOW)
-        .await?;
-    if failures < max {
-        return Ok(None);
-    }
-    let until = now + LOCK_DURATION;
-    store.lock_login(key, until).await?;
-    provider.record(Event::Locked {
-        guess,
-        key: key.to_owned(),
-        until,
-    });
-    Ok(Some(until))
+        Some(_) if verified => Refusal::Disabled,
+        _ => Refusal::Invalid,
+    };
+    refused(why);
+    let lock = attempt.failed(provider).await?;
+    Ok(Err(match (lock, why) {
+        (Some(until), _) => LoginFailure::Locked { until },
+        (None, Refusal::Disabled) => LoginFailure::Disabled,
+        (None, _) => LoginFailure::Invalid,
+    }))
 }
 
 /// When a lock ends, in words: "in 1 minute", "in 15 minutes" (rounded up).
@@ -128,42 +88,51 @@ pub fn retry_in(until: i64, now: i64) -> String {
 mod tests {
     use super::*;
     use crate::store::UserStore;
-    use crate::testing::{self, T0};
+    use crate::testing::{self, ADDRESS, PASSWORD, T0};
+    use std::net::Ipv4Addr;
 
     async fn alice(store: &testing::MemoryStore, disabled: bool) {
-        let mut user = User::new("alice", Default::default(), T0).unwrap();
-        user.password_hash = Some(crate::password::hash_password("right password").unwrap());
-        user.disabled = disabled;
-        store.insert_user(&user).await.unwrap();
+        let mut alice = testing::user(store, "alice").await;
+        alice.disabled = disabled;
+        store.update_user(&alice).await.unwrap();
+    }
+
+    /// From a different address each time, so only the account's own limit is met.
+    fn elsewhere(i: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(198, 51, 100, i))
     }
 
     #[tokio::test]
-    async fn the_fifth_failure_locks_the_account_even_against_the_right_password() {
-        let (provider, store, _, events) = testing::provider_with_recorder().await;
+    async fn the_fifth_failure_locks_the_account_for_30_seconds_even_against_the_right_password() {
+        let (provider, store, clock, events) = testing::provider_with_recorder().await;
         alice(&store, false).await;
-        for _ in 1..MAX_FAILURES {
-            let r = authenticate(&provider, "alice", "wrong").await.unwrap();
+        for i in 1..5 {
+            let r = authenticate(&provider, elsewhere(i), "alice", "wrong")
+                .await
+                .unwrap();
             assert_eq!(r.unwrap_err(), LoginFailure::Invalid);
         }
-        let r = authenticate(&provider, "ALICE", "wrong").await.unwrap();
-        let until = T0 + LOCK_DURATION;
+        let r = authenticate(&provider, elsewhere(5), "ALICE", "wrong")
+            .await
+            .unwrap();
+        let until = T0 + 30;
         assert_eq!(r.unwrap_err(), LoginFailure::Locked { until });
-        let r = authenticate(&provider, "alice", "right password").await;
+        let r = authenticate(&provider, ADDRESS, "alice", PASSWORD).await;
         assert_eq!(r.unwrap().unwrap_err(), LoginFailure::Locked { until });
         let recorded = events.take();
         let locks: Vec<&Event> = recorded
             .iter()
             .filter(|e| matches!(e, Event::Locked { .. }))
             .collect();
+        let key = "account:alice".to_owned();
         assert_eq!(
             locks,
             [&Event::Locked {
                 guess: Guess::Password,
-                key: "alice".into(),
+                key,
                 until
             }]
         );
-        assert_eq!(recorded.len(), MAX_FAILURES as usize + 2);
         assert_eq!(
             recorded.last(),
             Some(&Event::SignInRefused {
@@ -171,61 +140,100 @@ mod tests {
                 why: Refusal::Locked
             })
         );
+        clock.advance(30);
+        let r = authenticate(&provider, ADDRESS, "alice", PASSWORD).await;
+        assert!(
+            r.unwrap().is_ok(),
+            "the lock is short: the owner gets in after it"
+        );
     }
 
     #[tokio::test]
-    async fn a_success_clears_the_count_and_the_lock_ends_on_time() {
-        let (provider, store, clock) = testing::provider().await;
+    async fn racing_sign_ins_check_at_most_the_limit_of_passwords() {
+        let (provider, store, _, events) = testing::provider_with_recorder().await;
         alice(&store, false).await;
-        for _ in 1..MAX_FAILURES {
-            let _ = authenticate(&provider, "alice", "wrong").await.unwrap();
+        let provider = std::sync::Arc::new(provider);
+        let racers: Vec<_> = (0..16u8)
+            .map(|i| {
+                let provider = std::sync::Arc::clone(&provider);
+                tokio::spawn(async move {
+                    authenticate(&provider, elsewhere(i), "alice", "wrong")
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        for r in racers {
+            let _ = r.await.unwrap();
         }
-        assert!(
-            authenticate(&provider, "alice", "right password")
-                .await
-                .unwrap()
-                .is_ok()
-        );
-        let r = authenticate(&provider, "alice", "wrong").await.unwrap();
+        let checked = events
+            .take()
+            .into_iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    Event::SignInRefused {
+                        why: Refusal::Invalid,
+                        ..
+                    }
+                )
+            })
+            .count();
+        assert!(checked <= 5, "{checked} passwords were checked");
+    }
+
+    #[tokio::test]
+    async fn one_address_is_limited_across_accounts() {
+        let (provider, _, _) = testing::provider().await;
+        let mut locked = None;
+        for i in 0..200 {
+            let name = format!("user{i}");
+            if let Err(LoginFailure::Locked { until }) =
+                authenticate(&provider, ADDRESS, &name, "wrong")
+                    .await
+                    .unwrap()
+            {
+                locked = Some((i, until));
+                break;
+            }
+        }
+        let (at, until) = locked.expect("the address is locked at some point");
+        assert_eq!(at, 99, "the hundredth failure from one address locks it");
+        assert_eq!(until, T0 + crate::throttle::MAX_LOCK);
+        let other = authenticate(&provider, elsewhere(9), "user0", "wrong")
+            .await
+            .unwrap();
         assert_eq!(
-            r.unwrap_err(),
+            other.unwrap_err(),
             LoginFailure::Invalid,
-            "counting starts over"
-        );
-        for _ in 1..MAX_FAILURES {
-            let _ = authenticate(&provider, "alice", "wrong").await.unwrap();
-        }
-        clock.advance(LOCK_DURATION);
-        assert!(
-            authenticate(&provider, "alice", "right password")
-                .await
-                .unwrap()
-                .is_ok()
+            "other addresses go on"
         );
     }
 
     #[tokio::test]
     async fn unknown_usernames_are_refused_and_counted_like_real_ones() {
         let (provider, _, _) = testing::provider().await;
-        for _ in 1..MAX_FAILURES {
-            let r = authenticate(&provider, "nobody", "x").await.unwrap();
+        for i in 1..5 {
+            let r = authenticate(&provider, elsewhere(i), "nobody", "x")
+                .await
+                .unwrap();
             assert_eq!(r.unwrap_err(), LoginFailure::Invalid);
         }
-        let r = authenticate(&provider, " nobody ", "x").await.unwrap();
+        let r = authenticate(&provider, ADDRESS, " nobody ", "x")
+            .await
+            .unwrap();
         assert!(matches!(r, Err(LoginFailure::Locked { .. })), "{r:?}");
     }
 
     #[tokio::test]
-    async fn a_disabled_account_is_refused_only_after_the_right_password() {
+    async fn a_disabled_account_counts_its_right_password_as_a_failure() {
         let (provider, store, _, events) = testing::provider_with_recorder().await;
         alice(&store, true).await;
-        let r = authenticate(&provider, "alice", "wrong").await.unwrap();
-        assert_eq!(
-            r.unwrap_err(),
-            LoginFailure::Invalid,
-            "no hint that it exists"
-        );
-        let r = authenticate(&provider, "alice", "right password")
+        let r = authenticate(&provider, ADDRESS, "alice", "wrong")
+            .await
+            .unwrap();
+        assert_eq!(r.unwrap_err(), LoginFailure::Invalid);
+        let r = authenticate(&provider, ADDRESS, "alice", PASSWORD)
             .await
             .unwrap();
         assert_eq!(r.unwrap_err(), LoginFailure::Disabled);
@@ -236,13 +244,25 @@ mod tests {
                 why: Refusal::Disabled
             })
         );
+        for _ in 0..3 {
+            let _ = authenticate(&provider, ADDRESS, "alice", PASSWORD)
+                .await
+                .unwrap();
+        }
+        let r = authenticate(&provider, ADDRESS, "alice", PASSWORD)
+            .await
+            .unwrap();
+        assert!(
+            matches!(r, Err(LoginFailure::Locked { .. })),
+            "counted: {r:?}"
+        );
     }
 
     #[test]
     fn retry_in_rounds_up_to_whole_minutes() {
         assert_eq!(retry_in(T0 + 1, T0), "in 1 minute");
         assert_eq!(retry_in(T0 + 61, T0), "in 2 minutes");
-        assert_eq!(retry_in(T0 + LOCK_DURATION, T0), "in 15 minutes");
+        assert_eq!(retry_in(T0 + 900, T0), "in 15 minutes");
         assert_eq!(retry_in(T0, T0), "in 1 minute");
     }
 }

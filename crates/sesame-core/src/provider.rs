@@ -7,9 +7,13 @@ use crate::events::{Discard, Event, EventSink};
 use crate::keys::{Algorithm, KeyError, KeyRing, MasterKey, StoredKey};
 use crate::password::{InlineVerifier, PasswordVerifier};
 use crate::store::{Store, StoreError};
+use crate::throttle::NodeLimit;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
+
+/// Failed client authentications a node takes from one address within the throttle window.
+pub const CLIENT_AUTH_FAILURES: u32 = 100;
 
 /// What the provider needs to know from the configuration.
 #[derive(Debug, Clone)]
@@ -90,6 +94,7 @@ pub struct Provider {
     clients: ClientCache,
     passwords: Arc<dyn PasswordVerifier>,
     events: Arc<dyn EventSink>,
+    client_auth_failures: NodeLimit,
 }
 
 impl Provider {
@@ -121,6 +126,7 @@ impl Provider {
             clients,
             passwords: Arc::new(InlineVerifier),
             events: Arc::new(Discard),
+            client_auth_failures: NodeLimit::new(CLIENT_AUTH_FAILURES),
         })
     }
 
@@ -138,6 +144,11 @@ impl Provider {
 
     pub fn record(&self, event: Event) {
         self.events.record(event);
+    }
+
+    /// This node's count of failed client authentications per client address.
+    pub fn client_auth_failures(&self) -> &NodeLimit {
+        &self.client_auth_failures
     }
 
     /// The master key secrets are sealed with, if one is configured.

@@ -1,6 +1,6 @@
 //! Token revocation (RFC 7009): a client says it no longer needs a token.
 
-use crate::client_auth::authenticate_request;
+use crate::client_auth::{Caller, authenticate_request};
 use crate::error::TokenError;
 use crate::params::Params;
 use crate::provider::Provider;
@@ -10,17 +10,12 @@ use crate::token::inspect::{TokenHandle, find_active_token};
 
 pub async fn revoke(
     provider: &Provider,
-    authorization: Option<&str>,
+    caller: Caller<'_>,
     mut params: Params,
 ) -> Result<(), TokenError> {
     // RFC 7009 §2.1: confidential clients authenticate; public clients name themselves.
-    let client = authenticate_request(
-        provider,
-        authorization,
-        &mut params,
-        crate::endpoints::REVOKE,
-    )
-    .await?;
+    let client =
+        authenticate_request(provider, caller, &mut params, crate::endpoints::REVOKE).await?;
     let token = params.require("token")?;
     if token.starts_with(REFRESH_PREFIX) {
         return revoke_refresh_token(provider, &client.client_id, token).await;
@@ -81,7 +76,10 @@ mod tests {
 
     async fn active(p: &Provider, auth: &str, token: &str) -> bool {
         let body = form(&format!("token={token}"));
-        introspect(p, Some(auth), body).await.unwrap().active
+        introspect(p, testing::caller(Some(auth)), body)
+            .await
+            .unwrap()
+            .active
     }
 
     #[tokio::test]
@@ -91,11 +89,13 @@ mod tests {
         for token in ["made-up", "sat_x", "srt_x", "a.b.c"] {
             let body = form(&format!("token={token}&token_type_hint=refresh_token"));
             assert!(
-                revoke(&p, Some(&basic("web", &web)), body).await.is_ok(),
+                revoke(&p, testing::caller(Some(&basic("web", &web))), body)
+                    .await
+                    .is_ok(),
                 "{token}"
             );
         }
-        let r = revoke(&p, Some(&basic("web", &web)), form("")).await;
+        let r = revoke(&p, testing::caller(Some(&basic("web", &web))), form("")).await;
         rejected(r, ErrorCode::InvalidRequest, "token");
     }
 
@@ -109,7 +109,7 @@ mod tests {
         let auth = basic("web", &web);
         for token in [&tokens.access_token, tokens.refresh_token.as_ref().unwrap()] {
             let body = form(&format!("token={token}"));
-            let r = revoke(&p, Some(&basic("other", &other)), body).await;
+            let r = revoke(&p, testing::caller(Some(&basic("other", &other))), body).await;
             rejected(
                 r,
                 ErrorCode::UnauthorizedClient,
@@ -125,7 +125,9 @@ mod tests {
         let tokens = user_tokens(&p, "web", &web, &alice, "openid offline_access").await;
         let auth = basic("web", &web);
         let body = form(&format!("token={}", tokens.access_token));
-        revoke(&p, Some(&auth), body).await.unwrap();
+        revoke(&p, testing::caller(Some(&auth)), body)
+            .await
+            .unwrap();
         assert!(!active(&p, &auth, &tokens.access_token).await);
         let refresh = tokens.refresh_token.unwrap();
         assert!(
@@ -140,9 +142,13 @@ mod tests {
         let tokens = user_tokens(&p, "web", &web, &alice, "openid offline_access").await;
         let auth = basic("web", &web);
         let refresh = tokens.refresh_token.unwrap();
-        revoke(&p, Some(&auth), form(&format!("token={refresh}")))
-            .await
-            .unwrap();
+        revoke(
+            &p,
+            testing::caller(Some(&auth)),
+            form(&format!("token={refresh}")),
+        )
+        .await
+        .unwrap();
         assert!(!active(&p, &auth, &tokens.access_token).await);
         let body = format!("grant_type=refresh_token&refresh_token={refresh}");
         let r = token_request(&p, Some(&auth), &body).await;

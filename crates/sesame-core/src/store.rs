@@ -306,23 +306,30 @@ pub trait FederationStore: Send + Sync {
     ) -> Result<Option<FederationState>, StoreError>;
 }
 
-/// Failed sign-ins per account (and the device page's guesses), counted in the store so every
-/// node shares them.
+/// Guesses counted per throttle key (an account, a client address, a browser; see
+/// `sesame_core::throttle`), in the store so every node shares them.
 #[async_trait]
 pub trait LoginThrottle: Send + Sync {
-    /// Counts a failure; failures older than `window_start` no longer count. Returns the count
-    /// within the window, this one included.
-    async fn record_login_failure(
+    /// Counts one attempt under `key`, before the guess is checked; attempts counted before
+    /// `window_start` no longer count. Returns the count within the window, this one included.
+    /// Atomic: racing calls get distinct counts, so at most `max` of them see a count `<= max`.
+    async fn count_attempt(
         &self,
-        account: &str,
+        key: &str,
         now: i64,
         window_start: i64,
     ) -> Result<u32, StoreError>;
-    /// Locks the account until `until` and resets its count.
-    async fn lock_login(&self, account: &str, until: i64) -> Result<(), StoreError>;
-    /// Until when the account is locked, if it is.
-    async fn login_locked_until(&self, account: &str, now: i64) -> Result<Option<i64>, StoreError>;
-    async fn clear_login_failures(&self, account: &str) -> Result<(), StoreError>;
+    /// Takes back one counted attempt (its guess was right; never below zero), and lifts the
+    /// key's lock when `unlock` (the attempt that held it proved the secret).
+    async fn release_attempt(&self, key: &str, unlock: bool) -> Result<(), StoreError>;
+    /// Locks the key until `until` if it is not locked at `now`; `Ok(true)` when this call
+    /// locked it. Atomic: of racing calls exactly one gets `true`. The count is kept, so later
+    /// failures in the window lock it for longer.
+    async fn take_lock(&self, key: &str, now: i64, until: i64) -> Result<bool, StoreError>;
+    /// Until when the key is locked, if it is.
+    async fn login_locked_until(&self, key: &str, now: i64) -> Result<Option<i64>, StoreError>;
+    /// Forgets the key's attempts and lock (an operator's unlock).
+    async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError>;
 }
 
 /// How long spent single-use records (authorization codes, device codes, OAuth 1.0a

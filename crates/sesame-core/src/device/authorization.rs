@@ -3,7 +3,7 @@
 
 use super::{DEVICE_CODE_TTL, DeviceCode, DeviceStatus, POLL_INTERVAL, user_code};
 use crate::client::GrantType;
-use crate::client_auth::authenticate_request;
+use crate::client_auth::{Caller, authenticate_request};
 use crate::error::TokenError;
 use crate::params::Params;
 use crate::provider::Provider;
@@ -24,13 +24,13 @@ pub struct DeviceAuthorizationResponse {
 /// `POST /device_authorization` (RFC 8628 §3.1).
 pub async fn authorize(
     provider: &Provider,
-    authorization: Option<&str>,
+    caller: Caller<'_>,
     mut params: Params,
 ) -> Result<DeviceAuthorizationResponse, TokenError> {
     // Confidential clients authenticate as at the token endpoint; public ones send client_id.
     let client = authenticate_request(
         provider,
-        authorization,
+        caller,
         &mut params,
         crate::endpoints::DEVICE_AUTHORIZATION,
     )
@@ -87,9 +87,13 @@ mod tests {
     async fn rfc8628_3_2_the_answer_carries_both_codes_the_verification_uris_and_the_interval() {
         let (p, store, _) = testing::provider().await;
         let tv = register(&store, "tv", true).await.unwrap();
-        let r = authorize(&p, Some(&basic("tv", &tv)), form("scope=openid"))
-            .await
-            .unwrap();
+        let r = authorize(
+            &p,
+            testing::caller(Some(&basic("tv", &tv))),
+            form("scope=openid"),
+        )
+        .await
+        .unwrap();
         assert!(r.device_code.starts_with("sdc_"));
         assert_eq!(r.user_code.len(), 9, "XXXX-XXXX: {}", r.user_code);
         assert_eq!(r.verification_uri, "https://id.test/device");
@@ -110,7 +114,11 @@ mod tests {
     async fn rfc8628_3_1_a_public_client_starts_with_its_client_id() {
         let (p, store, _) = testing::provider().await;
         register(&store, "cli", false).await;
-        assert!(authorize(&p, None, form("client_id=cli")).await.is_ok());
+        assert!(
+            authorize(&p, testing::caller(None), form("client_id=cli"))
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]
@@ -123,7 +131,12 @@ mod tests {
             .grant_types
             .retain(|g| *g != GrantType::DeviceCode);
         store.update_client(&client).await.unwrap();
-        let r = authorize(&p, Some(&basic("tv", &tv)), form("scope=openid")).await;
+        let r = authorize(
+            &p,
+            testing::caller(Some(&basic("tv", &tv))),
+            form("scope=openid"),
+        )
+        .await;
         rejected(r, ErrorCode::UnauthorizedClient, "device_code");
     }
 
@@ -131,7 +144,12 @@ mod tests {
     async fn rfc6749_3_3_a_scope_beyond_the_clients_is_invalid_scope() {
         let (p, store, _) = testing::provider().await;
         let tv = register(&store, "tv", true).await.unwrap();
-        let r = authorize(&p, Some(&basic("tv", &tv)), form("scope=admin")).await;
+        let r = authorize(
+            &p,
+            testing::caller(Some(&basic("tv", &tv))),
+            form("scope=admin"),
+        )
+        .await;
         rejected(r, ErrorCode::InvalidScope, "admin");
     }
 }

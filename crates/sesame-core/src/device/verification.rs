@@ -1,24 +1,18 @@
 //! The user's side of the device grant at `/device` (RFC 8628 §3.3): the typed user code, with
-//! the brute-force protection of §5.1 (wrong codes limited per browser and per network address,
-//! in the store, so every node counts the same guesses), and the user's answer.
+//! the brute-force protection of §5.1 (guesses limited per browser, per network address and for
+//! everyone at once, counted before the code is looked up; see `crate::throttle`), and the
+//! user's answer.
 
 use super::{DeviceCode, DeviceStatus, user_code};
 use crate::delegation::Delegation;
 use crate::error::TokenError;
 use crate::events::Guess;
-use crate::login::{throttle_failure, throttle_locked};
 use crate::provider::Provider;
-use crate::secret::{SecretHash, random_token};
+use crate::secret::random_token;
 use crate::session::BrowserSession;
+use crate::throttle::{self, Locked, Target};
 use crate::user::User;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::net::IpAddr;
-
-/// Wrong codes allowed per browser and per address within the throttle window. With 8
-/// consonants (20^8 codes) and a few live ones, ten guesses in 15 minutes find one with a
-/// chance of about one in 10^9 (§5.1).
-pub const MAX_WRONG_CODES: u32 = 10;
 
 /// Who is typing the code: the browser (its binding cookie) and its network address.
 #[derive(Debug, Clone, Copy)]
@@ -28,13 +22,12 @@ pub struct Guesser<'a> {
 }
 
 impl Guesser<'_> {
-    /// The throttle keys the guesses count under. They contain spaces, which usernames cannot,
-    /// so they never collide with an account's.
-    fn keys(&self) -> [String; 2] {
-        let browser = URL_SAFE_NO_PAD.encode(SecretHash::of(self.browser).0);
+    /// RFC 8628 §5.1: guesses are limited per browser, per address, and for everyone at once.
+    fn targets(&self) -> [Target<'_>; 3] {
         [
-            format!("device ip {}", self.address),
-            format!("device browser {browser}"),
+            Target::UserCodesIn(self.browser),
+            Target::UserCodesFrom(self.address),
+            Target::AllUserCodes,
         ]
     }
 }
@@ -57,21 +50,19 @@ pub async fn enter_code(
     guesser: Guesser<'_>,
     typed: &str,
 ) -> Result<CodeEntry, TokenError> {
-    let keys = guesser.keys();
-    for key in &keys {
-        if let Some(until) = throttle_locked(provider, key).await? {
-            return Ok(CodeEntry::Locked { until });
-        }
-    }
+    let targets = guesser.targets();
+    let attempt = match throttle::attempt(provider, Guess::UserCode, &targets).await? {
+        Ok(attempt) => attempt,
+        Err(Locked { until }) => return Ok(CodeEntry::Locked { until }),
+    };
     if let Some(code) = find_pending(provider, typed).await? {
+        attempt.succeeded(provider).await?;
         return Ok(CodeEntry::Found(Box::new(code)));
     }
-    let mut locked = None;
-    for key in &keys {
-        let lock = throttle_failure(provider, Guess::UserCode, key, MAX_WRONG_CODES).await?;
-        locked = locked.or(lock);
-    }
-    Ok(locked.map_or(CodeEntry::Wrong, |until| CodeEntry::Locked { until }))
+    Ok(match attempt.failed(provider).await? {
+        Some(until) => CodeEntry::Locked { until },
+        None => CodeEntry::Wrong,
+    })
 }
 
 /// The live, undecided request a user code names; `None` for an unknown, expired or already
@@ -135,7 +126,7 @@ mod tests {
     async fn rfc8628_3_3_the_code_is_found_however_it_is_typed() {
         let (p, store, _) = testing::provider().await;
         let tv = register(&store, "tv", true).await.unwrap();
-        let started = authorize(&p, Some(&basic("tv", &tv)), form(""))
+        let started = authorize(&p, testing::caller(Some(&basic("tv", &tv))), form(""))
             .await
             .unwrap();
         let typed = started.user_code.to_lowercase().replace('-', " ");
@@ -147,10 +138,10 @@ mod tests {
     async fn rfc8628_5_1_ten_wrong_codes_lock_the_browser_and_the_address() {
         let (p, store, clock) = testing::provider().await;
         let tv = register(&store, "tv", true).await.unwrap();
-        let started = authorize(&p, Some(&basic("tv", &tv)), form(""))
+        let started = authorize(&p, testing::caller(Some(&basic("tv", &tv))), form(""))
             .await
             .unwrap();
-        for _ in 1..MAX_WRONG_CODES {
+        for _ in 1..Target::UserCodesIn("b").policy().max {
             assert_eq!(
                 enter_code(&p, from("b", 1), "BBBB-BBBB").await.unwrap(),
                 CodeEntry::Wrong
@@ -168,8 +159,8 @@ mod tests {
             .await
             .unwrap();
         assert!(matches!(elsewhere, CodeEntry::Found(_)));
-        clock.advance(crate::login::LOCK_DURATION);
-        let fresh = authorize(&p, Some(&basic("tv", &tv)), form(""))
+        clock.advance(crate::throttle::MAX_LOCK);
+        let fresh = authorize(&p, testing::caller(Some(&basic("tv", &tv))), form(""))
             .await
             .unwrap();
         let later = enter_code(&p, from("b", 1), &fresh.user_code)
@@ -184,7 +175,7 @@ mod tests {
         let tv = register(&store, "tv", true).await.unwrap();
         let alice = testing::user(&store, "alice").await;
         let session = testing::signed_in(&p, &alice).await;
-        let started = authorize(&p, Some(&basic("tv", &tv)), form(""))
+        let started = authorize(&p, testing::caller(Some(&basic("tv", &tv))), form(""))
             .await
             .unwrap();
         let CodeEntry::Found(code) = enter_code(&p, from("b", 1), &started.user_code)
@@ -212,7 +203,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(entry, CodeEntry::Wrong, "answered");
-        let second = authorize(&p, Some(&basic("tv", &tv)), form(""))
+        let second = authorize(&p, testing::caller(Some(&basic("tv", &tv))), form(""))
             .await
             .unwrap();
         clock.advance(crate::device::DEVICE_CODE_TTL);

@@ -23,6 +23,9 @@ use std::sync::LazyLock;
 pub const REDIRECT_URI: &str = "https://app.example/cb";
 /// The password of every fixture user.
 pub const PASSWORD: &str = "correct horse battery staple";
+/// The client address of every fixture request (TEST-NET-1).
+pub const ADDRESS: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 10));
+
 /// The binding cookie of the fixture browser.
 pub const BROWSER: &str = "browser-cookie-of-the-tests";
 
@@ -159,7 +162,7 @@ pub async fn token_request(
     authorization: Option<&str>,
     body: &str,
 ) -> Result<crate::token::TokenResponse, crate::TokenError> {
-    crate::token::exchange(provider, authorization, form(body))
+    crate::token::exchange(provider, caller(authorization), form(body))
         .await
         .map(|(r, _)| r)
 }
@@ -226,5 +229,13 @@ pub async fn web_and_alice() -> Web {
         clock,
         web,
         alice,
+    }
+}
+
+/// A request from the fixture address with this `Authorization` header.
+pub fn caller(authorization: Option<&str>) -> crate::client_auth::Caller<'_> {
+    crate::client_auth::Caller {
+        authorization,
+        address: ADDRESS,
     }
 }

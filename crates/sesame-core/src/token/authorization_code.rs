@@ -198,7 +198,7 @@ mod tests {
         rejected(r, ErrorCode::InvalidGrant, "refresh token");
         let introspected = crate::introspection::introspect(
             &p,
-            Some(&auth),
+            testing::caller(Some(&auth)),
             form(&format!("token={}", first.access_token)),
         )
         .await

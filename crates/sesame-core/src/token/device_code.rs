@@ -103,7 +103,7 @@ mod tests {
         let tv = register(store, "tv", true).await.unwrap();
         let started = authorize(
             p,
-            Some(&basic("tv", &tv)),
+            testing::caller(Some(&basic("tv", &tv))),
             form("scope=openid+offline_access"),
         )
         .await

@@ -12,7 +12,7 @@ pub mod refresh_token;
 pub use access_token::{AccessTokenClaims, IssuedAccessToken, OPAQUE_PREFIX, issue_access_token};
 
 use crate::client::GrantType;
-use crate::client_auth::authenticate_request;
+use crate::client_auth::{Caller, authenticate_request};
 use crate::error::TokenError;
 use crate::params::Params;
 use crate::provider::Provider;
@@ -45,16 +45,11 @@ pub struct TokenResponse {
 /// Handles a token request end to end; returns the response and the grant that produced it.
 pub async fn exchange(
     provider: &Provider,
-    authorization: Option<&str>,
+    caller: Caller<'_>,
     mut params: Params,
 ) -> Result<(TokenResponse, GrantType), TokenError> {
-    let client = authenticate_request(
-        provider,
-        authorization,
-        &mut params,
-        crate::endpoints::TOKEN,
-    )
-    .await?;
+    let client =
+        authenticate_request(provider, caller, &mut params, crate::endpoints::TOKEN).await?;
     let grant_type = params.require("grant_type")?;
     let grant = GrantType::parse(grant_type)
         .filter(|g| SUPPORTED_GRANTS.contains(g))
@@ -75,7 +70,9 @@ pub async fn exchange(
         }
         GrantType::RefreshToken => refresh_token::exchange(provider, &client, &params).await?,
         GrantType::DeviceCode => device_code::exchange(provider, &client, &params).await?,
-        GrantType::Password => password::exchange(provider, &client, &params).await?,
+        GrantType::Password => {
+            password::exchange(provider, &client, &params, caller.address).await?
+        }
         other => {
             return Err(TokenError::unsupported_grant_type(format!(
                 "{other} is not supported"

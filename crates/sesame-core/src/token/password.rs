@@ -14,13 +14,14 @@ pub async fn exchange(
     provider: &Provider,
     client: &Client,
     params: &Params,
+    address: std::net::IpAddr,
 ) -> Result<TokenResponse, TokenError> {
     let username = params.require("username")?;
     let password = params.require("password")?;
     let scope = client.scope_within(params.get("scope"))?;
     // RFC 6749 §5.2: invalid_grant, and never which part was wrong. The refusal itself is
     // reported (and counted) by `login::authenticate`.
-    let user = match login::authenticate(provider, username, password).await? {
+    let user = match login::authenticate(provider, address, username, password).await? {
         Ok(user) => user,
         Err(LoginFailure::Invalid | LoginFailure::Disabled) => {
             return Err(TokenError::invalid_grant(
@@ -49,7 +50,6 @@ pub async fn exchange(
 #[cfg(test)]
 mod tests {
     use crate::ErrorCode;
-    use crate::login::MAX_FAILURES;
     use crate::store::UserStore;
     use crate::testing::{self, PASSWORD, basic, register, rejected, token_request};
 
@@ -109,15 +109,11 @@ mod tests {
         let web = register(&store, "web", true).await.unwrap();
         testing::user(&store, "alice").await;
         let auth = basic("web", &web);
-        for _ in 1..MAX_FAILURES {
+        for _ in 1..crate::throttle::Target::Account("alice").policy().max {
             let _ = token_request(&p, Some(&auth), &body("alice", "wrong", "openid")).await;
         }
         let r = token_request(&p, Some(&auth), &body("alice", "wrong", "openid")).await;
-        rejected(
-            r,
-            ErrorCode::InvalidGrant,
-            "locked; try again in 15 minutes",
-        );
+        rejected(r, ErrorCode::InvalidGrant, "locked; try again in 1 minute");
         let password = PASSWORD.replace(' ', "+");
         let r = token_request(&p, Some(&auth), &body("alice", &password, "openid")).await;
         rejected(r, ErrorCode::InvalidGrant, "locked");

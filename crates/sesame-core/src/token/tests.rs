@@ -7,6 +7,7 @@ use crate::introspection::introspect;
 use crate::revocation::revoke;
 use crate::secret::Secret;
 use crate::store::ClientStore;
+use crate::testing;
 use crate::testing::{T0, provider, service_client};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -46,7 +47,7 @@ async fn client_credentials_issues_introspects_and_revokes_both_formats() {
         let auth = basic("svc", &secret);
         let (resp, grant) = exchange(
             &p,
-            Some(&auth),
+            testing::caller(Some(&auth)),
             form("grant_type=client_credentials&scope=api:read"),
         )
         .await
@@ -60,7 +61,9 @@ async fn client_credentials_issues_introspects_and_revokes_both_formats() {
         );
 
         let body = format!("token={}", resp.access_token);
-        let active = introspect(&p, Some(&auth), form(&body)).await.unwrap();
+        let active = introspect(&p, testing::caller(Some(&auth)), form(&body))
+            .await
+            .unwrap();
         assert!(active.active, "{format:?}");
         let claims = active.claims.unwrap();
         assert_eq!(
@@ -69,22 +72,28 @@ async fn client_credentials_issues_introspects_and_revokes_both_formats() {
         );
         assert_eq!(claims.exp, T0 + 3600);
 
-        revoke(&p, Some(&auth), form(&body)).await.unwrap();
+        revoke(&p, testing::caller(Some(&auth)), form(&body))
+            .await
+            .unwrap();
         assert!(
-            !introspect(&p, Some(&auth), form(&body))
+            !introspect(&p, testing::caller(Some(&auth)), form(&body))
                 .await
                 .unwrap()
                 .active
         );
 
         // A fresh token expires on time.
-        let (resp, _) = exchange(&p, Some(&auth), form("grant_type=client_credentials"))
-            .await
-            .unwrap();
+        let (resp, _) = exchange(
+            &p,
+            testing::caller(Some(&auth)),
+            form("grant_type=client_credentials"),
+        )
+        .await
+        .unwrap();
         let body = format!("token={}", resp.access_token);
         clock.advance(3600);
         assert!(
-            !introspect(&p, Some(&auth), form(&body))
+            !introspect(&p, testing::caller(Some(&auth)), form(&body))
                 .await
                 .unwrap()
                 .active
@@ -99,18 +108,18 @@ async fn token_endpoint_errors_follow_rfc6749() {
     let code = |r: Result<_, TokenError>| r.map(|_| ()).unwrap_err().code;
 
     assert_eq!(
-        code(exchange(&p, Some(&auth), form("scope=api:read")).await),
+        code(exchange(&p, testing::caller(Some(&auth)), form("scope=api:read")).await),
         ErrorCode::InvalidRequest
     );
     assert_eq!(
-        code(exchange(&p, Some(&auth), form("grant_type=magic")).await),
+        code(exchange(&p, testing::caller(Some(&auth)), form("grant_type=magic")).await),
         ErrorCode::UnsupportedGrantType
     );
     assert_eq!(
         code(
             exchange(
                 &p,
-                Some(&auth),
+                testing::caller(Some(&auth)),
                 form("grant_type=client_credentials&scope=admin")
             )
             .await
@@ -121,7 +130,7 @@ async fn token_endpoint_errors_follow_rfc6749() {
         code(
             exchange(
                 &p,
-                Some(&basic("svc", &Secret::generate())),
+                testing::caller(Some(&basic("svc", &Secret::generate()))),
                 form("grant_type=client_credentials")
             )
             .await
@@ -132,7 +141,7 @@ async fn token_endpoint_errors_follow_rfc6749() {
         code(
             exchange(
                 &p,
-                Some(&basic("nobody", &secret)),
+                testing::caller(Some(&basic("nobody", &secret))),
                 form("grant_type=client_credentials")
             )
             .await
@@ -140,7 +149,14 @@ async fn token_endpoint_errors_follow_rfc6749() {
         ErrorCode::InvalidClient
     );
     assert_eq!(
-        code(exchange(&p, None, form("grant_type=client_credentials")).await),
+        code(
+            exchange(
+                &p,
+                testing::caller(None),
+                form("grant_type=client_credentials")
+            )
+            .await
+        ),
         ErrorCode::InvalidClient
     );
     // Registered for Basic, authenticating with the body: refused.
@@ -149,7 +165,7 @@ async fn token_endpoint_errors_follow_rfc6749() {
         secret.expose()
     );
     assert_eq!(
-        code(exchange(&p, None, form(&post)).await),
+        code(exchange(&p, testing::caller(None), form(&post)).await),
         ErrorCode::InvalidClient
     );
 
@@ -157,7 +173,14 @@ async fn token_endpoint_errors_follow_rfc6749() {
     c.metadata.grant_types = vec![GrantType::AuthorizationCode];
     store.upsert_client(&c).await.unwrap();
     assert_eq!(
-        code(exchange(&p, Some(&auth), form("grant_type=client_credentials")).await),
+        code(
+            exchange(
+                &p,
+                testing::caller(Some(&auth)),
+                form("grant_type=client_credentials")
+            )
+            .await
+        ),
         ErrorCode::UnauthorizedClient
     );
 }
@@ -172,26 +195,38 @@ async fn revoking_another_clients_token_is_refused() {
         .unwrap();
     let (resp, _) = exchange(
         &p,
-        Some(&basic("svc", &secret)),
+        testing::caller(Some(&basic("svc", &secret))),
         form("grant_type=client_credentials"),
     )
     .await
     .unwrap();
     let body = format!("token={}", resp.access_token);
-    let e = revoke(&p, Some(&basic("other", &other_secret)), form(&body))
-        .await
-        .unwrap_err();
+    let e = revoke(
+        &p,
+        testing::caller(Some(&basic("other", &other_secret))),
+        form(&body),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.code, ErrorCode::UnauthorizedClient);
     assert!(
-        introspect(&p, Some(&basic("svc", &secret)), form(&body))
-            .await
-            .unwrap()
-            .active
+        introspect(
+            &p,
+            testing::caller(Some(&basic("svc", &secret))),
+            form(&body)
+        )
+        .await
+        .unwrap()
+        .active
     );
     // Unknown tokens revoke "successfully" (RFC 7009 §2.2).
-    revoke(&p, Some(&basic("svc", &secret)), form("token=sat_unknown"))
-        .await
-        .unwrap();
+    revoke(
+        &p,
+        testing::caller(Some(&basic("svc", &secret))),
+        form("token=sat_unknown"),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -232,31 +267,55 @@ async fn private_key_jwt_accepts_a_fresh_assertion_once() {
             crate::client_auth::JWT_BEARER
         ))
     };
-    let ok = exchange(&p, None, body(sign(claims("j1", "https://id.test/token")))).await;
+    let ok = exchange(
+        &p,
+        testing::caller(None),
+        body(sign(claims("j1", "https://id.test/token"))),
+    )
+    .await;
     assert!(ok.is_ok(), "{:?}", ok.err());
-    let issuer_aud = exchange(&p, None, body(sign(claims("j2", "https://id.test")))).await;
+    let issuer_aud = exchange(
+        &p,
+        testing::caller(None),
+        body(sign(claims("j2", "https://id.test"))),
+    )
+    .await;
     assert!(issuer_aud.is_ok());
 
     let code = |r: Result<_, TokenError>| r.map(|_| ()).unwrap_err().code;
     // RFC 7523 §3: replayed jti, foreign audience, expired, too long-lived.
     assert_eq!(
-        code(exchange(&p, None, body(sign(claims("j1", "https://id.test/token")))).await),
+        code(
+            exchange(
+                &p,
+                testing::caller(None),
+                body(sign(claims("j1", "https://id.test/token")))
+            )
+            .await
+        ),
         ErrorCode::InvalidClient
     );
     assert_eq!(
-        code(exchange(&p, None, body(sign(claims("j3", "https://elsewhere")))).await),
+        code(
+            exchange(
+                &p,
+                testing::caller(None),
+                body(sign(claims("j3", "https://elsewhere")))
+            )
+            .await
+        ),
         ErrorCode::InvalidClient
     );
     let mut expired = claims("j4", "https://id.test");
     expired["exp"] = json!(T0 - 60);
     assert_eq!(
-        code(exchange(&p, None, body(sign(expired))).await),
+        code(exchange(&p, testing::caller(None), body(sign(expired))).await),
         ErrorCode::InvalidClient
     );
     let mut forever = claims("j5", "https://id.test");
     forever["exp"] = json!(T0 + 86_400 * 365);
     assert_eq!(
-        code(exchange(&p, None, body(sign(forever))).await),
+        code(exchange(&p, testing::caller(None), body(sign(forever))).await),
         ErrorCode::InvalidClient
     );
     // Signed by another key.
@@ -272,7 +331,7 @@ async fn private_key_jwt_accepts_a_fresh_assertion_once() {
     )
     .unwrap();
     assert_eq!(
-        code(exchange(&p, None, body(forged)).await),
+        code(exchange(&p, testing::caller(None), body(forged)).await),
         ErrorCode::InvalidClient
     );
     // HMAC with the public key as the secret: the classic confusion, refused by alg.
@@ -283,7 +342,7 @@ async fn private_key_jwt_accepts_a_fresh_assertion_once() {
     )
     .unwrap();
     assert_eq!(
-        code(exchange(&p, None, body(hs)).await),
+        code(exchange(&p, testing::caller(None), body(hs)).await),
         ErrorCode::InvalidClient
     );
 }

@@ -8,7 +8,7 @@ use sesame_core::store::{LoginThrottle, StoreError};
 
 #[async_trait]
 impl LoginThrottle for SqlStore {
-    async fn record_login_failure(
+    async fn count_attempt(
         &self,
         account: &str,
         now: i64,
@@ -37,18 +37,34 @@ impl LoginThrottle for SqlStore {
         Ok(u32::try_from(failures).unwrap_or(u32::MAX))
     }
 
-    async fn lock_login(&self, account: &str, until: i64) -> Result<(), StoreError> {
+    async fn release_attempt(&self, account: &str, unlock: bool) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE login_failures SET failures = 0, locked_until = $2, \
-             expires_at = CASE WHEN expires_at > $2 THEN expires_at ELSE $2 END \
+            "UPDATE login_failures SET \
+             failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
+             locked_until = CASE WHEN $2 THEN 0 ELSE locked_until END \
              WHERE account = $1",
         )
         .bind(account)
-        .bind(until)
+        .bind(unlock)
         .execute(self.writes())
         .await
         .map_err(store_error)?;
         Ok(())
+    }
+
+    async fn take_lock(&self, account: &str, now: i64, until: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE login_failures SET locked_until = $3, \
+             expires_at = CASE WHEN expires_at > $3 THEN expires_at ELSE $3 END \
+             WHERE account = $1 AND locked_until <= $2",
+        )
+        .bind(account)
+        .bind(now)
+        .bind(until)
+        .execute(self.writes())
+        .await
+        .map_err(store_error)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn login_locked_until(&self, account: &str, now: i64) -> Result<Option<i64>, StoreError> {

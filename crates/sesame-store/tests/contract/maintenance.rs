@@ -185,9 +185,7 @@ async fn sweep_reaches_every_kind(store: Arc<dyn Store>) {
         round_trip.expires_at = at;
         s.insert_federation_state(&round_trip).await.unwrap();
         // A failure at `at - 100` counting over 100 s: the row lives until `at`.
-        s.record_login_failure(name, at - 100, at - 200)
-            .await
-            .unwrap();
+        s.count_attempt(name, at - 100, at - 200).await.unwrap();
     }
     for (name, at, user_code) in [("spent", spent, "BCDFGHJK"), ("kept", kept, "LMNPQRST")] {
         s.insert_code(&code(name, at)).await.unwrap();
@@ -248,7 +246,7 @@ async fn sweep_reaches_every_kind(store: Arc<dyn Store>) {
             .unwrap();
         assert_eq!(round_trip.is_none(), gone, "federation state {name}");
         // A swept failure row starts counting again at one.
-        let count = s.record_login_failure(name, NOW, 0).await.unwrap();
+        let count = s.count_attempt(name, NOW, 0).await.unwrap();
         assert_eq!(count == 1, gone, "login failures {name}");
     }
     for (name, gone) in [("spent", true), ("kept", false)] {

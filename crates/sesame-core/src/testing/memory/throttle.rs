@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 #[async_trait]
 impl LoginThrottle for MemoryStore {
-    async fn record_login_failure(
+    async fn count_attempt(
         &self,
         account: &str,
         now: i64,
@@ -31,14 +31,28 @@ impl LoginThrottle for MemoryStore {
         Ok(entry.count)
     }
 
-    async fn lock_login(&self, account: &str, until: i64) -> Result<(), StoreError> {
-        // Like the SQL UPDATE: only an account with failures on record is locked.
+    async fn release_attempt(&self, account: &str, unlock: bool) -> Result<(), StoreError> {
         if let Some(entry) = self.tables().login_failures.get_mut(account) {
-            entry.count = 0;
-            entry.locked_until = until;
-            entry.expires_at = entry.expires_at.max(until);
+            entry.count = entry.count.saturating_sub(1);
+            if unlock {
+                entry.locked_until = 0;
+            }
         }
         Ok(())
+    }
+
+    async fn take_lock(&self, account: &str, now: i64, until: i64) -> Result<bool, StoreError> {
+        // Like the SQL UPDATE: only a key with attempts on record, and not locked now.
+        let mut t = self.tables();
+        let Some(entry) = t.login_failures.get_mut(account) else {
+            return Ok(false);
+        };
+        if entry.locked_until > now {
+            return Ok(false);
+        }
+        entry.locked_until = until;
+        entry.expires_at = entry.expires_at.max(until);
+        Ok(true)
     }
 
     async fn login_locked_until(&self, account: &str, now: i64) -> Result<Option<i64>, StoreError> {
