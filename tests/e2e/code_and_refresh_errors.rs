@@ -9,14 +9,18 @@ use sesame_core::delegation::{CodeData, Delegation, StoredCode};
 use sesame_core::scope::Scopes;
 use sesame_core::secret::{Secret, SecretHash};
 
-struct Setup {
+pub struct Setup {
     app: TestApp,
     secret: Secret,
     browser: Browser,
 }
 
 async fn setup() -> Setup {
-    let app = spawn_app().await;
+    setup_on(spawn_app().await).await
+}
+
+/// Alice and the clients `web` (confidential) and `spa` (public) on `app`.
+pub async fn setup_on(app: TestApp) -> Setup {
     alice(&app).await;
     let secret = web_client(&app, "web", AuthMethod::ClientSecretBasic, |m| {
         m.skip_consent = true
@@ -427,4 +431,50 @@ async fn introspection_describes_refresh_tokens_to_their_client_and_drops_disabl
         introspect(&s.app, refresh_token, ("web", &s.secret)).await["active"],
         false
     );
+}
+
+/// RFC 6749 §4.1.2: twenty redemptions of one code at once. Exactly one gets tokens; the others
+/// are replays, and a replay revokes everything issued from the code, the winner's tokens too
+/// (the one policy on every backend and node; SECURITY.md).
+pub async fn racing_redemptions_have_one_winner_whose_tokens_the_replays_revoke(s: &Setup) {
+    let code = new_code(s, "web", None, "openid offline_access").await;
+    let racers: Vec<_> = (0..20)
+        .map(|_| {
+            let request = s
+                .app
+                .http
+                .post(s.app.url("/token"))
+                .basic_auth("web", Some(s.secret.expose()))
+                .form(&[
+                    ("grant_type", "authorization_code"),
+                    ("code", code.as_str()),
+                    ("redirect_uri", REDIRECT),
+                ]);
+            tokio::spawn(crate::helpers::send(request))
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for r in racers {
+        let reply = r.await.unwrap();
+        match reply.status {
+            200 => winners.push(reply.json()),
+            _ => reply.assert_error(400, "invalid_grant", "already used"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one redemption wins");
+    let won = &winners[0];
+    for token in [&won["access_token"], &won["refresh_token"]] {
+        let form = [("token", token.as_str().unwrap())];
+        let reply = s
+            .app
+            .post_form("/introspect", Some(("web", &s.secret)), &form)
+            .await;
+        let active = reply.json()["active"].clone();
+        assert_eq!(active, false, "revoked by the replays");
+    }
+}
+
+#[tokio::test]
+async fn rfc6749_4_1_2_racing_redemptions_on_sqlite() {
+    racing_redemptions_have_one_winner_whose_tokens_the_replays_revoke(&setup().await).await;
 }

@@ -363,3 +363,12 @@ async fn sign_in_moves_between_nodes_with_one_session() {
     let again = on(&a).authorize(&authorize).await;
     assert!(again.param("code").is_some(), "{:?}", again.location);
 }
+
+#[tokio::test]
+async fn rfc6749_4_1_2_racing_redemptions_on_postgres() {
+    let Some(base) = postgres_url() else { return };
+    let app = node(&fresh_schema(&base).await).await;
+    let s = crate::code_and_refresh_errors::setup_on(app).await;
+    crate::code_and_refresh_errors::racing_redemptions_have_one_winner_whose_tokens_the_replays_revoke(&s)
+        .await;
+}

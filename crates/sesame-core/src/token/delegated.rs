@@ -90,13 +90,16 @@ pub async fn issue(
         None
     };
     // A replay or reuse that revoked the delegation while these were minted must not miss them.
+    // The request that consumed the code or refresh token still gets its answer (exactly one
+    // redemption wins, on every backend), but what it carries is revoked with the rest: the
+    // policy is that a replay, even a concurrent one, ends everything issued from the
+    // credential (RFC 6749 §4.1.2, RFC 9700 §4.14; SECURITY.md).
     if provider
         .store()
         .is_delegation_revoked(&delegation.delegation_id)
         .await?
     {
         revoke(provider, &delegation.delegation_id).await?;
-        return Err(TokenError::invalid_grant("the grant was revoked"));
     }
     Ok(TokenResponse {
         access_token: access.token,
