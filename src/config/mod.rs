@@ -165,6 +165,13 @@ impl Config {
             ));
         }
         crate::client_address::TrustedProxies::parse(&self.trusted_proxies).map_err(ConfigError)?;
+        if !(0..=60).contains(&self.client_cache_ttl) {
+            return Err(ConfigError(
+                "client_cache_ttl: must be between 0 and 60 seconds (a deleted or changed client \
+                 stays in effect on other nodes that long)"
+                    .to_owned(),
+            ));
+        }
         if self.database_max_connections == 0 {
             return Err(ConfigError(
                 "database_max_connections: must be at least 1".to_owned(),

@@ -137,3 +137,69 @@ async fn a_client_cannot_revoke_another_clients_token() {
         .await
         .assert_error(401, "invalid_client", "client authentication failed");
 }
+
+/// Deleting a client ends everything issued to it: its JWTs and opaque tokens are inactive, its
+/// refresh tokens dead, and a client made again under its id inherits no consent or token.
+#[tokio::test]
+async fn a_deleted_clients_tokens_and_consents_end_with_it() {
+    use crate::interaction::{Browser, REDIRECT, alice, web_client};
+    use sesame_core::client::AuthMethod;
+    let app = spawn_app().await;
+    alice(&app).await;
+    let rs = app.service_client("rs", AccessTokenFormat::Opaque).await;
+    let svc = app.service_client("svc", AccessTokenFormat::Jwt).await;
+    let service_token = app.access_token("svc", &svc).await;
+    let web = web_client(&app, "web", AuthMethod::ClientSecretBasic, |_| {})
+        .await
+        .unwrap();
+    let browser = Browser::new(&app);
+    let query = crate::helpers::serde_urlencoded(&[
+        ("client_id", "web"),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid offline_access"),
+    ]);
+    let start = format!("{}/authorize?{query}", app.base);
+    let code = browser.sign_in(&start).await.param("code").unwrap();
+    let tokens = app
+        .post_form(
+            "/token",
+            Some(("web", &web)),
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+            ],
+        )
+        .await
+        .json();
+    let store = app.provider.store();
+    assert!(store.delete_client("web").await.unwrap());
+    assert!(store.delete_client("svc").await.unwrap());
+    // Other nodes see the deletion within the client cache's life (1 s in the tests).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    for token in [
+        tokens["access_token"].as_str().unwrap(),
+        tokens["refresh_token"].as_str().unwrap(),
+        &service_token,
+    ] {
+        let reply = app
+            .post_form("/introspect", Some(("rs", &rs)), &[("token", token)])
+            .await;
+        assert_eq!(reply.json()["active"], false, "{token}");
+    }
+    // Made again under the same id: no token, no consent of the old one.
+    let again = web_client(&app, "web", AuthMethod::ClientSecretBasic, |_| {})
+        .await
+        .unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    app.post_form(
+        "/token",
+        Some(("web", &again)),
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await
+    .assert_error(400, "invalid_grant", "the refresh token is invalid");
+    let consent = browser.follow(&browser.get(&start).await).await;
+    assert!(consent.is_consent(), "consent is asked again: {}", consent.body);
+}

@@ -39,7 +39,9 @@ pub trait ClientStore: Send + Sync {
     async fn upsert_client(&self, client: &Client) -> Result<(), StoreError>;
     /// Replaces an existing client; `Ok(false)` if there is none.
     async fn update_client(&self, client: &Client) -> Result<bool, StoreError>;
-    /// `Ok(false)` if there was no such client. Its OAuth 1.0a secret and credentials go with it.
+    /// `Ok(false)` if there was no such client. Everything issued to it ends with it, in the
+    /// same transaction: the `jti`s of its recorded JWTs are revoked; its codes, refresh tokens,
+    /// opaque tokens, device codes, consents and OAuth 1.0a secret and credentials are deleted.
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError>;
 }
 

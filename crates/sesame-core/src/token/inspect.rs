@@ -61,6 +61,11 @@ pub async fn find_active_token(
     if provider.store().is_jti_revoked(&claims.jti).await? {
         return Ok(None);
     }
+    // A deleted client's tokens end with it, on every node within the client cache's life;
+    // its recorded tokens are revoked by the deletion itself, its others are caught here.
+    if provider.client(&claims.client_id).await?.is_none() {
+        return Ok(None);
+    }
     Ok(Some(KnownToken {
         handle: TokenHandle::Jwt,
         claims,

@@ -118,9 +118,17 @@ impl ClientStore for SqlStore {
 
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        // A client made again under this id must not inherit the old secret or the OAuth 1.0a
-        // credentials issued to the old one.
+        // Everything issued to the client ends with it, and a client made again under this id
+        // inherits none of it: JWTs it holds are listed as revoked until they expire; codes,
+        // refresh and opaque tokens, device codes, consents and OAuth 1.0a credentials go.
         for sql in [
+            "INSERT INTO revoked_jtis (jti, expires_at) SELECT jti, expires_at \
+             FROM access_tokens WHERE client_id = $1 ON CONFLICT (jti) DO NOTHING",
+            "DELETE FROM access_tokens WHERE client_id = $1",
+            "DELETE FROM authorization_codes WHERE client_id = $1",
+            "DELETE FROM refresh_tokens WHERE client_id = $1",
+            "DELETE FROM device_codes WHERE client_id = $1",
+            "DELETE FROM consents WHERE client_id = $1",
             "DELETE FROM oauth1_secrets WHERE client_id = $1",
             "DELETE FROM oauth1_tokens WHERE client_id = $1",
         ] {

@@ -50,6 +50,21 @@ impl ClientStore for MemoryStore {
 
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
         let mut t = self.tables();
+        let jtis: Vec<(String, i64)> = t
+            .tokens
+            .values()
+            .filter(|a| a.client_id == client_id)
+            .map(|a| (a.jti.clone(), a.expires_at))
+            .collect();
+        for (jti, expires_at) in jtis {
+            t.revoked_jtis.entry(jti).or_insert(expires_at);
+        }
+        t.tokens.retain(|_, a| a.client_id != client_id);
+        t.codes.retain(|_, c| c.delegation.client_id != client_id);
+        t.refresh_tokens
+            .retain(|_, r| r.delegation.client_id != client_id);
+        t.device_codes.retain(|_, d| d.client_id != client_id);
+        t.consents.retain(|(_, c), _| c != client_id);
         t.oauth1_secrets.remove(client_id);
         t.oauth1_tokens.retain(|_, o| o.client_id != client_id);
         Ok(t.clients.remove(client_id).is_some())
