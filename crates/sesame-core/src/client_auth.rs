@@ -324,10 +324,12 @@ async fn verify_assertion(
         .jti
         .filter(|j| !j.is_empty())
         .ok_or_else(|| failed("client_assertion has no jti"))?;
-    // RFC 7523 §3 item 7: a jti is accepted once; the store call is atomic across nodes.
+    // RFC 7523 §3 item 7: a jti is accepted once; the store call is atomic across nodes. The
+    // record outlives the last moment the assertion is accepted (its exp plus the leeway), or a
+    // sweep in between would let it be replayed.
     if !provider
         .store()
-        .record_assertion_jti(&client.client_id, &jti, claims.exp)
+        .record_assertion_jti(&client.client_id, &jti, claims.exp + ASSERTION_LEEWAY)
         .await?
     {
         return Err(failed("client_assertion jti was already used"));

@@ -346,3 +346,50 @@ async fn private_key_jwt_accepts_a_fresh_assertion_once() {
         ErrorCode::InvalidClient
     );
 }
+
+/// RFC 7523 §3 item 7: the jti record lives as long as the assertion is accepted, leeway and
+/// all, so a sweep between the use and a replay within the leeway does not reopen it.
+#[tokio::test]
+async fn rfc7523_3_a_replay_within_the_clock_leeway_after_a_sweep_is_still_refused() {
+    use crate::store::Maintenance;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    let (p, store, clock) = provider().await;
+    let pkcs8 =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .unwrap();
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
+    let point = pair.public_key().as_ref();
+    let mut c = service_client("signer", &Secret::generate(), "api:read");
+    c.secret_hash = None;
+    c.metadata.token_endpoint_auth_method = AuthMethod::PrivateKeyJwt;
+    c.metadata.jwks = Some(json!({"keys": [{
+        "kty": "EC", "crv": "P-256", "kid": "k1", "alg": "ES256",
+        "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
+    }]}));
+    store.insert_client(&c).await.unwrap();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some("k1".into());
+    let claims = json!({"iss": "signer", "sub": "signer", "aud": "https://id.test/token",
+        "jti": "once", "iat": T0, "exp": T0 + 10});
+    let assertion = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_ec_der(pkcs8.as_ref()),
+    )
+    .unwrap();
+    let body = format!(
+        "grant_type=client_credentials&client_assertion_type={}&client_assertion={assertion}",
+        crate::client_auth::JWT_BEARER
+    );
+    assert!(exchange(&p, testing::caller(None), form(&body)).await.is_ok());
+    // Past exp, within the leeway: a sweep now must not forget the jti.
+    clock.advance(20);
+    store.sweep_expired(p.now(), 100).await.unwrap();
+    let replay = exchange(&p, testing::caller(None), form(&body)).await;
+    let e = replay.map(|_| ()).unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidClient);
+    assert_eq!(e.cause.as_deref(), Some("client_assertion jti was already used"));
+}
