@@ -12,6 +12,8 @@ pub struct AppState {
     /// Upstream identity providers over HTTP (timeouts set, no redirects followed).
     pub upstream: Arc<dyn sesame_core::federation::upstream::Upstream>,
     pub limits: crate::limits::Limits,
+    /// The browser cookies' names and attributes for this issuer.
+    pub cookies: crate::ui::browser::CookiePolicy,
     /// Proxies whose forwarding headers name the client address.
     pub trusted_proxies: crate::client_address::TrustedProxies,
 }

@@ -63,5 +63,5 @@ async fn handle(state: &AppState, browser: &Browser, raw: &[u8]) -> Response {
         Ok(next) => respond::next(provider.settings(), next),
         Err(e) => respond::failure(e),
     };
-    browser.keep(state, response)
+    browser.keep(response)
 }

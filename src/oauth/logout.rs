@@ -77,7 +77,7 @@ async fn handle(
     if hinted || session.is_none() {
         return end(state, &request, key).await;
     }
-    Ok(confirm(state, browser, &params, &request))
+    Ok(confirm(browser, &params, &request))
 }
 
 /// Deletes the session row and the cookie, then goes where the client asked.
@@ -108,12 +108,7 @@ fn done(heading: &str, message: &str, redirect: Option<&str>) -> Response {
     }
 }
 
-fn confirm(
-    state: &AppState,
-    browser: &Browser,
-    params: &Params,
-    request: &LogoutRequest,
-) -> Response {
+fn confirm(browser: &Browser, params: &Params, request: &LogoutRequest) -> Response {
     let carried: Vec<(&str, &str)> = CARRIED
         .iter()
         .filter_map(|k| params.get(k).map(|v| (*k, v)))
@@ -127,5 +122,5 @@ fn confirm(
             client_name => request.client.as_ref().map(|c| c.display_name().to_owned()),
         },
     );
-    browser.keep(state, response)
+    browser.keep(response)
 }

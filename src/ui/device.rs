@@ -48,11 +48,7 @@ fn render(browser: &Browser, status: StatusCode, stage: &str, extra: minijinja::
     page(status, "approve.html", context)
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    browser: Browser,
-    Query(q): Query<DeviceQuery>,
-) -> Response {
+pub async fn show(browser: Browser, Query(q): Query<DeviceQuery>) -> Response {
     // verification_uri_complete: the code arrives prefilled; the user still presses Continue.
     let shown_code = q
         .user_code
@@ -65,7 +61,7 @@ pub async fn show(
         "code",
         minijinja::context! { shown_code },
     );
-    browser.keep(&state, response)
+    browser.keep(response)
 }
 
 pub async fn submit(
@@ -118,6 +114,7 @@ pub async fn submit(
             }
         };
         let (_, cookie) = session::start(provider, &user.id).await?;
+        let browser = browser.signed_in_with(&cookie);
         let response = confirm(&state, &browser, &code, &user.username).await?;
         return Ok(browser::with_session(&state, &cookie, response));
     }

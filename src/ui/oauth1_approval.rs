@@ -100,7 +100,7 @@ pub async fn show(
         Some((_, user)) => confirm(&browser, &request, &user),
         None => render(&browser, StatusCode::OK, "login", &request, ().into()),
     };
-    Ok(browser.keep(&state, response))
+    Ok(browser.keep(response))
 }
 
 pub async fn submit(
@@ -124,7 +124,7 @@ pub async fn submit(
             }
         };
         let (_, cookie) = session::start(provider, &user.id).await?;
-        let response = confirm(&browser, &request, &user);
+        let response = confirm(&browser.signed_in_with(&cookie), &request, &user);
         return Ok(browser::with_session(&state, &cookie, response));
     }
     let Some((_, user)) = session::signed_in(provider, browser.session()).await? else {

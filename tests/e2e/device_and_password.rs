@@ -73,11 +73,14 @@ async fn approve(browser: &Browser, user_code: &str, decision: &str) -> Page {
         .await;
     assert!(confirm.is_consent(), "{}", confirm.body);
     assert!(confirm.body.contains("Living-room TV"));
+    // CSRF tokens rotate with the session: the confirmation carries the signed-in one.
+    let signed_in = confirm.field("csrf_token").unwrap();
+    assert_ne!(signed_in, csrf);
     browser
         .post(
             "/device",
             &[
-                ("csrf_token", &csrf),
+                ("csrf_token", &signed_in),
                 ("user_code", user_code),
                 ("decision", decision),
             ],

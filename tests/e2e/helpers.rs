@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 pub struct TestApp {
     pub base: String,
+    /// Where it listens (the issuer may be an https URL a proxy would serve).
+    pub addr: std::net::SocketAddr,
     pub http: reqwest::Client,
     pub provider: Arc<Provider>,
     pub database_url: String,
@@ -107,6 +109,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     TestApp {
         base: config.issuer.clone(),
+        addr: config.listen,
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

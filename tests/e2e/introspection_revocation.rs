@@ -201,5 +201,9 @@ async fn a_deleted_clients_tokens_and_consents_end_with_it() {
     .await
     .assert_error(400, "invalid_grant", "the refresh token is invalid");
     let consent = browser.follow(&browser.get(&start).await).await;
-    assert!(consent.is_consent(), "consent is asked again: {}", consent.body);
+    assert!(
+        consent.is_consent(),
+        "consent is asked again: {}",
+        consent.body
+    );
 }

@@ -12,6 +12,7 @@ mod cli;
 mod client_auth;
 mod client_credentials;
 mod code_and_refresh_errors;
+mod cookies;
 mod device_and_password;
 mod discovery;
 mod federation;

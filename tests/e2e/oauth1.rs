@@ -142,6 +142,7 @@ async fn approve(l: &Legacy, token: &str) -> HashMap<String, String> {
         .await;
     assert!(confirm.is_consent(), "{}", confirm.body);
     assert!(confirm.body.contains("Legacy photo printer"));
+    let csrf = confirm.field("csrf_token").unwrap();
     let back = browser
         .post(
             "/oauth1/authorize",
@@ -356,7 +357,7 @@ async fn out_of_band_shows_the_verifier_and_deny_ends_the_request() {
         .get(&format!("/oauth1/authorize?oauth_token={token}"))
         .await;
     let csrf = login.field("csrf_token").unwrap();
-    browser
+    let confirm = browser
         .post(
             "/oauth1/authorize",
             &[
@@ -367,6 +368,7 @@ async fn out_of_band_shows_the_verifier_and_deny_ends_the_request() {
             ],
         )
         .await;
+    let csrf = confirm.field("csrf_token").unwrap();
     let shown = browser
         .post(
             "/oauth1/authorize",

@@ -1,24 +1,61 @@
-//! CSRF protection of every form Sesame serves: the token is a hash of the browser's binding
-//! cookie, which a cross-site page can neither read nor compute, and a submitted form must carry
-//! the token of the browser that sends it.
+//! CSRF protection of every form Sesame serves: the token is an HMAC, under a server secret, of
+//! the browser's binding cookie and its session cookie. A cross-site page can neither read those
+//! cookies nor compute the HMAC; a cookie planted by a sibling subdomain is worth nothing
+//! without the key; and the token changes with every new session.
 
-use crate::secret::SecretHash;
+use crate::secret::random_token;
+use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use subtle::ConstantTimeEq;
 
-/// The token to put in forms shown to the browser with this binding cookie.
-pub fn token(browser_cookie: &str) -> String {
-    URL_SAFE_NO_PAD.encode(SecretHash::of(&format!("sesame-csrf:{browser_cookie}")).0)
+/// The name of the CSRF key among the server secrets (when no master key derives it).
+pub const SECRET_NAME: &str = "csrf";
+
+/// The server secret CSRF tokens are keyed with.
+#[derive(Clone)]
+pub struct CsrfKey(hmac::Key);
+
+impl CsrfKey {
+    pub fn new(secret: &[u8]) -> Self {
+        Self(hmac::Key::new(hmac::HMAC_SHA256, secret))
+    }
+
+    /// A fresh secret to offer the store, for the first node to start.
+    pub fn candidate() -> Vec<u8> {
+        random_token(32).into_bytes()
+    }
+
+    /// The token for forms shown to the browser with these cookies.
+    pub fn token(&self, browser: &str, session: Option<&str>) -> String {
+        let mut ctx = hmac::Context::with_key(&self.0);
+        for part in [browser, "\0", session.unwrap_or("")] {
+            ctx.update(part.as_bytes());
+        }
+        URL_SAFE_NO_PAD.encode(ctx.sign().as_ref())
+    }
+
+    /// Whether `submitted` is the token of a browser with these cookies (constant time).
+    pub fn verify(
+        &self,
+        browser: Option<&str>,
+        session: Option<&str>,
+        submitted: Option<&str>,
+    ) -> bool {
+        match (browser, submitted) {
+            (Some(browser), Some(submitted)) => self
+                .token(browser, session)
+                .as_bytes()
+                .ct_eq(submitted.as_bytes())
+                .into(),
+            _ => false,
+        }
+    }
 }
 
-/// Whether `submitted` is the token of the browser with this cookie (constant time).
-pub fn verify(browser_cookie: Option<&str>, submitted: Option<&str>) -> bool {
-    match (browser_cookie, submitted) {
-        (Some(browser), Some(submitted)) => {
-            token(browser).as_bytes().ct_eq(submitted.as_bytes()).into()
-        }
-        _ => false,
+impl std::fmt::Debug for CsrfKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CsrfKey(redacted)")
     }
 }
 
@@ -27,16 +64,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_form_needs_the_token_of_the_browser_that_sends_it() {
-        let mine = token("browser-a");
-        assert!(verify(Some("browser-a"), Some(&mine)));
+    fn a_form_needs_the_token_of_the_browser_and_session_that_send_it() {
+        let key = CsrfKey::new(b"a server secret of thirty-two by");
+        let mine = key.token("browser-a", Some("session-1"));
+        assert!(key.verify(Some("browser-a"), Some("session-1"), Some(&mine)));
         assert!(
-            !verify(Some("browser-b"), Some(&mine)),
-            "another browser's token"
+            !key.verify(Some("browser-b"), Some("session-1"), Some(&mine)),
+            "another browser"
         );
-        assert!(!verify(None, Some(&mine)), "no binding cookie");
-        assert!(!verify(Some("browser-a"), None), "no token");
-        assert!(!verify(Some("browser-a"), Some("")), "empty token");
-        assert_ne!(mine, "browser-a", "the token is not the cookie");
+        assert!(
+            !key.verify(Some("browser-a"), Some("session-2"), Some(&mine)),
+            "rotated with the session"
+        );
+        assert!(
+            !key.verify(Some("browser-a"), None, Some(&mine)),
+            "signed out"
+        );
+        assert!(
+            !key.verify(None, Some("session-1"), Some(&mine)),
+            "no binding cookie"
+        );
+        assert!(
+            !key.verify(Some("browser-a"), Some("session-1"), None),
+            "no token"
+        );
+        assert!(
+            !key.verify(Some("browser-a"), Some("session-1"), Some("")),
+            "empty token"
+        );
+    }
+
+    #[test]
+    fn without_the_server_secret_no_token_can_be_computed() {
+        let ours = CsrfKey::new(b"a server secret of thirty-two by");
+        let planted = CsrfKey::new(b"what an attacker would have to g");
+        let forged = planted.token("browser-a", None);
+        assert!(!ours.verify(Some("browser-a"), None, Some(&forged)));
     }
 }

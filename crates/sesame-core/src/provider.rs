@@ -3,6 +3,7 @@
 
 use crate::client::Client;
 use crate::clock::Clock;
+use crate::csrf::{self, CsrfKey};
 use crate::events::{Discard, Event, EventSink};
 use crate::keys::{Algorithm, KeyError, KeyRing, MasterKey, StoredKey};
 use crate::password::{InlineVerifier, PasswordVerifier};
@@ -95,6 +96,7 @@ pub struct Provider {
     passwords: Arc<dyn PasswordVerifier>,
     events: Arc<dyn EventSink>,
     client_auth_failures: NodeLimit,
+    csrf: CsrfKey,
 }
 
 impl Provider {
@@ -117,6 +119,14 @@ impl Provider {
         let rows = store.list_signing_keys().await?;
         let ring = KeyRing::build(&rows, master_key.as_ref(), now, None)?;
         let clients = ClientCache::new(settings.client_cache_ttl);
+        // Derived from the master key when there is one; otherwise stored, once for all nodes.
+        let csrf = match &master_key {
+            Some(master) => CsrfKey::new(&master.derive(csrf::SECRET_NAME)),
+            None => {
+                let candidate = CsrfKey::candidate();
+                CsrfKey::new(&store.server_secret(csrf::SECRET_NAME, &candidate).await?)
+            }
+        };
         Ok(Self {
             store,
             clock,
@@ -127,6 +137,7 @@ impl Provider {
             passwords: Arc::new(InlineVerifier),
             events: Arc::new(Discard),
             client_auth_failures: NodeLimit::new(CLIENT_AUTH_FAILURES),
+            csrf,
         })
     }
 
@@ -144,6 +155,11 @@ impl Provider {
 
     pub fn record(&self, event: Event) {
         self.events.record(event);
+    }
+
+    /// The key of the pages' CSRF tokens.
+    pub fn csrf(&self) -> &CsrfKey {
+        &self.csrf
     }
 
     /// This node's count of failed client authentications per client address.

@@ -72,6 +72,9 @@ pub trait KeyStore: Send + Sync {
         retired_at: i64,
         publish_until: i64,
     ) -> Result<(), StoreError>;
+    /// The server secret named `name` (the CSRF key when no master key is set), storing
+    /// `candidate` if there is none yet. Atomic: nodes starting at once all get the same one.
+    async fn server_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>, StoreError>;
 }
 
 /// An opaque access token as stored: only the SHA-256 of the token, never the token.

@@ -1,14 +1,20 @@
-//! The master key: AES-256-GCM sealing of signing keys at rest.
+//! The master key: AES-256-GCM sealing of signing keys and other secrets at rest, and the
+//! secrets derived from it (the CSRF key).
 //!
 //! The key id is the associated data, so a sealed key cannot be swapped onto another row.
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::hmac;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use std::fmt;
 
-pub struct MasterKey(LessSafeKey);
+pub struct MasterKey {
+    aead: LessSafeKey,
+    /// HMAC-SHA256 keyed with the master key, for derived secrets.
+    kdf: hmac::Key,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum MasterKeyError {
@@ -32,7 +38,22 @@ impl MasterKey {
             return Err(MasterKeyError::BadEncoding);
         }
         let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| MasterKeyError::BadEncoding)?;
-        Ok(Self(LessSafeKey::new(key)))
+        Ok(Self {
+            aead: LessSafeKey::new(key),
+            kdf: hmac::Key::new(hmac::HMAC_SHA256, &bytes),
+        })
+    }
+
+    /// A 32-byte secret for `purpose`, derived from the master key (HMAC-SHA256 of the purpose):
+    /// the same on every node with the same master key, and nothing to store.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        let tag = hmac::sign(
+            &self.kdf,
+            format!("sesame derived secret: {purpose}").as_bytes(),
+        );
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
     }
 
     /// nonce || ciphertext || tag
@@ -42,7 +63,7 @@ impl MasterKey {
             .fill(&mut nonce)
             .map_err(|_| MasterKeyError::Seal)?;
         let mut buf = plaintext.to_vec();
-        self.0
+        self.aead
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::from(kid.as_bytes()),
@@ -62,7 +83,7 @@ impl MasterKey {
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| MasterKeyError::Decrypt)?;
         let mut buf = rest.to_vec();
         let plain = self
-            .0
+            .aead
             .open_in_place(nonce, Aad::from(kid.as_bytes()), &mut buf)
             .map_err(|_| MasterKeyError::Decrypt)?;
         Ok(plain.to_vec())
@@ -88,6 +109,16 @@ mod tests {
         assert!(!sealed.windows(7).any(|w| w == b"private"));
         assert_eq!(m.open("kid-1", &sealed).unwrap(), b"private key bytes");
         assert!(m.open("kid-2", &sealed).is_err());
+    }
+
+    #[test]
+    fn derived_secrets_are_per_purpose_and_stable() {
+        let m = MasterKey::from_base64(KEY).unwrap();
+        assert_eq!(
+            m.derive("csrf"),
+            MasterKey::from_base64(KEY).unwrap().derive("csrf")
+        );
+        assert_ne!(m.derive("csrf"), m.derive("other"));
     }
 
     #[test]

@@ -384,12 +384,19 @@ async fn rfc7523_3_a_replay_within_the_clock_leeway_after_a_sweep_is_still_refus
         "grant_type=client_credentials&client_assertion_type={}&client_assertion={assertion}",
         crate::client_auth::JWT_BEARER
     );
-    assert!(exchange(&p, testing::caller(None), form(&body)).await.is_ok());
+    assert!(
+        exchange(&p, testing::caller(None), form(&body))
+            .await
+            .is_ok()
+    );
     // Past exp, within the leeway: a sweep now must not forget the jti.
     clock.advance(20);
     store.sweep_expired(p.now(), 100).await.unwrap();
     let replay = exchange(&p, testing::caller(None), form(&body)).await;
     let e = replay.map(|_| ()).unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidClient);
-    assert_eq!(e.cause.as_deref(), Some("client_assertion jti was already used"));
+    assert_eq!(
+        e.cause.as_deref(),
+        Some("client_assertion jti was already used")
+    );
 }

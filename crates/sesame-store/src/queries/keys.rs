@@ -111,4 +111,21 @@ impl KeyStore for SqlStore {
         }
         tx.commit().await.map_err(store_error)
     }
+
+    async fn server_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(candidate)
+        .execute(self.writes())
+        .await
+        .map_err(store_error)?;
+        // Read back from the writer: whichever node inserted first, every node gets its value.
+        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(self.writes())
+            .await
+            .map_err(store_error)
+    }
 }

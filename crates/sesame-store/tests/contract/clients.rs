@@ -121,6 +121,9 @@ async fn deleting_a_client_ends_everything_issued_to_it(store: Arc<dyn Store>) {
     assert!(store.find_refresh_token(hash).await.unwrap().is_none());
     let hash = &access.token_hash;
     assert!(store.find_access_token(hash).await.unwrap().is_none());
-    assert!(store.is_jti_revoked("jti-of-web").await.unwrap(), "its JWTs die too");
+    assert!(
+        store.is_jti_revoked("jti-of-web").await.unwrap(),
+        "its JWTs die too"
+    );
     assert!(store.get_consent("usr_1", "web").await.unwrap().is_none());
 }

@@ -46,4 +46,13 @@ impl KeyStore for MemoryStore {
         t.keys.extend(new_keys.iter().cloned());
         Ok(())
     }
+
+    async fn server_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut t = self.tables();
+        let value = t
+            .server_secrets
+            .entry(name.to_owned())
+            .or_insert_with(|| candidate.to_vec());
+        Ok(value.clone())
+    }
 }

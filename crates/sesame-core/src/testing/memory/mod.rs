@@ -44,6 +44,7 @@ struct Tables {
     clients: HashMap<String, Client>,
     users: HashMap<String, User>,
     keys: Vec<StoredKey>,
+    server_secrets: HashMap<String, Vec<u8>>,
     tokens: HashMap<[u8; 32], OpaqueAccessToken>,
     /// jti → until when it is remembered.
     revoked_jtis: HashMap<String, i64>,
