@@ -16,7 +16,8 @@ use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 
-pub fn router(state: AppState) -> Router {
+/// The main listener. `metrics` says who may read `/metrics` here (see `ops::MetricsAccess`).
+pub fn router(state: AppState, metrics: ops::MetricsAccess) -> Router {
     Router::new()
         .route(endpoints::OPENID_CONFIGURATION, get(discovery::metadata))
         .route(
@@ -61,7 +62,10 @@ pub fn router(state: AppState) -> Router {
         .route(endpoints::REVOKE, post(revocation::revoke))
         .route(endpoints::HEALTHZ, get(ops::healthz))
         .route(endpoints::READYZ, get(ops::readyz))
-        .route(endpoints::METRICS, get(ops::metrics))
+        .route(
+            endpoints::METRICS,
+            get(ops::metrics).layer(axum::Extension(metrics)),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.limits,
             limits::enforce,

@@ -6,6 +6,7 @@ use crate::router::router;
 use crate::state::AppState;
 use crate::{background, ops};
 use axum::Router;
+use secrecy::ExposeSecret;
 use sesame_core::clock::{Clock, SystemClock};
 use sesame_core::oidc::discovery;
 use sesame_core::provider::ProviderError;
@@ -188,6 +189,8 @@ pub async fn apply_declared_users(config: &Config, store: &dyn Store) -> Result<
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    /// `metrics_listen`: metrics and probes on a port of their own.
+    ops: Option<(TcpListener, Router)>,
     state: AppState,
     shutdown_timeout: Duration,
 }
@@ -231,9 +234,23 @@ impl Application {
             Duration::from_secs(config.key_reload_interval),
             Duration::from_secs(config.sweep_interval),
         );
+        let (main_metrics, own_metrics) = ops::MetricsAccess::for_listeners(
+            config.metrics_token.as_ref().map(|t| t.expose_secret()),
+            config.metrics_listen.is_some(),
+        );
+        let ops = match config.metrics_listen {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartupError::Listen { addr, source })?;
+                Some((listener, ops::router(state.clone(), own_metrics)))
+            }
+            None => None,
+        };
         Ok(Self {
             listener,
-            router: router(state.clone()),
+            router: router(state.clone(), main_metrics),
+            ops,
             state,
             shutdown_timeout: Duration::from_secs(config.shutdown_timeout),
         })
@@ -241,6 +258,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Where `metrics_listen` is bound, when it is configured.
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        self.ops.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
     pub fn provider(&self) -> &Arc<Provider> {
@@ -254,10 +276,25 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let (ops_stop_tx, mut ops_stop_rx) = tokio::sync::watch::channel(false);
         let signal = async move {
             shutdown.await;
+            let _ = ops_stop_tx.send(true);
             let _ = stopping_tx.send(());
         };
+        if let Some((listener, ops)) = self.ops {
+            let stop = async move {
+                let _ = ops_stop_rx.wait_for(|stopped| *stopped).await;
+            };
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, ops)
+                    .with_graceful_shutdown(stop)
+                    .await
+                {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            });
+        }
         // The peer address feeds the device page's rate limit.
         let app = self
             .router

@@ -26,10 +26,17 @@ const DEMO_CLIENTS: [(&str, AccessTokenFormat); 2] = [
 pub async fn run(config: Config, args: ServeArgs) -> Result<(), CliError> {
     telemetry::init(config.log_format, &config.log_level);
     let app = Application::build(&config).await?;
+    let metrics = match (app.metrics_addr(), &config.metrics_token) {
+        (Some(addr), None) => format!("http://{addr}/metrics"),
+        (Some(addr), Some(_)) => format!("http://{addr}/metrics (bearer metrics_token)"),
+        (None, Some(_)) => "/metrics on the main listener (bearer metrics_token)".to_owned(),
+        (None, None) => "off (set metrics_listen or metrics_token)".to_owned(),
+    };
     tracing::info!(
         issuer = %config.issuer,
         listen = %config.listen,
         port = app.port(),
+        metrics,
         database = %super::migrate::redact_url(&config.database_url),
         "sesame is listening"
     );

@@ -50,6 +50,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub max_header_bytes: usize,
     pub trusted_proxies: Vec<String>,
+    pub metrics_listen: Option<SocketAddr>,
+    pub metrics_token: Option<SecretString>,
     pub clients: Vec<ClientConfig>,
     pub users: Vec<UserConfig>,
     pub connections: Vec<ConnectionConfig>,
@@ -80,6 +82,8 @@ impl Default for Config {
             max_body_bytes: MAX_FORM_BYTES,
             max_header_bytes: 32 * 1024,
             trusted_proxies: Vec::new(),
+            metrics_listen: None,
+            metrics_token: None,
             clients: Vec::new(),
             users: Vec::new(),
             connections: Vec::new(),
@@ -169,6 +173,20 @@ impl Config {
             return Err(ConfigError(
                 "client_cache_ttl: must be between 0 and 60 seconds (a deleted or changed client \
                  stays in effect on other nodes that long)"
+                    .to_owned(),
+            ));
+        }
+        if let Some(token) = &self.metrics_token
+            && token.expose_secret().chars().count() < 32
+        {
+            return Err(ConfigError(
+                "metrics_token: must be at least 32 characters (for example `openssl rand -hex 32`)"
+                    .to_owned(),
+            ));
+        }
+        if self.metrics_listen == Some(self.listen) && self.listen.port() != 0 {
+            return Err(ConfigError(
+                "metrics_listen: must differ from listen (metrics get a port of their own)"
                     .to_owned(),
             ));
         }
@@ -319,6 +337,26 @@ mod tests {
         assert!(
             err.contains("client a") && err.contains("redirect_uri"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_metrics_token_must_be_long_and_metrics_need_a_port_of_their_own() {
+        let short = Config {
+            metrics_token: Some(SecretString::from("short")),
+            ..Config::default()
+        };
+        assert!(short.validate().unwrap_err().0.contains("32 characters"));
+        let shared = Config {
+            metrics_listen: Some(Config::default().listen),
+            ..Config::default()
+        };
+        assert!(
+            shared
+                .validate()
+                .unwrap_err()
+                .0
+                .contains("differ from listen")
         );
     }
 

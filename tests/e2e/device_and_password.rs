@@ -2,7 +2,7 @@
 //! HTTP client approving on `/device`; every polling state in order; the page's rate limit; and
 //! the resource owner password grant.
 
-use crate::helpers::{Reply, TestApp, spawn_app};
+use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with_metrics};
 use crate::interaction::{Browser, PASSWORD, Page, alice};
 use oauth2::basic::BasicClient;
 use oauth2::{
@@ -301,7 +301,7 @@ async fn wrong_codes_are_rate_limited_and_forms_need_the_csrf_token() {
 
 #[tokio::test]
 async fn password_grant_for_trusted_clients_only_with_lockout() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_metrics().await;
     let sub = alice(&app).await;
     let secret = app
         .client_with("first-party", AuthMethod::ClientSecretBasic, |m| {
@@ -391,7 +391,7 @@ async fn password_grant_for_trusted_clients_only_with_lockout() {
         "invalid_grant",
         "too many failed attempts: this account is locked; try again",
     );
-    let metrics = app.get("/metrics").await.body;
+    let metrics = app.scrape().await.body;
     assert!(
         metrics.contains("sesame_login_lockouts_total"),
         "lockouts are counted"

@@ -14,6 +14,8 @@ pub struct TestApp {
     pub base: String,
     /// Where it listens (the issuer may be an https URL a proxy would serve).
     pub addr: std::net::SocketAddr,
+    /// The `metrics_listen` address, when the test configured one.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     pub http: reqwest::Client,
     pub provider: Arc<Provider>,
     pub database_url: String,
@@ -82,6 +84,12 @@ pub fn chromium_missing() -> bool {
     })
 }
 
+/// A node whose metrics have a listener of their own (`metrics_listen`), read with
+/// [`TestApp::scrape`].
+pub async fn spawn_app_with_metrics() -> TestApp {
+    spawn_app_with(|c| c.metrics_listen = Some(([127, 0, 0, 1], 0).into())).await
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -106,10 +114,12 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         .await
         .expect("app builds");
     let provider = app.provider().clone();
+    let metrics_addr = app.metrics_addr();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     TestApp {
         base: config.issuer.clone(),
         addr: config.listen,
+        metrics_addr,
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -121,6 +131,14 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 impl TestApp {
+    /// `GET /metrics` on the metrics listener (see [`spawn_app_with_metrics`]).
+    pub async fn scrape(&self) -> Reply {
+        let addr = self
+            .metrics_addr
+            .expect("the test configured metrics_listen");
+        send(self.http.get(format!("http://{addr}/metrics"))).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
