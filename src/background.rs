@@ -1,4 +1,5 @@
-//! Background work of a node: picking up keys rotated elsewhere, sweeping expired rows,
+//! Background work of a node: rotating signing keys on schedule and picking up keys rotated
+//! elsewhere, sweeping expired rows,
 //! keeping the metrics histograms fresh.
 
 use crate::state::AppState;
@@ -14,6 +15,14 @@ pub fn spawn(state: &AppState, key_reload: Duration, sweep: Duration) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            match provider.rotate_keys_when_due().await {
+                Ok(keys) => {
+                    for key in keys {
+                        tracing::info!(kid = %key.kid, alg = %key.alg, signs_from = key.activates_at, "next signing key published");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not rotate signing keys"),
+            }
             match provider.reload_keys().await {
                 Ok(true) => tracing::info!("signing keys changed; key ring reloaded"),
                 Ok(false) => {}

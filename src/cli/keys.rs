@@ -13,7 +13,8 @@ pub enum KeysCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Add a new key per algorithm and sign with it; old keys stay published until every
+    /// Add a new key per algorithm and sign with it at once (for a key that must stop signing
+    /// now; `key_rotation_interval` rotates on a schedule); old keys stay published until every
     /// token they signed has expired.
     Rotate,
 }
@@ -26,12 +27,7 @@ pub async fn run(config: Config, command: KeysCommand) -> Result<(), CliError> {
         KeysCommand::List { json } => {
             let now = SystemClock.now();
             let keys = store.list_signing_keys().await?;
-            let state =
-                |k: &sesame_core::keys::StoredKey| match (k.is_active(), k.is_published(now)) {
-                    (true, _) => "active",
-                    (false, true) => "retired, published",
-                    (false, false) => "expired",
-                };
+            let state = |k: &sesame_core::keys::StoredKey| k.state(now).as_str();
             if json {
                 output::json(&serde_json::Value::Array(
                     keys.iter()
@@ -39,6 +35,7 @@ pub async fn run(config: Config, command: KeysCommand) -> Result<(), CliError> {
                             serde_json::json!({
                                 "kid": k.kid, "alg": k.alg.as_str(), "state": state(k),
                                 "encrypted": k.encrypted, "created_at": k.created_at,
+                                "activates_at": k.activates_at,
                                 "retired_at": k.retired_at, "publish_until": k.publish_until,
                             })
                         })
@@ -53,6 +50,7 @@ pub async fn run(config: Config, command: KeysCommand) -> Result<(), CliError> {
                             k.alg.to_string(),
                             state(k).to_owned(),
                             output::time(k.created_at),
+                            output::time(k.activates_at),
                             k.publish_until.map(output::time).unwrap_or_default(),
                             if k.encrypted { "yes" } else { "no" }.to_owned(),
                         ]
@@ -64,6 +62,7 @@ pub async fn run(config: Config, command: KeysCommand) -> Result<(), CliError> {
                         "ALG",
                         "STATE",
                         "CREATED (UTC)",
+                        "SIGNS FROM",
                         "PUBLISHED UNTIL",
                         "ENCRYPTED",
                     ],

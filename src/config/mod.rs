@@ -45,6 +45,7 @@ pub struct Config {
     pub session_ttl: i64,
     pub client_cache_ttl: i64,
     pub key_reload_interval: u64,
+    pub key_rotation_interval: i64,
     pub sweep_interval: u64,
     pub shutdown_timeout: u64,
     pub max_body_bytes: usize,
@@ -77,6 +78,7 @@ impl Default for Config {
             session_ttl: 24 * 3600,
             client_cache_ttl: 5,
             key_reload_interval: 5,
+            key_rotation_interval: 90 * 86_400,
             sweep_interval: 60,
             shutdown_timeout: 30,
             max_body_bytes: MAX_FORM_BYTES,
@@ -199,6 +201,25 @@ impl Config {
             return Err(ConfigError(
                 "key_reload_interval and sweep_interval: must be at least 1 second".to_owned(),
             ));
+        }
+        // A retired key stays published a minute past its last token: the other nodes must
+        // have switched to its successor by then.
+        if self.key_reload_interval > 60 {
+            return Err(ConfigError(
+                "key_reload_interval: must be at most 60 seconds (nodes switch to a new signing \
+                 key that late)"
+                    .to_owned(),
+            ));
+        }
+        let shortest = 2 * sesame_core::keys::KEY_PUBLISH_AHEAD;
+        if self.key_rotation_interval != 0
+            && !(shortest..=3660 * 86_400).contains(&self.key_rotation_interval)
+        {
+            return Err(ConfigError(format!(
+                "key_rotation_interval: must be 0 (rotate only with `sesame keys rotate`) or \
+                 between {shortest} seconds (2 days: the next key is published a day ahead) \
+                 and 316224000 (3660 days)"
+            )));
         }
         if let Some(key) = &self.master_key {
             sesame_core::keys::MasterKey::from_base64(key.expose_secret())

@@ -42,6 +42,9 @@ pub struct Settings {
     pub client_cache_ttl: i64,
     /// How far a client assertion's `exp` may lie in the future, in seconds (bounds the replay store).
     pub max_assertion_lifetime: i64,
+    /// How long each signing key signs before a scheduled rotation replaces it, in seconds;
+    /// `None` rotates only when asked (`sesame keys rotate`).
+    pub key_rotation_interval: Option<i64>,
 }
 
 impl Settings {
@@ -58,6 +61,7 @@ impl Settings {
             signing_algorithms: Algorithm::ALL.to_vec(),
             client_cache_ttl: 5,
             max_assertion_lifetime: 3600,
+            key_rotation_interval: None,
         }
     }
 
@@ -110,7 +114,7 @@ impl Provider {
         let now = clock.now();
         let rows = store.list_signing_keys().await?;
         for alg in &settings.signing_algorithms {
-            if !rows.iter().any(|k| k.alg == *alg && k.is_active()) {
+            if !rows.iter().any(|k| k.alg == *alg && k.is_latest()) {
                 let key = StoredKey::generate(*alg, master_key.as_ref(), now)?;
                 // Another node starting at the same moment may win; its key serves as well.
                 store.insert_signing_key(&key).await?;
@@ -210,25 +214,6 @@ impl Provider {
         };
         *slot = Arc::new(ring);
         Ok(true)
-    }
-
-    /// Adds a new key for every configured algorithm and makes it the signer; the old keys stay
-    /// published until every token they signed has expired.
-    pub async fn rotate_keys(&self) -> Result<Vec<StoredKey>, ProviderError> {
-        let now = self.now();
-        let new_keys = self
-            .settings
-            .signing_algorithms
-            .iter()
-            .map(|alg| StoredKey::generate(*alg, self.master_key.as_ref(), now))
-            .collect::<Result<Vec<_>, _>>()?;
-        // A minute of grace for clock skew between nodes and resource servers.
-        let publish_until = now + self.settings.max_signed_token_ttl() + 60;
-        self.store
-            .rotate_signing_keys(&new_keys, now, publish_until)
-            .await?;
-        self.reload_keys().await?;
-        Ok(new_keys)
     }
 
     /// The client, from memory if it was read less than `client_cache_ttl` seconds ago.

@@ -61,11 +61,11 @@ pub trait UserStore: Send + Sync {
 #[async_trait]
 pub trait KeyStore: Send + Sync {
     async fn list_signing_keys(&self) -> Result<Vec<StoredKey>, StoreError>;
-    /// Adds a key, unless its algorithm already has an active one: `Ok(false)` then, and
-    /// nothing changes (so nodes starting at once create one key per algorithm, not one each).
+    /// Adds a key, unless its algorithm already has a latest (unretired) one: `Ok(false)` then,
+    /// and nothing changes (so nodes starting at once create one key per algorithm, not one each).
     async fn insert_signing_key(&self, key: &StoredKey) -> Result<bool, StoreError>;
-    /// In one transaction: retires every active key of each new key's algorithm (setting
-    /// `retired_at` and `publish_until`) and inserts the new keys.
+    /// In one transaction: retires the latest key of each new key's algorithm (setting
+    /// `retired_at`, which may lie in the future, and `publish_until`) and inserts the new keys.
     async fn rotate_signing_keys(
         &self,
         new_keys: &[StoredKey],

@@ -1,6 +1,6 @@
 //! The key ring: every published key parsed once, the signer per algorithm, and the JWKS document.
 
-use super::{Algorithm, KeyError, MasterKey, Signer, StoredKey};
+use super::{Algorithm, KeyError, KeyState, MasterKey, Signer, StoredKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::collections::BTreeMap;
@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 #[derive(Debug, Default)]
 pub struct KeyRing {
-    /// Every published key by kid, active or retired.
+    /// Every published key by kid: next, active or retired.
     keys: BTreeMap<String, Arc<Signer>>,
     /// The newest active key per algorithm.
     active: BTreeMap<Algorithm, Arc<Signer>>,
@@ -26,11 +26,14 @@ impl KeyRing {
         previous: Option<&KeyRing>,
     ) -> Result<Self, KeyError> {
         let mut published: Vec<&StoredKey> = rows.iter().filter(|k| k.is_published(now)).collect();
-        // Newest first, so the first active key of an algorithm is its signer.
-        published.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.kid.cmp(&a.kid)));
+        // Latest activation first, so the first active key of an algorithm is its signer.
+        published.sort_by(|a, b| {
+            (b.activates_at, b.created_at, &b.kid).cmp(&(a.activates_at, a.created_at, &a.kid))
+        });
+        // The states, not just the kids: a next key becoming active changes the signer.
         let fingerprint = published
             .iter()
-            .map(|k| format!("{}:{}", k.kid, k.is_active()))
+            .map(|k| format!("{}:{}", k.kid, k.state(now).as_str()))
             .collect::<Vec<_>>()
             .join(",");
         let mut ring = KeyRing {
@@ -43,7 +46,7 @@ impl KeyRing {
                 Some(s) => Arc::clone(s),
                 None => Arc::new(Signer::from_pkcs8(&row.kid, row.alg, &row.open(master)?)?),
             };
-            if row.is_active() {
+            if row.state(now) == KeyState::Active {
                 ring.active
                     .entry(row.alg)
                     .or_insert_with(|| Arc::clone(&signer));
@@ -119,6 +122,34 @@ mod tests {
         let later = KeyRing::build(&[old.clone(), new.clone()], None, 200, Some(&ring)).unwrap();
         assert!(!later.jwks_json().contains(&old.kid));
         assert_ne!(ring.fingerprint(), later.fingerprint());
+    }
+
+    #[test]
+    fn a_next_key_is_published_before_it_signs_and_its_predecessor_after() {
+        let old = StoredKey {
+            retired_at: Some(1000),
+            publish_until: Some(5000),
+            ..key(Algorithm::ES256, 1)
+        };
+        let next = StoredKey {
+            activates_at: 1000,
+            ..key(Algorithm::ES256, 500)
+        };
+        let rows = [old.clone(), next.clone()];
+        let before = KeyRing::build(&rows, None, 999, None).unwrap();
+        assert_eq!(before.signer(Algorithm::ES256).unwrap().kid(), old.kid);
+        assert!(before.jwks_json().contains(&next.kid), "published ahead");
+        let after = KeyRing::build(&rows, None, 1000, Some(&before)).unwrap();
+        assert_eq!(after.signer(Algorithm::ES256).unwrap().kid(), next.kid);
+        assert!(after.jwks_json().contains(&old.kid), "still verifies");
+        assert_ne!(
+            before.fingerprint(),
+            after.fingerprint(),
+            "a reload sees it"
+        );
+        assert_eq!(next.state(999), KeyState::Next);
+        assert_eq!(old.state(1000), KeyState::Retired);
+        assert_eq!(old.state(5000), KeyState::Expired);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Signing keys: PKCS#8, sealed when a master key is set; at most one active key per algorithm
-//! (a partial unique index), so nodes starting at once agree on one.
+//! Signing keys: PKCS#8, sealed when a master key is set; at most one latest (unretired) key per
+//! algorithm (a partial unique index), so nodes starting at once agree on one.
 
 use super::{Db, SqlStore};
 use crate::codec::parse;
@@ -10,7 +10,7 @@ use sesame_core::store::{KeyStore, StoreError};
 
 macro_rules! columns {
     () => {
-        "kid, alg, private_key, encrypted, created_at, retired_at, publish_until"
+        "kid, alg, private_key, encrypted, created_at, activates_at, retired_at, publish_until"
     };
 }
 
@@ -21,6 +21,7 @@ struct KeyRow {
     private_key: Vec<u8>,
     encrypted: bool,
     created_at: i64,
+    activates_at: i64,
     retired_at: Option<i64>,
     publish_until: Option<i64>,
 }
@@ -35,13 +36,14 @@ impl TryFrom<KeyRow> for StoredKey {
             private_key: row.private_key,
             encrypted: row.encrypted,
             created_at: row.created_at,
+            activates_at: row.activates_at,
             retired_at: row.retired_at,
             publish_until: row.publish_until,
         })
     }
 }
 
-/// `Ok(false)` when the algorithm has an active key already (the partial unique index).
+/// `Ok(false)` when the algorithm has a latest key already (the partial unique index).
 async fn insert<'e, E>(executor: E, key: &StoredKey) -> Result<bool, StoreError>
 where
     E: sqlx::Executor<'e, Database = Db>,
@@ -49,13 +51,14 @@ where
     let done = sqlx::query(concat!(
         "INSERT INTO signing_keys (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (alg) WHERE retired_at IS NULL DO NOTHING"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (alg) WHERE retired_at IS NULL DO NOTHING"
     ))
     .bind(&key.kid)
     .bind(key.alg.as_str())
     .bind(&key.private_key)
     .bind(key.encrypted)
     .bind(key.created_at)
+    .bind(key.activates_at)
     .bind(key.retired_at)
     .bind(key.publish_until)
     .execute(executor)

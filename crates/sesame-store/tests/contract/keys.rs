@@ -1,4 +1,4 @@
-//! `KeyStore`: one active key per algorithm; rotation retires and inserts in one step.
+//! `KeyStore`: one latest key per algorithm; rotation retires and inserts in one step.
 
 use sesame_core::keys::{Algorithm, StoredKey};
 use sesame_core::store::Store;
@@ -19,19 +19,23 @@ async fn keys_rotate_per_algorithm(store: Arc<dyn Store>) {
         !store.insert_signing_key(&second).await.unwrap(),
         "one active key per algorithm"
     );
-    let new_es = StoredKey::generate(Algorithm::ES256, None, 200).unwrap();
+    // Scheduled: published at 200, signing from 300, when the old key retires.
+    let new_es = StoredKey {
+        activates_at: 300,
+        ..StoredKey::generate(Algorithm::ES256, None, 200).unwrap()
+    };
     store
-        .rotate_signing_keys(std::slice::from_ref(&new_es), 200, 500)
+        .rotate_signing_keys(std::slice::from_ref(&new_es), 300, 500)
         .await
         .unwrap();
 
     let keys = store.list_signing_keys().await.unwrap();
     assert_eq!(keys.len(), 3);
     let find = |kid: &str| keys.iter().find(|k| k.kid == kid).unwrap().clone();
-    assert_eq!(find(&es.kid).retired_at, Some(200));
+    assert_eq!(find(&es.kid).retired_at, Some(300));
     assert_eq!(find(&es.kid).publish_until, Some(500));
     assert_eq!(find(&ed.kid), ed, "other algorithms are untouched");
-    assert_eq!(find(&new_es.kid), new_es);
+    assert_eq!(find(&new_es.kid), new_es, "activates_at included");
 }
 
 /// Nodes starting at once each offer a secret; every one of them gets the first stored.

@@ -16,7 +16,7 @@ impl KeyStore for MemoryStore {
         if t.keys.iter().any(|k| k.kid == key.kid) {
             return Err(StoreError::Backend("duplicate kid".into()));
         }
-        if key.is_active() && t.keys.iter().any(|k| k.alg == key.alg && k.is_active()) {
+        if key.is_latest() && t.keys.iter().any(|k| k.alg == key.alg && k.is_latest()) {
             return Ok(false);
         }
         t.keys.push(key.clone());
