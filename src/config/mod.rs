@@ -130,6 +130,16 @@ impl Config {
         Ok(config)
     }
 
+    /// A configuration from TOML text alone, validated (no file, no environment).
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let config: Config = Figment::new()
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
     /// Checks what types alone cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
         validate_issuer(&self.issuer)?;
@@ -299,11 +309,7 @@ mod tests {
 
     #[test]
     fn the_example_file_parses_and_validates() {
-        let config: Config = Figment::new()
-            .merge(Toml::string(EXAMPLE))
-            .extract()
-            .expect("sesame.example.toml is a valid configuration");
-        config.validate().expect("and passes validation");
+        let config = Config::from_toml(EXAMPLE).expect("sesame.example.toml is a valid configuration");
         assert_eq!(config.clients.len(), 2);
         assert_eq!(config.users.len(), 2);
         assert_eq!(config.users[0].claims.email_verified, Some(true));
