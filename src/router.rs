@@ -18,6 +18,7 @@ use tower_http::timeout::TimeoutLayer;
 
 /// The main listener. `metrics` says who may read `/metrics` here (see `ops::MetricsAccess`).
 pub fn router(state: AppState, metrics: ops::MetricsAccess) -> Router {
+    let issuer_path = ui::issuer_path(&state.provider.settings().issuer);
     Router::new()
         .route(endpoints::OPENID_CONFIGURATION, get(discovery::metadata))
         .route(
@@ -66,6 +67,10 @@ pub fn router(state: AppState, metrics: ops::MetricsAccess) -> Router {
             endpoints::METRICS,
             get(ops::metrics).layer(axum::Extension(metrics)),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            issuer_path,
+            ui::with_issuer_path,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.limits,
             limits::enforce,

@@ -309,7 +309,8 @@ mod tests {
 
     #[test]
     fn the_example_file_parses_and_validates() {
-        let config = Config::from_toml(EXAMPLE).expect("sesame.example.toml is a valid configuration");
+        let config =
+            Config::from_toml(EXAMPLE).expect("sesame.example.toml is a valid configuration");
         assert_eq!(config.clients.len(), 2);
         assert_eq!(config.users.len(), 2);
         assert_eq!(config.users[0].claims.email_verified, Some(true));

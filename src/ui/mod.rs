@@ -14,7 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::Environment;
 use serde::Serialize;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 /// The templates, embedded in the binary.
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -55,8 +55,44 @@ pub async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+tokio::task_local! {
+    /// The path of the issuer (`/tenant` for `https://id.example/tenant`, empty at the root):
+    /// a proxy serves Sesame's routes under it, so links to assets must start with it.
+    static ISSUER_PATH: Arc<str>;
+}
+
+/// The issuer's path (`url::Url::path` without the trailing slash), for [`with_issuer_path`].
+pub fn issuer_path(issuer: &str) -> Arc<str> {
+    let path = url::Url::parse(issuer)
+        .map(|u| u.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    path.into()
+}
+
+/// Middleware: pages rendered while answering this request link assets under the issuer's path,
+/// from whatever path the page itself has (`/federation/{id}/callback`, `/oauth1/authorize`).
+pub async fn with_issuer_path(
+    axum::extract::State(path): axum::extract::State<Arc<str>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    ISSUER_PATH.scope(path, next.run(request)).await
+}
+
+/// The stylesheet's absolute path.
+fn stylesheet_href() -> String {
+    let prefix = ISSUER_PATH
+        .try_with(Arc::clone)
+        .unwrap_or_else(|_| "".into());
+    format!("{prefix}{}", sesame_core::endpoints::STYLESHEET)
+}
+
 /// A rendered page with Sesame's headers.
 pub fn page(status: StatusCode, template: &str, context: impl Serialize) -> Response {
+    let context = minijinja::context! {
+        stylesheet => stylesheet_href(),
+        ..minijinja::Value::from_serialize(&context)
+    };
     let html = TEMPLATES
         .get_template(template)
         .and_then(|t| t.render(context));

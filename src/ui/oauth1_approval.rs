@@ -40,7 +40,7 @@ struct Request {
     client_name: String,
 }
 
-/// The page at a stage, under /oauth1/ (so the stylesheet is one level up).
+/// The page at a stage.
 fn render(
     browser: &Browser,
     status: StatusCode,
@@ -57,7 +57,7 @@ fn render(
         status,
         "approve.html",
         minijinja::context! {
-            stage, heading, csrf_token => browser.csrf_token(), asset_prefix => "../",
+            stage, heading, csrf_token => browser.csrf_token(),
             action => "authorize", hidden_name => "oauth_token",
             hidden_value => request.token.token, client_name => request.client_name, ..extra
         },

@@ -22,6 +22,7 @@ mod jose;
 mod key_rotation;
 mod oauth1;
 mod operations;
+mod pages;
 mod postgres_nodes;
 mod redirect_matching;
 mod request_parsing;

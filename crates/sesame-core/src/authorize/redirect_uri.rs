@@ -153,7 +153,15 @@ mod tests {
     fn rfc8252_7_3_a_registered_port_zero_is_no_loopback_registration() {
         // Found by the redirect_uri fuzz target (kept as fuzz/corpus/redirect_uri/port_zero).
         let native = client(true, &["http://[::1]:0"]);
-        assert!(!is_registered("http://[::1]", &native, Purpose::Authorization));
-        assert!(is_registered("http://[::1]:0", &native, Purpose::Authorization));
+        assert!(!is_registered(
+            "http://[::1]",
+            &native,
+            Purpose::Authorization
+        ));
+        assert!(is_registered(
+            "http://[::1]:0",
+            &native,
+            Purpose::Authorization
+        ));
     }
 }
