@@ -1,5 +1,6 @@
 //! `sesame client create|list|show|update|delete|rotate-secret`, with RFC 7591 names as flags.
 
+use super::output::say;
 use super::{CliError, output};
 use crate::config::Config;
 use crate::startup::open_store;
@@ -244,7 +245,7 @@ pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError>
                     "note: {client_id} is declared in the config file; the next start recreates it"
                 );
             }
-            println!("deleted client {client_id}");
+            say!("deleted client {client_id}");
         }
         ClientCommand::RotateSecret { client_id, json } => {
             let mut client = find(store.as_ref(), &client_id).await?;
@@ -361,10 +362,10 @@ fn print_client(client: &Client, secret: Option<&Secret>, json: bool) {
         rows.push(("client_secret", secret.expose().to_owned()));
     }
     for (k, v) in rows {
-        println!("{k:<28} {v}");
+        say!("{k:<28} {v}");
     }
     if secret.is_some() {
-        println!(
+        say!(
             "\nThe client secret is shown only now; it is stored hashed and cannot be shown again."
         );
     }

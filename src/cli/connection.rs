@@ -1,5 +1,6 @@
 //! `sesame connection create|list|delete`: upstream identity providers ("log in with ...").
 
+use super::output::say;
 use super::{CliError, output};
 use crate::config::Config;
 use crate::startup::open_store;
@@ -95,7 +96,7 @@ pub async fn run(config: Config, command: ConnectionCommand) -> Result<(), CliEr
             let sealed =
                 sesame_core::sealed::seal(config.master_key().as_ref(), &connection.id, secret)?;
             store.upsert_connection(&connection, &sealed).await?;
-            println!(
+            say!(
                 "connection {} saved; register {}/federation/{}/callback as the redirect URI at the provider",
                 connection.id,
                 config.issuer.trim_end_matches('/'),
@@ -131,7 +132,7 @@ pub async fn run(config: Config, command: ConnectionCommand) -> Result<(), CliEr
             if config.connections.iter().any(|c| c.connection.id == id) {
                 eprintln!("note: {id} is declared in the config file; the next start recreates it");
             }
-            println!("deleted connection {id}");
+            say!("deleted connection {id}");
         }
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! `sesame keys list|rotate`
 
+use super::output::say;
 use super::{CliError, output};
 use crate::config::Config;
 use crate::startup::{open_store, provider};
@@ -21,12 +22,14 @@ pub enum KeysCommand {
 
 pub async fn run(config: Config, command: KeysCommand) -> Result<(), CliError> {
     let store = open_store(&config).await?;
-    // Starting the provider creates the first keys if there are none yet.
-    let provider = provider(&config, store.clone()).await?;
     match command {
         KeysCommand::List { json } => {
             let now = SystemClock.now();
+            // Only listed: the first `serve` (or `keys rotate`) creates them.
             let keys = store.list_signing_keys().await?;
+            if keys.is_empty() && !json {
+                eprintln!("no signing keys yet: the first `sesame serve` creates them");
+            }
             let state = |k: &sesame_core::keys::StoredKey| k.state(now).as_str();
             if json {
                 output::json(&serde_json::Value::Array(
@@ -71,11 +74,13 @@ pub async fn run(config: Config, command: KeysCommand) -> Result<(), CliError> {
             }
         }
         KeysCommand::Rotate => {
+            // Starting the provider creates the first keys if there are none yet.
+            let provider = provider(&config, store.clone()).await?;
             let new_keys = provider.rotate_keys().await?;
             for k in &new_keys {
-                println!("{}  {}  now signing", k.kid, k.alg);
+                say!("{}  {}  now signing", k.kid, k.alg);
             }
-            println!(
+            say!(
                 "previous keys stay published for {} s more; running nodes pick the change up within {} s",
                 provider.settings().max_signed_token_ttl() + 60,
                 config.key_reload_interval

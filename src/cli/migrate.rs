@@ -1,12 +1,13 @@
 //! `sesame migrate`
 
 use super::CliError;
+use super::output::say;
 use crate::config::Config;
 use crate::startup::open_store;
 
 pub async fn run(config: Config) -> Result<(), CliError> {
     open_store(&config).await?;
-    println!(
+    say!(
         "database {} is up to date",
         redact_url(&config.database_url)
     );

@@ -1,4 +1,30 @@
-//! Human tables and `--json` output for the admin commands.
+//! Human tables and `--json` output for the admin commands, and [`say!`], the one way they
+//! print to standard output.
+
+use std::io::Write;
+
+/// `println!` for the CLI: a closed pipe (`sesame keys list | head -1`) ends the process
+/// quietly with success, as `head` meant, instead of the panic `println!` gives.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::output::line(format_args!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// Writes one line to standard output; see [`say!`].
+pub fn line(args: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            std::process::exit(1);
+        }
+    }
+}
 
 /// Prints rows under headers, columns padded to their widest cell.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) {
@@ -14,7 +40,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
             .zip(&widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        say!("{}", padded.join("  ").trim_end());
     };
     line(headers.to_vec());
     for row in rows {
@@ -23,7 +49,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
 }
 
 pub fn json(value: &serde_json::Value) {
-    println!(
+    say!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
     );

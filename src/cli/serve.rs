@@ -1,6 +1,7 @@
 //! `sesame serve [--demo]`
 
 use super::CliError;
+use super::output::say;
 use crate::config::Config;
 use crate::startup::{Application, shutdown_signal};
 use crate::telemetry;
@@ -72,16 +73,16 @@ async fn seed_demo(app: &Application, config: &Config) -> Result<(), CliError> {
     let user_password = seed_demo_user(app, now).await?;
     seed_demo_spa(app, now).await?;
     let issuer = &config.issuer;
-    println!("\nSesame demo is running.");
-    println!("  issuer:        {issuer}");
-    println!("  discovery:     {issuer}/.well-known/openid-configuration");
+    say!("\nSesame demo is running.");
+    say!("  issuer:        {issuer}");
+    say!("  discovery:     {issuer}/.well-known/openid-configuration");
     for (client_id, secret) in &secrets {
-        println!("  client:        {client_id}");
-        println!("  client secret: {}", secret.expose());
+        say!("  client:        {client_id}");
+        say!("  client secret: {}", secret.expose());
     }
     let (client_id, secret) = &secrets[0];
-    println!("\nGet an access token (client credentials):");
-    println!(
+    say!("\nGet an access token (client credentials):");
+    say!(
         "  curl -s -u {client_id}:{} -d grant_type=client_credentials -d scope=api:read {issuer}/token",
         secret.expose()
     );
@@ -90,16 +91,16 @@ async fn seed_demo(app: &Application, config: &Config) -> Result<(), CliError> {
         &base64::engine::general_purpose::URL_SAFE_NO_PAD,
         sesame_core::secret::SecretHash::of(&verifier).0,
     );
-    println!("\nSign in as a user (public client demo-spa, PKCE):");
-    println!("  user:          demo");
-    println!("  password:      {user_password}");
-    println!(
+    say!("\nSign in as a user (public client demo-spa, PKCE):");
+    say!("  user:          demo");
+    say!("  password:      {user_password}");
+    say!(
         "  open:          {issuer}/authorize?client_id=demo-spa&response_type=code&scope=openid%20profile%20email&redirect_uri=http://127.0.0.1:9999/callback&state=demo&code_challenge={challenge}&code_challenge_method=S256"
     );
-    println!(
+    say!(
         "  then:          curl -s -d grant_type=authorization_code -d client_id=demo-spa -d redirect_uri=http://127.0.0.1:9999/callback -d code_verifier={verifier} -d code=CODE_FROM_THE_REDIRECT {issuer}/token"
     );
-    println!("\nThe secrets and the password are new at every --demo start. Stop with Ctrl-C.\n");
+    say!("\nThe secrets and the password are new at every --demo start. Stop with Ctrl-C.\n");
     Ok(())
 }
 

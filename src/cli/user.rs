@@ -1,11 +1,13 @@
-//! `sesame user create|list|show|set-password|disable|enable|delete`
+//! `sesame user create|list|show|set-password|disable|enable|unlock|delete|unlink`
 
+use super::output::say;
 use super::{CliError, output};
 use crate::config::Config;
 use crate::startup::open_store;
 use clap::{Args, Subcommand};
 use sesame_core::clock::{Clock, SystemClock};
 use sesame_core::store::Store;
+use sesame_core::throttle;
 use sesame_core::user::{StandardClaims, User};
 use std::io::BufRead;
 
@@ -43,6 +45,8 @@ pub enum UserCommand {
     Disable { username: String },
     /// Let a disabled user sign in again.
     Enable { username: String },
+    /// Lift the hold on a user's sign-ins after repeated wrong passwords.
+    Unlock { username: String },
     /// Delete a user.
     Delete { username: String },
     /// Remove the link between a user and their identity at an upstream provider.
@@ -60,6 +64,7 @@ impl UserCommand {
             Self::SetPassword { username, .. }
             | Self::Disable { username }
             | Self::Enable { username }
+            | Self::Unlock { username }
             | Self::Delete { username }
             | Self::Unlink { username, .. } => Some(username),
             Self::Create { .. } | Self::List { .. } | Self::Show { .. } => None,
@@ -156,8 +161,11 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
         UserCommand::Show { username, json } => {
             let user = find(store.as_ref(), &username).await?;
             let links = store.list_linked_identities(&user.id).await?;
+            let locked_until =
+                throttle::account_locked_until(store.as_ref(), &username, now).await?;
             if json {
                 let mut v = describe(&user);
+                v["locked_until"] = locked_until.into();
                 v["linked_identities"] = links
                     .iter()
                     .map(|(c, s)| serde_json::json!({"connection": c, "subject": s}))
@@ -165,8 +173,15 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
                 output::json(&v);
             } else {
                 print_user(&user, false);
+                if let Some(until) = locked_until {
+                    say!(
+                        "{:<20} until {} UTC, after repeated wrong passwords (sesame user unlock {username})",
+                        "locked",
+                        output::time(until)
+                    );
+                }
                 for (connection, subject) in links {
-                    println!("{:<20} {connection}: {subject}", "linked identity");
+                    say!("{:<20} {connection}: {subject}", "linked identity");
                 }
             }
         }
@@ -180,7 +195,7 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
                     "{username} has no identity linked through {connection}"
                 )));
             }
-            println!("unlinked {username} from {connection}");
+            say!("unlinked {username} from {connection}");
         }
         UserCommand::SetPassword {
             username,
@@ -194,20 +209,31 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
             let mut user = find(store.as_ref(), &username).await?;
             user.password_hash = Some(crate::password::hash_off_runtime(read_password()?).await?);
             save(store.as_ref(), user, now).await?;
-            println!("password of {username} changed");
+            // A password the operator set is one the user will now type: no hold left on it.
+            throttle::unlock_account(store.as_ref(), &username).await?;
+            say!("password of {username} changed");
         }
         UserCommand::Disable { username } => {
             set_disabled(store.as_ref(), &username, true, now).await?;
-            println!("{username} is disabled");
+            say!("{username} is disabled");
         }
         UserCommand::Enable { username } => {
             set_disabled(store.as_ref(), &username, false, now).await?;
-            println!("{username} is enabled");
+            say!("{username} is enabled");
+        }
+        UserCommand::Unlock { username } => {
+            find(store.as_ref(), &username).await?;
+            let held = throttle::account_locked_until(store.as_ref(), &username, now).await?;
+            throttle::unlock_account(store.as_ref(), &username).await?;
+            match held {
+                Some(_) => say!("{username} is unlocked"),
+                None => say!("{username} was not locked; its failed sign-ins are forgotten"),
+            }
         }
         UserCommand::Delete { username } => {
             let user = find(store.as_ref(), &username).await?;
             store.delete_user(&user.id).await?;
-            println!("deleted user {username}");
+            say!("deleted user {username}");
         }
     }
     Ok(())
@@ -267,14 +293,14 @@ fn print_user(user: &User, json: bool) {
         output::json(&describe(user));
         return;
     }
-    println!("{:<20} {}", "username", user.username);
-    println!("{:<20} {}", "sub", user.id);
-    println!(
+    say!("{:<20} {}", "username", user.username);
+    say!("{:<20} {}", "sub", user.id);
+    say!(
         "{:<20} {}",
         "state",
         if user.disabled { "disabled" } else { "active" }
     );
-    println!(
+    say!(
         "{:<20} {}",
         "password",
         if user.password_hash.is_some() {
@@ -285,7 +311,7 @@ fn print_user(user: &User, json: bool) {
     );
     if let Ok(serde_json::Value::Object(claims)) = serde_json::to_value(&user.claims) {
         for (name, value) in claims {
-            println!(
+            say!(
                 "{name:<20} {}",
                 value
                     .as_str()
@@ -294,5 +320,5 @@ fn print_user(user: &User, json: bool) {
             );
         }
     }
-    println!("{:<20} {}", "created", output::time(user.created_at));
+    say!("{:<20} {}", "created", output::time(user.created_at));
 }

@@ -31,6 +31,12 @@ impl TryFrom<BTreeMap<String, serde_json::Value>> for ConnectionConfig {
             Some(serde_json::Value::String(s)) => SecretString::from(s),
             _ => return Err(format!("connection {id}: client_secret must be a string")),
         };
+        if let Some(e) = super::error::unknown_key(
+            table.keys(),
+            super::field_names::of::<sesame_core::federation::Connection>(),
+        ) {
+            return Err(format!("connection {id}: {e}"));
+        }
         let connection: sesame_core::federation::Connection =
             serde_json::from_value(serde_json::Value::Object(table.into_iter().collect()))
                 .map_err(|e| format!("connection {id}: {e}"))?;
@@ -70,6 +76,11 @@ impl TryFrom<BTreeMap<String, serde_json::Value>> for ClientConfig {
                 ));
             }
         };
+        if let Some(e) =
+            super::error::unknown_key(table.keys(), super::field_names::of::<ClientMetadata>())
+        {
+            return Err(format!("client {client_id}: {e}"));
+        }
         let metadata =
             serde_json::from_value(serde_json::Value::Object(table.into_iter().collect()))
                 .map_err(|e| format!("client {client_id}: {e}"))?;
@@ -141,6 +152,11 @@ impl TryFrom<BTreeMap<String, serde_json::Value>> for UserConfig {
             Some(serde_json::Value::Bool(b)) => b,
             Some(_) => return Err(format!("user {username}: disabled must be true or false")),
         };
+        if let Some(e) =
+            super::error::unknown_key(table.keys(), super::field_names::of::<StandardClaims>())
+        {
+            return Err(format!("user {username}: {e}"));
+        }
         let claims = serde_json::from_value(serde_json::Value::Object(table.into_iter().collect()))
             .map_err(|e| format!("user {username}: {e}"))?;
         Ok(Self {

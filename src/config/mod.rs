@@ -3,9 +3,11 @@
 //! the two in step.
 
 mod declared;
+mod error;
 mod field_names;
 
 pub use declared::{ClientConfig, ConnectionConfig, UserConfig};
+pub use error::ConfigError;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
@@ -93,10 +95,6 @@ impl Default for Config {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("invalid configuration: {0}")]
-pub struct ConfigError(pub String);
-
 /// Environment variables with this prefix that are not configuration keys.
 const NOT_CONFIG: [&str; 1] = ["config"];
 
@@ -122,20 +120,14 @@ impl Config {
         let env = Env::prefixed("SESAME_")
             .ignore(&NOT_CONFIG)
             .filter(|key| !key.as_str().starts_with("test_"));
-        let config: Config = figment
-            .merge(env)
-            .extract()
-            .map_err(|e| ConfigError(e.to_string()))?;
+        let config: Config = figment.merge(env).extract()?;
         config.validate()?;
         Ok(config)
     }
 
     /// A configuration from TOML text alone, validated (no file, no environment).
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        let config: Config = Figment::new()
-            .merge(Toml::string(text))
-            .extract()
-            .map_err(|e| ConfigError(e.to_string()))?;
+        let config: Config = Figment::new().merge(Toml::string(text)).extract()?;
         config.validate()?;
         Ok(config)
     }
@@ -170,6 +162,7 @@ impl Config {
                 )));
             }
         }
+        validate_log_level(&self.log_level)?;
         if !(1024..=MAX_FORM_BYTES).contains(&self.max_body_bytes) {
             return Err(ConfigError(format!(
                 "max_body_bytes: must be between 1024 and {MAX_FORM_BYTES}"
@@ -268,6 +261,27 @@ impl Config {
     /// The names of every top-level key, as serde sees them (for the example-file test).
     pub fn keys() -> &'static [&'static str] {
         field_names::of::<Config>()
+    }
+}
+
+/// A level, or `target=level` directives separated by commas (`info,sesame=debug`). A bare
+/// word that is not a level would be taken as a target name and silence everything else.
+fn validate_log_level(value: &str) -> Result<(), ConfigError> {
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    let is_level = |l: &str| LEVELS.contains(&l.trim().to_ascii_lowercase().as_str());
+    let fits = value
+        .split(',')
+        .all(|directive| match directive.split_once('=') {
+            Some((target, level)) => !target.trim().is_empty() && is_level(level),
+            None => is_level(directive),
+        });
+    if fits {
+        Ok(())
+    } else {
+        Err(ConfigError(format!(
+            "log_level: {value:?} is not a level (trace, debug, info, warn, error or off) nor \
+             target=level directives such as \"info,sesame=debug\""
+        )))
     }
 }
 
@@ -386,6 +400,17 @@ mod tests {
                 .0
                 .contains("differ from listen")
         );
+    }
+
+    #[test]
+    fn log_levels_are_levels_or_target_directives() {
+        for good in ["info", "WARN", "off", "info,sesame=debug", "sqlx=warn"] {
+            assert!(validate_log_level(good).is_ok(), "{good}");
+        }
+        for bad in ["loud", "", "info,", "sesame=loud", "=info"] {
+            let e = validate_log_level(bad).unwrap_err().0;
+            assert!(e.contains("is not a level"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -374,3 +374,105 @@ fn configuration_errors_name_the_key_and_exit_non_zero() {
     let ok = sesame(&["migrate"], &[("SESAME_DATABASE_URL", &db)]);
     assert!(ok.status.success(), "{}", stderr(&ok));
 }
+
+#[test]
+fn configuration_errors_say_where_what_and_what_was_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/sesame.db", dir.path().display());
+    let file = dir.path().join("sesame.toml");
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 6] = [
+        (
+            "issuerr = \"https://id.example\"\n",
+            &[],
+            "unknown key issuerr (did you mean issuer?)",
+        ),
+        (
+            "access_token_ttl = \"long\"\n",
+            &[],
+            "key access_token_ttl: expected a whole number, found the string \"long\"",
+        ),
+        (
+            "[[clients]]\nclient_id = \"a\"\nredirect_uri = []\n",
+            &[],
+            "key clients[0]: client a: unknown key redirect_uri (did you mean redirect_uris?)",
+        ),
+        (
+            "",
+            &[("SESAME_ACCESS_TOKEN_TTL", "abc")],
+            "environment variable SESAME_ACCESS_TOKEN_TTL: expected a whole number",
+        ),
+        (
+            "",
+            &[("SESAME_LOG_LEVEL", "loud")],
+            "log_level: \"loud\" is not a level",
+        ),
+        (
+            "log_format = \"xml\"\n",
+            &[],
+            "key log_format: \"xml\" is not one of text, json",
+        ),
+    ];
+    for (toml, env, says) in cases {
+        std::fs::write(&file, toml).unwrap();
+        let mut env = env.to_vec();
+        env.push(("SESAME_DATABASE_URL", &db));
+        let config = file.display().to_string();
+        let out = sesame(&["--config", &config, "migrate"], &env);
+        assert_eq!(out.status.code(), Some(1), "{toml} {env:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(says),
+            "{toml} {env:?}\n  got: {err}\n  want: {says}"
+        );
+        assert!(!err.contains("default.") && !err.contains('`'), "{err}");
+    }
+}
+
+#[test]
+fn a_sqlite_database_in_a_missing_folder_gets_the_folder_or_says_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("data/sesame.db");
+    let url = format!("sqlite://{}", nested.display());
+    let out = sesame(&["migrate"], &[("SESAME_DATABASE_URL", &url)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(nested.exists());
+
+    // A folder that cannot be made: a file stands where it would go.
+    std::fs::write(dir.path().join("blocked"), "").unwrap();
+    let url = format!("sqlite://{}/blocked/sesame.db", dir.path().display());
+    let out = sesame(&["migrate"], &[("SESAME_DATABASE_URL", &url)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "cannot open the SQLite database {}/blocked/sesame.db",
+            dir.path().display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_list_into_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/sesame.db", dir.path().display());
+    assert!(
+        sesame(&["migrate"], &[("SESAME_DATABASE_URL", &db)])
+            .status
+            .success()
+    );
+    // `sesame keys list --json | head -0`: the reader is gone before anything is written.
+    let mut child = command(&["keys", "list", "--json"], &[("SESAME_DATABASE_URL", &db)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "no panic message");
+    // Listing is only listing: no keys appear as a side effect.
+    let listed = sesame(&["keys", "list", "--json"], &[("SESAME_DATABASE_URL", &db)]);
+    assert_eq!(String::from_utf8_lossy(&listed.stdout).trim(), "[]");
+}

@@ -159,3 +159,77 @@ async fn declared_users_keep_their_subject_and_are_not_rehashed_on_restart() {
         err(&out)
     );
 }
+
+/// Wrong passwords on the login page until the account is held back; returns the last page.
+async fn lock_out(browser: &crate::interaction::Browser) -> crate::interaction::Page {
+    let start = [
+        ("client_id", "web"),
+        ("redirect_uri", crate::interaction::REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid"),
+    ];
+    let mut page = browser.follow(&browser.authorize(&start).await).await;
+    for _ in 0..6 {
+        page = browser.log_in(&page, "alice", "not her password").await;
+    }
+    page
+}
+
+#[tokio::test]
+async fn an_operator_unlocks_an_account_held_back_after_wrong_passwords() {
+    use crate::interaction::{Browser, PASSWORD, alice, web_client};
+    let app = crate::helpers::spawn_app().await;
+    alice(&app).await;
+    web_client(
+        &app,
+        "web",
+        sesame_core::client::AuthMethod::ClientSecretBasic,
+        |_| {},
+    )
+    .await;
+    let env = [("SESAME_DATABASE_URL", app.database_url.as_str())];
+    let browser = Browser::new(&app);
+    let held = lock_out(&browser).await;
+    assert!(held.text().contains("try again in"), "{}", held.body);
+
+    let shown = crate::cli::sesame_async(&["user", "show", "alice"], &env).await;
+    let shown = String::from_utf8_lossy(&shown.stdout).into_owned();
+    assert!(
+        shown.contains("locked") && shown.contains("sesame user unlock alice"),
+        "{shown}"
+    );
+    let json = crate::cli::sesame_async(&["user", "show", "alice", "--json"], &env).await;
+    let json: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(json["locked_until"].is_i64(), "{json}");
+
+    let unlocked = crate::cli::sesame_async(&["user", "unlock", "alice"], &env).await;
+    assert_eq!(
+        String::from_utf8_lossy(&unlocked.stdout).trim(),
+        "alice is unlocked"
+    );
+    let json = crate::cli::sesame_async(&["user", "show", "alice", "--json"], &env).await;
+    let json: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(json["locked_until"].is_null(), "{json}");
+    let signed_in = browser.log_in(&held, "alice", PASSWORD).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+
+    // A password the operator sets clears the hold too (a new browser: this one is signed in).
+    let browser = Browser::new(&app);
+    let held = lock_out(&browser).await;
+    assert!(held.text().contains("try again in"), "{}", held.body);
+    let changed = tokio::task::spawn_blocking({
+        let db = app.database_url.clone();
+        move || {
+            crate::cli::sesame_with_stdin(
+                &["user", "set-password", "alice", "--password-stdin"],
+                &[("SESAME_DATABASE_URL", &db)],
+                "a brand new password\n",
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert!(changed.status.success(), "{}", err(&changed));
+    let signed_in = browser.log_in(&held, "alice", "a brand new password").await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+}

@@ -11,7 +11,7 @@
 use crate::events::{Event, Guess};
 use crate::provider::Provider;
 use crate::secret::SecretHash;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::collections::HashMap;
@@ -87,6 +87,25 @@ impl Target<'_> {
             Self::AllUserCodes => "user-code-all".to_owned(),
         }
     }
+}
+
+/// Until when an account's sign-ins are held back after wrong passwords, if they are now.
+pub async fn account_locked_until(
+    store: &dyn Store,
+    username: &str,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    store
+        .login_locked_until(&Target::Account(username).key(), now)
+        .await
+}
+
+/// An operator's unlock (or a new password): the account's failures and lock are forgotten.
+/// Per-address counts stay: they are about the address, not the account.
+pub async fn unlock_account(store: &dyn Store, username: &str) -> Result<(), StoreError> {
+    store
+        .clear_login_failures(&Target::Account(username).key())
+        .await
 }
 
 /// The unit an address is counted in: an IPv4 address, or the /64 of an IPv6 address (one

@@ -39,12 +39,30 @@ impl SqliteStore {
             // 1000 pages finds little left to copy; the WAL file is cut back after a checkpoint.
             .pragma("journal_size_limit", "67108864")
             .foreign_keys(true);
+        // The file is created when missing; so is its folder (`sqlite://data/sesame.db`).
+        let path = options.get_filename().to_owned();
+        let cannot_open = |why: String| {
+            StoreError::Backend(format!(
+                "cannot open the SQLite database {}: {why}",
+                path.display()
+            ))
+        };
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty())
+            && !folder.exists()
+        {
+            std::fs::create_dir_all(folder).map_err(|e| {
+                cannot_open(format!(
+                    "its folder {} cannot be created: {e}",
+                    folder.display()
+                ))
+            })?;
+        }
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(pool.acquire_timeout)
             .connect_with(options.clone())
             .await
-            .map_err(store_error)?;
+            .map_err(|e| cannot_open(e.to_string()))?;
         let readers = SqlitePoolOptions::new()
             .max_connections(pool.max_connections)
             .acquire_timeout(pool.acquire_timeout)
