@@ -16,10 +16,11 @@ use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 
-/// The main listener. `metrics` says who may read `/metrics` here (see `ops::MetricsAccess`).
-pub fn router(state: AppState, metrics: ops::MetricsAccess) -> Router {
+/// The main listener. `metrics` says who may read `/metrics` here (see `ops::MetricsAccess`);
+/// `demo` adds the demo's application pages (`serve --demo`).
+pub fn router(state: AppState, metrics: ops::MetricsAccess, demo: bool) -> Router {
     let issuer_path = ui::issuer_path(&state.provider.settings().issuer);
-    Router::new()
+    let mut routes = Router::new()
         .route(endpoints::OPENID_CONFIGURATION, get(discovery::metadata))
         .route(
             endpoints::AUTHORIZATION_SERVER_METADATA,
@@ -66,7 +67,17 @@ pub fn router(state: AppState, metrics: ops::MetricsAccess) -> Router {
         .route(
             endpoints::METRICS,
             get(ops::metrics).layer(axum::Extension(metrics)),
-        )
+        );
+    if demo {
+        routes = routes
+            .route(ui::home::HOME, get(ui::home::home_with_demo))
+            .route(ui::demo::START, get(ui::demo::start))
+            .route(ui::demo::CALLBACK, get(ui::demo::callback));
+    } else {
+        routes = routes.route(ui::home::HOME, get(ui::home::home));
+    }
+    routes
+        .fallback(ui::home::not_found)
         .layer(axum::middleware::from_fn_with_state(
             issuer_path,
             ui::with_issuer_path,

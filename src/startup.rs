@@ -187,6 +187,12 @@ pub async fn apply_declared_users(config: &Config, store: &dyn Store) -> Result<
     Ok(())
 }
 
+async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Listen { addr, source })
+}
+
 /// A node, bound to its port, not yet serving.
 pub struct Application {
     listener: TcpListener,
@@ -200,19 +206,25 @@ pub struct Application {
 impl Application {
     /// Binds `config.listen` and builds the node.
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
-        let listener =
-            TcpListener::bind(config.listen)
-                .await
-                .map_err(|source| StartupError::Listen {
-                    addr: config.listen,
-                    source,
-                })?;
-        Self::build_on(config, listener).await
+        Self::build_on(config, bind(config.listen).await?).await
     }
 
     /// Builds the node on a listener bound already (tests bind port 0 first to learn the
     /// issuer URL).
     pub async fn build_on(config: &Config, listener: TcpListener) -> Result<Self, StartupError> {
+        Self::build_with(config, listener, false).await
+    }
+
+    /// [`Application::build`], with the demo's application pages (`serve --demo`).
+    pub async fn build_demo(config: &Config) -> Result<Self, StartupError> {
+        Self::build_with(config, bind(config.listen).await?, true).await
+    }
+
+    async fn build_with(
+        config: &Config,
+        listener: TcpListener,
+        demo: bool,
+    ) -> Result<Self, StartupError> {
         let store = open_store(config).await?;
         apply_declared_clients(config, store.as_ref()).await?;
         apply_declared_users(config, store.as_ref()).await?;
@@ -241,17 +253,12 @@ impl Application {
             config.metrics_listen.is_some(),
         );
         let ops = match config.metrics_listen {
-            Some(addr) => {
-                let listener = TcpListener::bind(addr)
-                    .await
-                    .map_err(|source| StartupError::Listen { addr, source })?;
-                Some((listener, ops::router(state.clone(), own_metrics)))
-            }
+            Some(addr) => Some((bind(addr).await?, ops::router(state.clone(), own_metrics))),
             None => None,
         };
         Ok(Self {
             listener,
-            router: router(state.clone(), main_metrics),
+            router: router(state.clone(), main_metrics, demo),
             ops,
             state,
             shutdown_timeout: Duration::from_secs(config.shutdown_timeout),

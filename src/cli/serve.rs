@@ -13,9 +13,38 @@ use sesame_core::secret::Secret;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Seed demo clients with fresh secrets and print how to use them.
+    /// Seed demo clients and a demo user with fresh secrets and print how to use them. The
+    /// demo runs on a temporary database deleted at exit, never the configured one, unless
+    /// --database-url names one.
     #[arg(long)]
     demo: bool,
+    /// The database to use, instead of database_url from the configuration.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+/// The demo's temporary SQLite database; its files go when the demo ends.
+struct DemoDatabase(std::path::PathBuf);
+
+impl DemoDatabase {
+    fn new() -> Self {
+        let name = format!("sesame-demo-{}.db", std::process::id());
+        Self(std::env::temp_dir().join(name))
+    }
+
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.0.display())
+    }
+}
+
+impl Drop for DemoDatabase {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.0.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// The demo's machine-to-machine clients: one with JWT access tokens, one with opaque ones.
@@ -24,9 +53,24 @@ const DEMO_CLIENTS: [(&str, AccessTokenFormat); 2] = [
     ("demo-service-opaque", AccessTokenFormat::Opaque),
 ];
 
-pub async fn run(config: Config, args: ServeArgs) -> Result<(), CliError> {
+pub async fn run(mut config: Config, args: ServeArgs) -> Result<(), CliError> {
+    let demo_database = (args.demo && args.database_url.is_none()).then(DemoDatabase::new);
+    if let Some(url) = args
+        .database_url
+        .clone()
+        .or(demo_database.as_ref().map(DemoDatabase::url))
+    {
+        config.database_url = url;
+    }
     telemetry::init(config.log_format, &config.log_level);
-    let app = Application::build(&config).await?;
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
+    let app = if args.demo {
+        Application::build_demo(&config).await?
+    } else {
+        Application::build(&config).await?
+    };
     let metrics = match (app.metrics_addr(), &config.metrics_token) {
         (Some(addr), None) => format!("http://{addr}/metrics"),
         (Some(addr), Some(_)) => format!("http://{addr}/metrics (bearer metrics_token)"),
@@ -42,13 +86,13 @@ pub async fn run(config: Config, args: ServeArgs) -> Result<(), CliError> {
         "sesame is listening"
     );
     if args.demo {
-        seed_demo(&app, &config).await?;
+        seed_demo(&app, &config, demo_database.is_some()).await?;
     }
     app.run_until_stopped(shutdown_signal()).await?;
     Ok(())
 }
 
-async fn seed_demo(app: &Application, config: &Config) -> Result<(), CliError> {
+async fn seed_demo(app: &Application, config: &Config, temporary: bool) -> Result<(), CliError> {
     let now = SystemClock.now();
     let mut secrets = Vec::new();
     for (client_id, format) in DEMO_CLIENTS {
@@ -71,11 +115,17 @@ async fn seed_demo(app: &Application, config: &Config) -> Result<(), CliError> {
         secrets.push((client_id, secret));
     }
     let user_password = seed_demo_user(app, now).await?;
-    seed_demo_spa(app, now).await?;
+    seed_demo_spa(app, &config.issuer, now).await?;
     let issuer = &config.issuer;
     say!("\nSesame demo is running.");
     say!("  issuer:        {issuer}");
     say!("  discovery:     {issuer}/.well-known/openid-configuration");
+    if temporary {
+        say!("  database:      temporary, deleted at exit (--database-url keeps one)");
+    } else {
+        let database = super::migrate::redact_url(&config.database_url);
+        say!("  database:      {database}");
+    }
     for (client_id, secret) in &secrets {
         say!("  client:        {client_id}");
         say!("  client secret: {}", secret.expose());
@@ -86,19 +136,14 @@ async fn seed_demo(app: &Application, config: &Config) -> Result<(), CliError> {
         "  curl -s -u {client_id}:{} -d grant_type=client_credentials -d scope=api:read {issuer}/token",
         secret.expose()
     );
-    let verifier = sesame_core::secret::random_token(32);
-    let challenge = base64::Engine::encode(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-        sesame_core::secret::SecretHash::of(&verifier).0,
-    );
-    say!("\nSign in as a user (public client demo-spa, PKCE):");
+    say!("\nSign in as a person, in a browser:");
+    say!("  open:          {issuer}{}", crate::ui::demo::START);
     say!("  user:          demo");
     say!("  password:      {user_password}");
     say!(
-        "  open:          {issuer}/authorize?client_id=demo-spa&response_type=code&scope=openid%20profile%20email&redirect_uri=http://127.0.0.1:9999/callback&state=demo&code_challenge={challenge}&code_challenge_method=S256"
-    );
-    say!(
-        "  then:          curl -s -d grant_type=authorization_code -d client_id=demo-spa -d redirect_uri=http://127.0.0.1:9999/callback -d code_verifier={verifier} -d code=CODE_FROM_THE_REDIRECT {issuer}/token"
+        "  The page plays an application (the public client {}): it sends you to sign in, \
+         then shows the code it got back, the token request it made and the tokens.",
+        crate::ui::demo::CLIENT_ID
     );
     say!("\nThe secrets and the password are new at every --demo start. Stop with Ctrl-C.\n");
     Ok(())
@@ -127,17 +172,21 @@ async fn seed_demo_user(app: &Application, now: i64) -> Result<String, CliError>
     Ok(password)
 }
 
-/// A public single-page app: code + PKCE, loopback redirect (any port, RFC 8252 §7.3).
-async fn seed_demo_spa(app: &Application, now: i64) -> Result<(), CliError> {
+/// A public client: code + PKCE, returning to the demo's own page (and to any loopback port,
+/// RFC 8252 §7.3, for a native tool someone tries).
+async fn seed_demo_spa(app: &Application, issuer: &str, now: i64) -> Result<(), CliError> {
     let client = Client {
-        client_id: "demo-spa".to_owned(),
+        client_id: crate::ui::demo::CLIENT_ID.to_owned(),
         secret_hash: None,
         metadata: ClientMetadata {
             client_name: Some("Sesame demo app".into()),
-            redirect_uris: vec!["http://127.0.0.1/callback".into()],
+            redirect_uris: vec![
+                format!("{issuer}{}", crate::ui::demo::CALLBACK),
+                "http://127.0.0.1/callback".into(),
+            ],
             grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             token_endpoint_auth_method: AuthMethod::None,
-            scope: Scopes::parse("openid profile email offline_access")?,
+            scope: Scopes::parse(crate::ui::demo::SCOPE)?,
             ..Default::default()
         },
         created_at: now,

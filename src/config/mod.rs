@@ -120,16 +120,39 @@ impl Config {
         let env = Env::prefixed("SESAME_")
             .ignore(&NOT_CONFIG)
             .filter(|key| !key.as_str().starts_with("test_"));
-        let config: Config = figment.merge(env).extract()?;
+        Self::extract(figment.merge(env))
+    }
+
+    /// The configuration the providers give, completed and validated.
+    fn extract(figment: Figment) -> Result<Self, ConfigError> {
+        let mut config: Config = figment.extract()?;
+        if !figment.contains("issuer") {
+            config.issuer = issuer_for(config.listen)?;
+        }
         config.validate()?;
         Ok(config)
     }
 
+    /// What is allowed but probably not meant, for the server to log once at start.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if let Ok(issuer) = url::Url::parse(&self.issuer)
+            && is_loopback(&issuer)
+            && issuer.port_or_known_default() != Some(self.listen.port())
+        {
+            warnings.push(format!(
+                "the issuer {} is on this machine but Sesame listens on port {}: clients will \
+                 not reach it there (unset issuer to follow listen, or set both)",
+                self.issuer,
+                self.listen.port()
+            ));
+        }
+        warnings
+    }
+
     /// A configuration from TOML text alone, validated (no file, no environment).
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        let config: Config = Figment::new().merge(Toml::string(text)).extract()?;
-        config.validate()?;
-        Ok(config)
+        Self::extract(Figment::new().merge(Toml::string(text)))
     }
 
     /// Checks what types alone cannot.
@@ -261,6 +284,23 @@ impl Config {
     /// The names of every top-level key, as serde sees them (for the example-file test).
     pub fn keys() -> &'static [&'static str] {
         field_names::of::<Config>()
+    }
+}
+
+/// The issuer when none is configured: the listen address itself on a loopback address, and
+/// 127.0.0.1 on an unspecified one (0.0.0.0). Any other address is one clients reach through
+/// TLS at a name Sesame cannot guess.
+fn issuer_for(listen: SocketAddr) -> Result<String, ConfigError> {
+    let ip = listen.ip();
+    if ip.is_loopback() {
+        Ok(format!("http://{listen}"))
+    } else if ip.is_unspecified() {
+        Ok(format!("http://127.0.0.1:{}", listen.port()))
+    } else {
+        Err(ConfigError(format!(
+            "issuer: not set, and listen ({listen}) is not a loopback address: set issuer to the \
+             https URL clients reach Sesame at (SESAME_ISSUER=https://id.example.com)"
+        )))
     }
 }
 
@@ -411,6 +451,21 @@ mod tests {
             let e = validate_log_level(bad).unwrap_err().0;
             assert!(e.contains("is not a level"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn without_an_issuer_it_follows_listen() {
+        let at = |s: &str| issuer_for(s.parse().unwrap());
+        assert_eq!(at("127.0.0.1:9000").unwrap(), "http://127.0.0.1:9000");
+        assert_eq!(at("[::1]:9000").unwrap(), "http://[::1]:9000");
+        assert_eq!(at("0.0.0.0:9000").unwrap(), "http://127.0.0.1:9000");
+        assert!(at("10.0.0.5:9000").unwrap_err().0.contains("set issuer"));
+        let apart = Config {
+            listen: "127.0.0.1:9000".parse().unwrap(),
+            ..Config::default()
+        };
+        assert!(apart.warnings()[0].contains("listens on port 9000"));
+        assert!(Config::default().warnings().is_empty());
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl CookiePolicy {
     }
 
     /// The `Set-Cookie` value; `max_age` 0 deletes the cookie.
-    fn set(&self, base: &'static str, value: &str, max_age: i64) -> HeaderValue {
+    pub(crate) fn set(&self, base: &'static str, value: &str, max_age: i64) -> HeaderValue {
         let cookie = Cookie::build((self.name(base), value.to_owned()))
             .path("/")
             .http_only(true)
@@ -59,7 +59,7 @@ impl CookiePolicy {
     }
 
     /// The value of one of our cookies in the request (only under this issuer's name).
-    fn get(&self, headers: &HeaderMap, base: &'static str) -> Option<String> {
+    pub(crate) fn get(&self, headers: &HeaderMap, base: &'static str) -> Option<String> {
         let name = self.name(base);
         headers
             .get_all(header::COOKIE)

@@ -4,8 +4,10 @@
 
 pub mod browser;
 pub mod consent;
+pub mod demo;
 pub mod device;
 pub mod error;
+pub mod home;
 pub mod login;
 pub mod oauth1_approval;
 pub mod respond;
@@ -34,6 +36,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("../../templates/form_post.html"),
         ),
         ("approve.html", include_str!("../../templates/approve.html")),
+        ("demo.html", include_str!("../../templates/demo.html")),
+        ("home.html", include_str!("../../templates/home.html")),
     ] {
         if let Err(e) = env.add_template(name, source) {
             // The templates are part of the binary; a test renders every one of them.
@@ -149,6 +153,7 @@ pub fn with_headers(status: StatusCode, html: String, csp: &str) -> Response {
 pub fn error_page(status: StatusCode, message: &str, code: Option<&str>) -> Response {
     let heading = match status {
         StatusCode::FORBIDDEN => "Request refused",
+        StatusCode::NOT_FOUND => "Not found",
         StatusCode::SERVICE_UNAVAILABLE => "Try again shortly",
         s if s.is_server_error() => "Something went wrong",
         _ => "This request cannot continue",
@@ -174,6 +179,8 @@ mod tests {
             "logged_out.html",
             "form_post.html",
             "approve.html",
+            "demo.html",
+            "home.html",
         ] {
             let t = TEMPLATES.get_template(name).unwrap();
             let html = t

@@ -5,6 +5,8 @@
 //
 // Input JSON:
 //   start_url      an /authorize URL on the Sesame server (required)
+//   start_click    optional: a CSS selector clicked on the start page before the flow (the
+//                  demo's page shows the request first, with a link that sends it)
 //   username       what to type on the login page (required)
 //   password       likewise (required)
 //   consent        "allow" | "deny" | "skip"; "skip" means no consent page is expected (required)
@@ -82,6 +84,9 @@ function parseInput(argv) {
   if (input.expect_prefix !== null && (typeof input.expect_prefix !== 'string' || input.expect_prefix === '')) {
     throw new FlowError('"expect_prefix" must be a non-empty string (or give "expect_text")');
   }
+  if (input.start_click !== undefined && typeof input.start_click !== 'string') {
+    throw new FlowError('"start_click" must be a CSS selector string');
+  }
   if (input.screenshot_dir !== undefined && input.screenshot_dir !== null && typeof input.screenshot_dir !== 'string') {
     throw new FlowError('"screenshot_dir" must be a string');
   }
@@ -146,6 +151,10 @@ async function main() {
       await page.goto(input.start_url, { waitUntil: 'domcontentloaded', timeout: remaining() });
     } catch (e) {
       throw new FlowError(`could not open start_url ${input.start_url}: ${firstLine(e.message)}`);
+    }
+    if (input.start_click) {
+      await screenshot('start');
+      await page.click(input.start_click, { timeout: remaining() });
     }
 
     // Each page the driver acts on is marked, so that the old document, still shown until the

@@ -59,7 +59,7 @@ async fn redeem_at_receiver(
 }
 
 /// Runs the driver on a blocking thread (the in-process server must keep serving meanwhile).
-async fn drive(flow: Value) -> Value {
+pub async fn drive(flow: Value) -> Value {
     let root = env!("CARGO_MANIFEST_DIR");
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new("node")

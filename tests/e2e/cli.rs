@@ -84,7 +84,7 @@ pub fn create_opaque_client(env: &[(&str, &str)], client_id: &str, extra: &[&str
     serde_json::from_slice(&created.stdout).unwrap()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -120,7 +120,13 @@ impl Server {
             ("SESAME_ISSUER", base.as_str()),
         ];
         env.extend_from_slice(extra);
-        let child = command(&["serve"], &env)
+        Self::spawn(&["serve"], port, &env).await
+    }
+
+    /// `sesame <args>` listening on `port` (which `env` must say), once it answers.
+    pub async fn spawn(args: &[&str], port: u16, env: &[(&str, &str)]) -> Server {
+        let base = format!("http://127.0.0.1:{port}");
+        let child = command(args, env)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -132,6 +138,32 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Server { child, base }
+    }
+
+    /// Standard output up to and including the first line containing `marker`.
+    pub async fn stdout_until(&mut self, marker: &str) -> String {
+        use std::io::BufRead;
+        let stdout = self.child.stdout.take().expect("stdout is piped");
+        let marker = marker.to_owned();
+        let (text, stdout) = tokio::task::spawn_blocking(move || {
+            let mut reader = std::io::BufReader::new(stdout);
+            let mut text = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 {
+                    break;
+                }
+                text.push_str(&line);
+                if line.contains(&marker) {
+                    break;
+                }
+            }
+            (text, reader.into_inner())
+        })
+        .await
+        .unwrap();
+        self.child.stdout = Some(stdout);
+        text
     }
 
     /// Sends SIGTERM and returns (exit success, stderr).

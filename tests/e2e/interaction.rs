@@ -138,6 +138,15 @@ impl Browser {
         Self::page(self.http.get(url).send().await.unwrap()).await
     }
 
+    /// GETs a path on Sesame as a browser navigating to it (`Accept: text/html`).
+    pub async fn get_html(&self, path: &str) -> Page {
+        let request = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+        Self::page(request.send().await.unwrap()).await
+    }
+
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         let body = crate::helpers::serde_urlencoded(form);
         let response = self

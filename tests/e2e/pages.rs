@@ -42,6 +42,8 @@ async fn every_page_kind_links_a_stylesheet_that_loads() {
     let mut form_post = start.to_vec();
     form_post.push(("response_mode", "form_post"));
     let pages = [
+        ("/", browser.get("/").await),
+        ("/no/such/page", browser.get_html("/no/such/page").await),
         (
             "/authorize?client_id=nobody",
             browser.authorize(&[("client_id", "nobody")]).await,
@@ -103,4 +105,46 @@ async fn under_an_issuer_path_pages_link_assets_under_it() {
     }
     let css = direct.get("/static/sesame.css").await;
     assert_eq!(css.status, 200);
+}
+
+#[tokio::test]
+async fn the_issuer_url_shows_what_sesame_is_and_unknown_paths_say_where_to_go() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    let home = browser.get("/").await;
+    assert_eq!(home.status, 200);
+    let text = home.text();
+    assert!(
+        text.contains(&app.url("/.well-known/openid-configuration")),
+        "{text}"
+    );
+    assert!(text.contains(env!("CARGO_PKG_VERSION")), "{text}");
+    assert!(
+        !text.contains("/demo"),
+        "no demo link outside serve --demo: {text}"
+    );
+
+    let page = browser.get_html("/no/such/page").await;
+    assert_eq!(page.status, 404);
+    assert_eq!(page.headers["content-type"], "text/html; charset=utf-8");
+    assert!(
+        page.text().contains("There is nothing at /no/such/page"),
+        "{}",
+        page.body
+    );
+
+    let json = browser.get("/no/such/endpoint").await;
+    assert_eq!(json.status, 404);
+    assert_eq!(json.headers["content-type"], "application/json");
+    let body: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(body["error"], "not_found");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("openid-configuration")
+    );
+
+    // A known path with the wrong method is still 405, not a 404.
+    assert_eq!(browser.get("/token").await.status, 405);
 }

@@ -99,13 +99,16 @@ pub fn claims_for_scope(scope: &Scopes) -> Vec<&'static str> {
 }
 
 /// The values of `names` the user has, as JSON members (`sub` is the caller's business).
-/// `updated_at` is the user row's, in seconds (OIDC Core §5.1).
+/// `updated_at` is the user row's, in seconds (OIDC Core §5.1); `preferred_username` is the
+/// username unless the user has one of their own.
 pub fn release(user: &User, names: &[&str]) -> Map<String, Value> {
     let mut all = match serde_json::to_value(&user.claims) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     };
     all.insert("updated_at".into(), Value::from(user.updated_at));
+    all.entry("preferred_username")
+        .or_insert_with(|| Value::from(user.username.clone()));
     let mut out = Map::new();
     for name in names {
         if let Some(v) = all.get(*name) {
@@ -145,6 +148,10 @@ mod tests {
         let names = claims_for_scope(&scope);
         let released = release(&alice(), &names);
         assert_eq!(released["name"], "Alice");
+        assert_eq!(
+            released["preferred_username"], "alice",
+            "the username by default"
+        );
         assert_eq!(released["updated_at"], 100);
         assert!(!released.contains_key("family_name"));
     }
