@@ -91,10 +91,14 @@ pub async fn provider(config: &Config, store: Arc<dyn Store>) -> Result<Provider
 }
 
 /// Upserts the `[[clients]]` of the configuration (GitOps: the file is the truth for them).
-pub async fn apply_declared_clients(
-    config: &Config,
-    store: &dyn Store,
-) -> Result<(), StartupError> {
+/// The configuration file's `[[clients]]`, `[[users]]` and `[[connections]]`, into the store.
+pub async fn apply_declared(config: &Config, store: &dyn Store) -> Result<(), StartupError> {
+    apply_declared_clients(config, store).await?;
+    apply_declared_users(config, store).await?;
+    apply_declared_connections(config, store).await
+}
+
+async fn apply_declared_clients(config: &Config, store: &dyn Store) -> Result<(), StartupError> {
     let now = SystemClock.now();
     for declared in &config.clients {
         let client = declared
@@ -123,7 +127,7 @@ pub async fn apply_declared_clients(
 }
 
 /// Creates or replaces the `[[connections]]` of the configuration (client secrets sealed).
-pub async fn apply_declared_connections(
+async fn apply_declared_connections(
     config: &Config,
     store: &dyn Store,
 ) -> Result<(), StartupError> {
@@ -143,7 +147,7 @@ pub async fn apply_declared_connections(
 
 /// Creates or updates the `[[users]]` of the configuration, matched by username. A configured
 /// password is hashed only when it is not already the stored one, so restarts cost no argon2.
-pub async fn apply_declared_users(config: &Config, store: &dyn Store) -> Result<(), StartupError> {
+async fn apply_declared_users(config: &Config, store: &dyn Store) -> Result<(), StartupError> {
     use secrecy::ExposeSecret;
     use sesame_core::password::PasswordVerifier;
     let now = SystemClock.now();
@@ -226,9 +230,7 @@ impl Application {
         demo: bool,
     ) -> Result<Self, StartupError> {
         let store = open_store(config).await?;
-        apply_declared_clients(config, store.as_ref()).await?;
-        apply_declared_users(config, store.as_ref()).await?;
-        apply_declared_connections(config, store.as_ref()).await?;
+        apply_declared(config, store.as_ref()).await?;
         let provider = Arc::new(provider(config, store).await?);
         let state = AppState {
             discovery: discovery::metadata(provider.settings()).to_string().into(),

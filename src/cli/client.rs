@@ -22,17 +22,20 @@ pub enum ClientCommand {
         client_id: Option<String>,
         #[command(flatten)]
         metadata: MetadataArgs,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// List clients.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Show one client.
     Show {
         client_id: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -41,6 +44,7 @@ pub enum ClientCommand {
         client_id: String,
         #[command(flatten)]
         metadata: MetadataArgs,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -49,6 +53,7 @@ pub enum ClientCommand {
     /// Replace a client's secret; the new one is shown once and the old one stops working.
     RotateSecret {
         client_id: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -57,32 +62,38 @@ pub enum ClientCommand {
 /// RFC 7591 metadata as flags.
 #[derive(Debug, Args)]
 pub struct MetadataArgs {
+    /// The name people see on the consent page.
     #[arg(long)]
     client_name: Option<String>,
     /// Repeat for several.
     #[arg(long = "redirect-uri")]
     redirect_uris: Vec<String>,
+    /// Where RP-initiated logout may return to. Repeat for several.
     #[arg(long = "post-logout-redirect-uri")]
     post_logout_redirect_uris: Vec<String>,
     /// authorization_code, refresh_token, client_credentials, password, implicit,
     /// urn:ietf:params:oauth:grant-type:device_code. Repeat for several.
     #[arg(long = "grant-type", value_parser = parse_name::<GrantType>)]
     grant_types: Vec<GrantType>,
+    /// code, id_token, "id_token token", "code id_token", ... Repeat for several; default: code with the authorization_code grant.
     #[arg(long = "response-type")]
     response_types: Vec<String>,
     /// client_secret_basic, client_secret_post, private_key_jwt or none.
     #[arg(long, value_parser = parse_name::<AuthMethod>)]
     token_endpoint_auth_method: Option<AuthMethod>,
-    /// Space-separated scopes the client may ask for.
-    #[arg(long, value_parser = parse_name::<Scopes>)]
-    scope: Option<Scopes>,
+    /// A scope the client may ask for. Repeat, or give several separated by spaces.
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// The ID token algorithm: RS256 (default), ES256, PS256 or EdDSA.
     #[arg(long, value_parser = parse_name::<Algorithm>)]
     id_token_signed_response_alg: Option<Algorithm>,
     /// jwt or opaque.
     #[arg(long, value_parser = parse_name::<AccessTokenFormat>)]
     access_token_format: Option<AccessTokenFormat>,
+    /// true for a first-party client that needs no consent page.
     #[arg(long)]
     skip_consent: Option<bool>,
+    /// true to let the client sign OAuth 1.0a requests too (consumer key = client_id).
     #[arg(long)]
     oauth1: Option<bool>,
     /// A JWK Set file with the client's public keys (private_key_jwt).
@@ -106,6 +117,11 @@ impl MetadataArgs {
         if !self.post_logout_redirect_uris.is_empty() {
             m.post_logout_redirect_uris = self.post_logout_redirect_uris;
         }
+        // Response types not given follow the grant types given (`code` for
+        // authorization_code), as in the configuration file.
+        if !self.grant_types.is_empty() && self.response_types.is_empty() {
+            m.response_types = ClientMetadata::default_response_types(&self.grant_types);
+        }
         if !self.grant_types.is_empty() {
             m.grant_types = self.grant_types;
         }
@@ -115,8 +131,8 @@ impl MetadataArgs {
         if let Some(v) = self.token_endpoint_auth_method {
             m.token_endpoint_auth_method = v;
         }
-        if let Some(v) = self.scope {
-            m.scope = v;
+        if !self.scopes.is_empty() {
+            m.scope = Scopes::parse(&self.scopes.join(" "))?;
         }
         if let Some(v) = self.id_token_signed_response_alg {
             m.id_token_signed_response_alg = v;

@@ -14,6 +14,7 @@ pub enum ConnectionCommand {
     Create(Box<CreateArgs>),
     /// List connections.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -29,31 +30,40 @@ pub struct CreateArgs {
     /// oidc (discovery) or oauth2 (configured endpoints and a userinfo API).
     #[arg(long, value_parser = ["oidc", "oauth2"])]
     kind: String,
+    /// What the login page's "Continue with ..." button says.
     #[arg(long)]
     display_name: String,
+    /// The upstream's issuer; its endpoints are discovered from it (OpenID Connect).
     #[arg(long)]
     issuer: Option<String>,
+    /// The upstream's authorization endpoint (plain OAuth 2.0, without discovery).
     #[arg(long)]
     authorization_endpoint: Option<String>,
+    /// The upstream's token endpoint (plain OAuth 2.0).
     #[arg(long)]
     token_endpoint: Option<String>,
+    /// The upstream's userinfo endpoint (plain OAuth 2.0).
     #[arg(long)]
     userinfo_endpoint: Option<String>,
+    /// Sesame's client_id at the upstream.
     #[arg(long)]
     client_id: String,
     /// Required: the client secret at the upstream, as the first line of standard input.
     #[arg(long)]
     client_secret_stdin: bool,
-    /// Repeat for each scope.
+    /// A scope to ask the upstream for. Repeat, or give several separated by spaces.
     #[arg(long = "scope")]
     scopes: Vec<String>,
     /// Link to an existing account with the same verified email.
     #[arg(long)]
     trust_email: bool,
+    /// The upstream claim that identifies the person.
     #[arg(long, default_value = "sub")]
     subject_claim: String,
+    /// The upstream claim holding the email address.
     #[arg(long, default_value = "email")]
     email_claim: String,
+    /// The upstream claim holding the display name.
     #[arg(long, default_value = "name")]
     name_claim: String,
 }
@@ -86,7 +96,12 @@ pub async fn run(config: Config, command: ConnectionCommand) -> Result<(), CliEr
                 token_endpoint: a.token_endpoint,
                 userinfo_endpoint: a.userinfo_endpoint,
                 client_id: a.client_id,
-                scopes: a.scopes,
+                scopes: a
+                    .scopes
+                    .iter()
+                    .flat_map(|s| s.split_whitespace())
+                    .map(str::to_owned)
+                    .collect(),
                 trust_email: a.trust_email,
                 subject_claim: a.subject_claim,
                 email_claim: a.email_claim,

@@ -11,13 +11,18 @@ use sesame_core::clock::{Clock, SystemClock};
 pub enum KeysCommand {
     /// List signing keys and their state.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Add a new key per algorithm and sign with it at once (for a key that must stop signing
     /// now; `key_rotation_interval` rotates on a schedule); old keys stay published until every
     /// token they signed has expired.
-    Rotate,
+    Rotate {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub async fn run(config: Config, command: KeysCommand) -> Result<(), CliError> {
@@ -73,18 +78,29 @@ pub async fn run(config: Config, command: KeysCommand) -> Result<(), CliError> {
                 );
             }
         }
-        KeysCommand::Rotate => {
+        KeysCommand::Rotate { json } => {
             // Starting the provider creates the first keys if there are none yet.
             let provider = provider(&config, store.clone()).await?;
             let new_keys = provider.rotate_keys().await?;
-            for k in &new_keys {
-                say!("{}  {}  now signing", k.kid, k.alg);
+            let published_for = provider.settings().max_signed_token_ttl() + 60;
+            if json {
+                output::json(&serde_json::json!({
+                    "signing": new_keys
+                        .iter()
+                        .map(|k| serde_json::json!({"kid": k.kid, "alg": k.alg.as_str()}))
+                        .collect::<Vec<_>>(),
+                    "previous_keys_published_for": published_for,
+                    "nodes_reload_within": config.key_reload_interval,
+                }));
+            } else {
+                for k in &new_keys {
+                    say!("{}  {}  now signing", k.kid, k.alg);
+                }
+                say!(
+                    "previous keys stay published for {published_for} s more; running nodes pick the change up within {} s",
+                    config.key_reload_interval
+                );
             }
-            say!(
-                "previous keys stay published for {} s more; running nodes pick the change up within {} s",
-                provider.settings().max_signed_token_ttl() + 60,
-                config.key_reload_interval
-            );
         }
     }
     Ok(())

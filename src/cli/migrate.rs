@@ -3,10 +3,13 @@
 use super::CliError;
 use super::output::say;
 use crate::config::Config;
-use crate::startup::open_store;
+use crate::startup::{apply_declared, open_store};
 
+/// Migrates, then applies the clients, users and connections the configuration declares (as
+/// `serve` does at start), so `client list` shows them before the first start.
 pub async fn run(config: Config) -> Result<(), CliError> {
-    open_store(&config).await?;
+    let store = open_store(&config).await?;
+    apply_declared(&config, store.as_ref()).await?;
     say!(
         "database {} is up to date",
         redact_url(&config.database_url)

@@ -9,7 +9,7 @@ mod serve;
 mod user;
 
 use crate::config::Config;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -60,7 +60,12 @@ impl<E: std::fmt::Display> From<E> for CliError {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let command =
+        Cli::command().mut_subcommand("serve", |serve| serve.after_help(environment_help()));
+    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -78,6 +83,21 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `serve --help`'s list of the environment variables: every configuration key.
+fn environment_help() -> String {
+    let tables = ["clients", "users", "connections"];
+    let names: Vec<String> = Config::keys()
+        .iter()
+        .filter(|k| !tables.contains(k))
+        .map(|k| format!("  SESAME_{}", k.to_uppercase()))
+        .collect();
+    format!(
+        "Every configuration key can be set in the environment, which overrides the file \
+         (sesame.example.toml documents each):\n{}\n  SESAME_CONFIG (the file itself)",
+        names.join("\n")
+    )
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {

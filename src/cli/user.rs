@@ -13,24 +13,29 @@ use std::io::BufRead;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create a user; with --password-stdin the first line of standard input is its password.
+    /// Create a user; with --password-stdin the first line of standard input is its password
+    /// (without it the user has none, and can sign in only through an upstream provider).
     Create {
         username: String,
+        /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
         #[command(flatten)]
         claims: ClaimArgs,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// List users.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Show one user (never the password hash).
     Show {
         username: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -75,20 +80,28 @@ impl UserCommand {
 /// OIDC standard claims as flags.
 #[derive(Debug, Args)]
 pub struct ClaimArgs {
+    /// The email claim.
     #[arg(long)]
     email: Option<String>,
+    /// Whether the email address is known to be the user's (true or false).
     #[arg(long)]
     email_verified: Option<bool>,
+    /// The full name.
     #[arg(long)]
     name: Option<String>,
+    /// The given (first) name.
     #[arg(long)]
     given_name: Option<String>,
+    /// The family (last) name.
     #[arg(long)]
     family_name: Option<String>,
+    /// The name shown to applications; default: the username.
     #[arg(long)]
     preferred_username: Option<String>,
+    /// A BCP 47 language tag, such as en-GB.
     #[arg(long)]
     locale: Option<String>,
+    /// The phone number, E.164 preferred (+441234567890).
     #[arg(long)]
     phone_number: Option<String>,
 }
@@ -126,13 +139,21 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
             claims,
             json,
         } => {
-            let mut user = User::new(&username, claims.into(), now)?;
+            let claims: StandardClaims = claims.into();
+            claims.validate()?;
+            let mut user = User::new(&username, claims, now)?;
             if password_stdin {
                 user.password_hash =
                     Some(crate::password::hash_off_runtime(read_password()?).await?);
             }
             if !store.insert_user(&user).await? {
                 return Err(CliError(format!("a user named {username} already exists")));
+            }
+            if !password_stdin {
+                eprintln!(
+                    "note: {username} has no password, so cannot sign in with one; set it with \
+                     `sesame user set-password {username} --password-stdin`"
+                );
             }
             print_user(&user, json);
         }

@@ -81,9 +81,13 @@ impl TryFrom<BTreeMap<String, serde_json::Value>> for ClientConfig {
         {
             return Err(format!("client {client_id}: {e}"));
         }
-        let metadata =
+        let names_response_types = table.contains_key("response_types");
+        let mut metadata: ClientMetadata =
             serde_json::from_value(serde_json::Value::Object(table.into_iter().collect()))
                 .map_err(|e| format!("client {client_id}: {e}"))?;
+        if !names_response_types {
+            metadata.response_types = ClientMetadata::default_response_types(&metadata.grant_types);
+        }
         Ok(Self {
             client_id,
             client_secret,
@@ -173,6 +177,7 @@ impl UserConfig {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         let fail = |e: &dyn std::fmt::Display| ConfigError(format!("user {}: {e}", self.username));
         validate_username(&self.username).map_err(|e| fail(&e))?;
+        self.claims.validate().map_err(|e| fail(&e))?;
         match (&self.password, &self.password_hash) {
             (Some(_), Some(_)) => Err(fail(&"give password or password_hash, not both")),
             (Some(p), None) => validate_password(p.expose_secret()).map_err(|e| fail(&e)),

@@ -508,3 +508,121 @@ fn a_list_into_a_closed_pipe_ends_quietly() {
     let listed = sesame(&["keys", "list", "--json"], &[("SESAME_DATABASE_URL", &db)]);
     assert_eq!(String::from_utf8_lossy(&listed.stdout).trim(), "[]");
 }
+
+#[test]
+fn the_cli_refuses_clients_that_could_never_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/sesame.db", dir.path().display());
+    let env = [("SESAME_DATABASE_URL", db.as_str())];
+    let create = |extra: &[&str]| {
+        let mut args = vec!["client", "create", "--json"];
+        args.extend_from_slice(extra);
+        sesame(&args, &env)
+    };
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--grant-type", "authorization_code"],
+            "redirect_uris: the authorization_code grant needs at least one redirect URI",
+        ),
+        (
+            &["--grant-type", "implicit", "--response-type", "id_token"],
+            "redirect_uris: the implicit grant needs at least one redirect URI",
+        ),
+        (
+            &["--redirect-uri", "https://*.app.example/cb"],
+            "has a wildcard, but redirect URIs match exactly",
+        ),
+        (
+            &[
+                "--grant-type",
+                "client_credentials",
+                "--response-type",
+                "code",
+            ],
+            "response_types: code needs the authorization_code grant",
+        ),
+    ];
+    for (extra, says) in cases {
+        let out = create(extra);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+        assert!(stderr(&out).contains(says), "{extra:?}: {}", stderr(&out));
+    }
+    let service = create(&["--client-id", "svc", "--grant-type", "client_credentials"]);
+    assert!(service.status.success(), "{}", stderr(&service));
+    let shown: Value = serde_json::from_slice(&service.stdout).unwrap();
+    assert_eq!(shown["response_types"], serde_json::json!([]), "{shown}");
+    let poster = create(&[
+        "--client-id",
+        "hub",
+        "--redirect-uri",
+        "https://hub.example/oauth_callback",
+        "--token-endpoint-auth-method",
+        "client_secret_post",
+    ]);
+    assert!(poster.status.success(), "{}", stderr(&poster));
+    let shown: Value = serde_json::from_slice(&poster.stdout).unwrap();
+    assert_eq!(shown["token_endpoint_auth_method"], "client_secret_post");
+    assert_eq!(shown["response_types"], serde_json::json!(["code"]));
+}
+
+#[test]
+fn user_create_says_when_there_is_no_password_and_refuses_a_bad_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/sesame.db", dir.path().display());
+    let env = [("SESAME_DATABASE_URL", db.as_str())];
+    let bad = sesame(&["user", "create", "bob", "--email", "not-an-email"], &env);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("email: \"not-an-email\" is not an email address"),
+        "{}",
+        stderr(&bad)
+    );
+    let bare = sesame(&["user", "create", "bob"], &env);
+    assert!(bare.status.success(), "{}", stderr(&bare));
+    assert!(
+        stderr(&bare).contains("bob has no password") && stderr(&bare).contains("set-password bob"),
+        "{}",
+        stderr(&bare)
+    );
+}
+
+#[test]
+fn help_lists_the_environment_and_admin_output_is_scriptable() {
+    let help = sesame(&["serve", "--help"], &[]);
+    let text = String::from_utf8_lossy(&help.stdout);
+    for expected in [
+        "SESAME_LISTEN",
+        "SESAME_ISSUER",
+        "SESAME_DATABASE_URL",
+        "--demo",
+        "--database-url",
+    ] {
+        assert!(text.contains(expected), "{expected} in:\n{text}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/sesame.db", dir.path().display());
+    let config = dir.path().join("sesame.toml");
+    std::fs::write(
+        &config,
+        "[[clients]]\nclient_id = \"declared\"\nclient_secret = \"a-declared-secret-of-32-characters\"\ngrant_types = [\"client_credentials\"]\n",
+    )
+    .unwrap();
+    let env = [
+        ("SESAME_DATABASE_URL", db.as_str()),
+        ("SESAME_CONFIG", config.to_str().unwrap()),
+    ];
+    assert!(sesame(&["migrate"], &env).status.success());
+    let listed: Value =
+        serde_json::from_slice(&sesame(&["client", "list", "--json"], &env).stdout).unwrap();
+    assert_eq!(
+        listed[0]["client_id"], "declared",
+        "declared clients exist after migrate: {listed}"
+    );
+
+    let rotated = sesame(&["keys", "rotate", "--json"], &env);
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    let rotated: Value = serde_json::from_slice(&rotated.stdout).unwrap();
+    assert_eq!(rotated["signing"].as_array().unwrap().len(), 4, "{rotated}");
+    assert!(rotated["previous_keys_published_for"].as_i64().unwrap() > 3600);
+}

@@ -118,9 +118,39 @@ async fn client_secret_post_is_accepted_for_clients_registered_for_it() {
         .expect("client_secret_post works");
     assert!(!token.access_token().secret().is_empty());
 
-    // The same client through Basic is not what it registered.
+    // The same client through Basic is not what it registered, and the answer says which
+    // method it must use (RFC 6749 §2.3: one method per client).
     let basic = app.client_credentials("poster", &secret).await;
-    basic.assert_error(401, "invalid_client", "client authentication failed");
+    basic.assert_error(
+        401,
+        "invalid_client",
+        "client authentication failed: this client is registered for client_secret_post \
+         (client_id and client_secret in the form body), not client_secret_basic",
+    );
+}
+
+#[tokio::test]
+async fn rfc6749_2_3_1_a_secret_in_the_body_of_a_basic_client_is_told_to_use_basic() {
+    // JupyterHub's GenericOAuthenticator sends the secret in the body by default.
+    let app = spawn_app().await;
+    let secret = app.service_client("hub", AccessTokenFormat::Jwt).await;
+    let in_body = app
+        .post_form(
+            "/token",
+            None,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", "hub"),
+                ("client_secret", secret.expose()),
+            ],
+        )
+        .await;
+    in_body.assert_error(
+        401,
+        "invalid_client",
+        "registered for client_secret_basic (the secret in an Authorization: Basic header), \
+         not client_secret_post",
+    );
 }
 
 #[tokio::test]

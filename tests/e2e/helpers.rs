@@ -168,7 +168,12 @@ impl TestApp {
             scope: Scopes::parse("api:read api:write").unwrap(),
             ..Default::default()
         };
+        let default_response_types = metadata.response_types.clone();
         customize(&mut metadata);
+        // As in the configuration file: response types not set follow the grant types.
+        if metadata.response_types == default_response_types {
+            metadata.response_types = ClientMetadata::default_response_types(&metadata.grant_types);
+        }
         let client = Client {
             client_id: client_id.to_owned(),
             secret_hash: secret.as_ref().map(Secret::hash),

@@ -1,6 +1,7 @@
 //! Registered clients and their metadata, named as in RFC 7591 §2 and OpenID Connect Dynamic
 //! Client Registration 1.0 §2, so a client reads the same in the config file, the CLI and the store.
 
+use crate::authorize::response_type::ResponseType;
 use crate::error::TokenError;
 use crate::keys::Algorithm;
 use crate::scope::Scopes;
@@ -142,6 +143,19 @@ impl Default for ClientMetadata {
     }
 }
 
+impl ClientMetadata {
+    /// The response types a client registered for these grants uses when it names none:
+    /// `code` with the authorization_code grant, nothing otherwise (RFC 7591 §2's default of
+    /// `code` only makes sense for a client that has that grant).
+    pub fn default_response_types(grant_types: &[GrantType]) -> Vec<String> {
+        if grant_types.contains(&GrantType::AuthorizationCode) {
+            vec!["code".to_owned()]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
 /// A registered client as the store keeps it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Client {
@@ -238,6 +252,18 @@ impl Client {
         for uri in m.redirect_uris.iter().chain(&m.post_logout_redirect_uris) {
             validate_redirect_uri(uri)?;
         }
+        // RFC 6749 §3.1.2.2: a client that sends browsers back registers where.
+        let redirecting = [GrantType::AuthorizationCode, GrantType::Implicit]
+            .into_iter()
+            .find(|g| m.grant_types.contains(g));
+        if let Some(grant) = redirecting
+            && m.redirect_uris.is_empty()
+        {
+            return Err(invalid(format!(
+                "redirect_uris: the {grant} grant needs at least one redirect URI"
+            )));
+        }
+        validate_response_types(m)?;
         if !matches!(
             m.id_token_signed_response_alg,
             Algorithm::RS256 | Algorithm::ES256 | Algorithm::PS256 | Algorithm::EdDSA
@@ -293,6 +319,40 @@ pub fn validate_client_secret(secret: &str) -> Result<(), InvalidClientMetadata>
     Ok(())
 }
 
+/// RFC 7591 §2.1: every response type is one Sesame supports, and its grant is registered.
+fn validate_response_types(m: &ClientMetadata) -> Result<(), InvalidClientMetadata> {
+    for name in &m.response_types {
+        let rt = ResponseType::parse(name).ok_or_else(|| {
+            invalid(format!(
+                "response_types: {name:?} is not supported (one of {})",
+                ResponseType::SUPPORTED.join(", ")
+            ))
+        })?;
+        if rt.code && !m.grant_types.contains(&GrantType::AuthorizationCode) {
+            return Err(invalid(format!(
+                "response_types: {name} needs the authorization_code grant"
+            )));
+        }
+        if rt.is_front_channel() && !m.grant_types.contains(&GrantType::Implicit) {
+            return Err(invalid(format!(
+                "response_types: {name} needs the implicit grant"
+            )));
+        }
+    }
+    if m.grant_types.contains(&GrantType::Implicit)
+        && !m
+            .response_types
+            .iter()
+            .filter_map(|r| ResponseType::parse(r))
+            .any(ResponseType::is_front_channel)
+    {
+        return Err(invalid(
+            "response_types: the implicit grant needs id_token or \"id_token token\"",
+        ));
+    }
+    Ok(())
+}
+
 /// RFC 6749 §3.1.2: an absolute URI without a fragment. RFC 9700 §4.1.1 and RFC 8252 §7:
 /// `https`, `http` only on the loopback interface, or a native app's private-use scheme; never
 /// a scheme that runs or embeds content in the browser.
@@ -310,6 +370,13 @@ fn validate_redirect_uri(uri: &str) -> Result<(), InvalidClientMetadata> {
     if parsed.fragment().is_some() {
         return Err(invalid(format!(
             "redirect_uris: {uri:?} must not contain a fragment"
+        )));
+    }
+    // RFC 9700 §4.1.3: matching is exact, so a `*` would only ever match itself.
+    if uri.contains('*') {
+        return Err(invalid(format!(
+            "redirect_uris: {uri:?} has a wildcard, but redirect URIs match exactly: register \
+             each URI in full"
         )));
     }
     match parsed.scheme() {
@@ -338,11 +405,55 @@ mod tests {
             metadata: ClientMetadata {
                 token_endpoint_auth_method: method,
                 grant_types: grants.to_vec(),
+                response_types: ClientMetadata::default_response_types(grants),
+                redirect_uris: vec!["https://app.example/cb".into()],
                 ..Default::default()
             },
             created_at: 0,
             updated_at: 0,
         }
+    }
+
+    #[test]
+    fn the_cli_and_config_rules_a_client_cannot_break() {
+        let code = client(
+            AuthMethod::ClientSecretBasic,
+            &[GrantType::AuthorizationCode],
+        );
+        let broken = |change: fn(&mut ClientMetadata)| {
+            let mut c = code.clone();
+            change(&mut c.metadata);
+            c.validate().unwrap_err().0
+        };
+        assert!(broken(|m| m.redirect_uris.clear()).contains("needs at least one redirect URI"));
+        assert!(
+            broken(|m| m.redirect_uris = vec!["https://*.app.example/cb".into()])
+                .contains("wildcard")
+        );
+        assert!(
+            broken(|m| m.grant_types = vec![GrantType::ClientCredentials])
+                .contains("code needs the authorization_code grant")
+        );
+        assert!(
+            broken(|m| m.response_types = vec!["id_token".into()])
+                .contains("needs the implicit grant")
+        );
+        assert!(broken(|m| m.response_types = vec!["tokens".into()]).contains("not supported"));
+        assert!(
+            broken(|m| {
+                m.grant_types.push(GrantType::Implicit);
+            })
+            .contains("implicit grant needs id_token")
+        );
+        let service = client(
+            AuthMethod::ClientSecretBasic,
+            &[GrantType::ClientCredentials],
+        );
+        assert!(
+            service.metadata.response_types.is_empty(),
+            "no code for a service"
+        );
+        assert!(service.validate().is_ok());
     }
 
     #[test]

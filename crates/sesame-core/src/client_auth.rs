@@ -193,6 +193,16 @@ pub async fn authenticate_request(
     result
 }
 
+/// How a client authenticates with `method`, in the words a developer searches for.
+fn how(method: AuthMethod) -> &'static str {
+    match method {
+        AuthMethod::ClientSecretBasic => "the secret in an Authorization: Basic header",
+        AuthMethod::ClientSecretPost => "client_id and client_secret in the form body",
+        AuthMethod::PrivateKeyJwt => "a client_assertion signed with its key",
+        AuthMethod::None => "its client_id alone, as a public client",
+    }
+}
+
 fn too_many(until: i64, now: i64) -> TokenError {
     TokenError::invalid_client(format!(
         "too many failed client authentications from this address; try again {}",
@@ -225,12 +235,17 @@ pub async fn authenticate(
         .client(&client_id)
         .await?
         .ok_or_else(|| failed(format!("unknown client {client_id:?}")))?;
-    if client.metadata.token_endpoint_auth_method != presented {
-        return Err(failed(format!(
-            "client {client_id:?} is registered for {} but used {}",
-            client.metadata.token_endpoint_auth_method.as_str(),
+    let registered = client.metadata.token_endpoint_auth_method;
+    if registered != presented {
+        // One method per client (RFC 6749 §2.3), but said on the wire: an application sending
+        // its secret in the body to a client_secret_basic client cannot guess why otherwise.
+        return Err(TokenError::invalid_client(format!(
+            "client authentication failed: this client is registered for {} ({}), not {}",
+            registered.as_str(),
+            how(registered),
             presented.as_str()
-        )));
+        ))
+        .with_cause(format!("client {client_id:?} used {}", presented.as_str())));
     }
     match credentials {
         Credentials::Basic { secret, .. } | Credentials::Post { secret, .. } => {

@@ -95,6 +95,36 @@ pub async fn active_user(
 }
 
 /// 1 to 64 characters, no whitespace or control characters: what a login form can carry.
+/// What an operator types about a user (CLI, config file), checked before it is kept. Claims an
+/// upstream provider asserts are taken as they come: refusing them would refuse the sign-in.
+impl StandardClaims {
+    pub fn validate(&self) -> Result<(), InvalidUser> {
+        if let Some(email) = &self.email {
+            validate_email(email)?;
+        }
+        Ok(())
+    }
+}
+
+/// An address of the form `local@domain` (RFC 5322 §3.4.1, loosely): one `@`, something on
+/// each side, a dot in the domain, no spaces. Whether it receives mail is not for Sesame to say.
+pub fn validate_email(email: &str) -> Result<(), InvalidUser> {
+    let ok = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+    }) && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidUser(format!(
+            "email: {email:?} is not an email address (name@example.com)"
+        )))
+    }
+}
+
 pub fn validate_username(username: &str) -> Result<(), InvalidUser> {
     let ok = (1..=64).contains(&username.chars().count())
         && !username
@@ -112,6 +142,24 @@ pub fn validate_username(username: &str) -> Result<(), InvalidUser> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails_need_a_local_part_and_a_domain() {
+        for good in ["alice@example.com", "a.b+c@sub.example.org"] {
+            assert!(validate_email(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "not-an-email",
+            "@example.com",
+            "alice@",
+            "alice@localhost",
+            "a@b@c.d",
+            "a b@c.d",
+            "a@.com",
+        ] {
+            assert!(validate_email(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn subjects_are_random_and_usernames_checked() {

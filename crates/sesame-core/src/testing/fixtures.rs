@@ -47,9 +47,10 @@ pub async fn user(store: &MemoryStore, username: &str) -> User {
     user
 }
 
-/// A web client of `client_id` registered for every response type, the code, refresh, device
-/// and password grants, redirecting to [`REDIRECT_URI`], without a consent page. Confidential
-/// (client_secret_basic) with a secret, public (PKCE) without.
+/// A web client of `client_id` redirecting to [`REDIRECT_URI`], without a consent page.
+/// Confidential (client_secret_basic) with a secret: the code, refresh, implicit, device and
+/// password grants and every response type. Public (PKCE) without: the code, refresh and
+/// device grants and `code`.
 pub fn web_client(client_id: &str, secret: Option<&Secret>) -> Client {
     let grants = match secret {
         Some(_) => vec![
@@ -72,7 +73,10 @@ pub fn web_client(client_id: &str, secret: Option<&Secret>) -> Client {
             client_name: Some(format!("The {client_id} app")),
             redirect_uris: vec![REDIRECT_URI.to_owned()],
             grant_types: grants,
-            response_types: ResponseType::SUPPORTED.map(str::to_owned).to_vec(),
+            response_types: match secret {
+                Some(_) => ResponseType::SUPPORTED.map(str::to_owned).to_vec(),
+                None => vec!["code".to_owned()],
+            },
             token_endpoint_auth_method: match secret {
                 Some(_) => AuthMethod::ClientSecretBasic,
                 None => AuthMethod::None,
