@@ -82,8 +82,14 @@ impl FromRequest<AppState> for OAuthForm {
             .map_err(|_| {
                 TokenError::invalid_request("the request body is too large or unreadable")
             })?;
+        let params = Params::parse(&body)?;
+        if let Some(id) =
+            sesame_core::client_auth::named_client_id(authorization.as_deref(), &params)
+        {
+            crate::ops::name_client(&id);
+        }
         Ok(Self {
-            params: Params::parse(&body)?,
+            params,
             sender: Sender {
                 authorization,
                 address,

@@ -12,6 +12,7 @@ use sesame_core::endpoints;
 use sesame_core::secret::SecretHash;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 /// The process has started and answers.
 pub async fn healthz() -> &'static str {
@@ -117,21 +118,88 @@ pub fn router(state: AppState, access: MetricsAccess) -> axum::Router {
         .with_state(state)
 }
 
-/// Counts every request by endpoint and status and times it.
+/// Counts every request by endpoint and status, times it, and writes the access log line:
+/// method, path (never the query, which can carry codes and tokens), status, milliseconds and
+/// the client the request named (see [`name_client`]).
 pub async fn track(request: Request, next: Next) -> Response {
     let endpoint = request
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let span = tracing::info_span!("request", client_id = tracing::field::Empty);
     let started = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("sesame_http_requests_total", "endpoint" => endpoint.clone(), "status" => status)
+    let response = next.run(request).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    metrics::counter!("sesame_http_requests_total", "endpoint" => endpoint.clone(), "status" => status.to_string())
         .increment(1);
     metrics::histogram!("sesame_http_request_duration_seconds", "endpoint" => endpoint)
-        .record(started.elapsed().as_secs_f64());
+        .record(elapsed.as_secs_f64());
+    let ms = (elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+    tracing::info!(parent: &span, %method, path = %path, status, ms, "request");
     response
+}
+
+/// Counts a person's answer to a consent, device or OAuth 1.0a approval page.
+pub fn count_decision(flow: &'static str, allow: bool) {
+    let decision = if allow { "allow" } else { "deny" };
+    metrics::counter!("sesame_consents_total", "flow" => flow, "decision" => decision).increment(1);
+}
+
+/// Every metric family with its `# HELP` text, described once when the recorder is made.
+const FAMILIES: [(&str, &str); 11] = [
+    (
+        "sesame_http_requests_total",
+        "Requests answered, by route and status.",
+    ),
+    (
+        "sesame_http_request_duration_seconds",
+        "Time to answer a request, by route.",
+    ),
+    (
+        "sesame_tokens_issued_total",
+        "Token responses issued, by grant type.",
+    ),
+    (
+        "sesame_sign_ins_total",
+        "People signed in, by password or through an upstream provider.",
+    ),
+    (
+        "sesame_login_failures_total",
+        "Sign-ins refused: wrong password, unknown or disabled account.",
+    ),
+    (
+        "sesame_login_lockouts_total",
+        "Accounts held back after repeated wrong passwords.",
+    ),
+    (
+        "sesame_client_auth_lockouts_total",
+        "Addresses refused after repeated failed client authentication.",
+    ),
+    (
+        "sesame_user_code_lockouts_total",
+        "Device code entry held back after repeated wrong codes.",
+    ),
+    (
+        "sesame_consents_total",
+        "Answers on the consent, device and OAuth 1.0a approval pages.",
+    ),
+    (
+        "sesame_upstream_failures_total",
+        "Sign-ins through an upstream provider that failed on its side.",
+    ),
+    (
+        "sesame_revocations_total",
+        "Revocation requests accepted (RFC 7009), unknown tokens included.",
+    ),
+];
+
+/// Notes the client a request names on its access log line (and every line it logs).
+pub fn name_client(client_id: &str) {
+    tracing::Span::current().record("client_id", client_id);
 }
 
 /// The process-wide Prometheus recorder (metrics are global; every app in a process shares it).
@@ -150,6 +218,13 @@ pub fn recorder() -> PrometheusHandle {
             let handle = recorder.handle();
             // Fails only if another recorder was installed first; then ours just renders empty.
             let _ = metrics::set_global_recorder(recorder);
+            for (name, help) in FAMILIES {
+                if name.ends_with("_seconds") {
+                    metrics::describe_histogram!(name, metrics::Unit::Seconds, help);
+                } else {
+                    metrics::describe_counter!(name, help);
+                }
+            }
             handle
         })
         .clone()

@@ -68,5 +68,6 @@ pub async fn callback(
     let (pending, client) = pending::load(provider, pending_id, browser.binding()).await?;
     let (user, connection) = (&arrival.user, &arrival.connection.id);
     tracing::info!(sub = %user.id, connection = %connection, "user signed in through an upstream provider");
+    metrics::counter!("sesame_sign_ins_total", "via" => "upstream").increment(1);
     signed_in(&state, &browser, &client, pending, user).await
 }

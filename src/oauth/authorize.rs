@@ -49,6 +49,9 @@ async fn handle(state: &AppState, browser: &Browser, raw: &[u8]) -> Response {
         // A malformed request (a repeated parameter, say) cannot be trusted with a redirect.
         Err(e) => return PageError::from(e).into_response(),
     };
+    if let Some(id) = params.get("client_id") {
+        crate::ops::name_client(id);
+    }
     let provider = &state.provider;
     let (request, client) = match authorize::validate(provider, &params).await {
         Ok(valid) => valid,

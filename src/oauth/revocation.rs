@@ -13,6 +13,7 @@ pub async fn revoke(
 ) -> Result<Response, OAuthError> {
     let OAuthForm { params, sender } = form;
     sesame_core::revocation::revoke(&state.provider, sender.caller(), params).await?;
+    metrics::counter!("sesame_revocations_total").increment(1);
     // RFC 7009 §2.2: 200 with an empty body, whether or not the token was known.
     Ok((
         StatusCode::OK,

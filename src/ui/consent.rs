@@ -106,6 +106,7 @@ pub async fn submit(
             Err(sign_in_first) => return Ok(sign_in_first),
         };
     tracing::info!(sub = %user.id, client_id = %client.client_id, allow, "consent answered");
+    crate::ops::count_decision("oauth2", allow);
     let answered = flow::finish_consent(
         &state.provider,
         &client,

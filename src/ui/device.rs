@@ -134,6 +134,7 @@ pub async fn submit(
         ));
     }
     tracing::info!(sub = %user.id, client_id = %code.client_id, allow, "device request answered");
+    crate::ops::count_decision("device", allow);
     let message = if allow {
         "Done. You can return to your device; it will continue on its own."
     } else {

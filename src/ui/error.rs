@@ -77,7 +77,10 @@ impl IntoResponse for PageError {
         match &self {
             Self::Internal(cause) => tracing::error!(cause = %cause, "page failed"),
             Self::Unavailable(cause) => tracing::warn!(cause = %cause, "store unavailable"),
-            Self::Upstream(message) => tracing::warn!(%message, "upstream sign-in failed"),
+            Self::Upstream(message) => {
+                tracing::warn!(%message, "upstream sign-in failed");
+                metrics::counter!("sesame_upstream_failures_total").increment(1);
+            }
             Self::Protocol(e) => {
                 tracing::info!(error = %e.code, description = %e.description, "authorization request refused")
             }

@@ -101,6 +101,7 @@ pub async fn submit(
         }
     };
     tracing::info!(sub = %user.id, client_id = %client.client_id, "user signed in");
+    metrics::counter!("sesame_sign_ins_total", "via" => "password").increment(1);
     signed_in(&state, &browser, &client, pending, &user).await
 }
 

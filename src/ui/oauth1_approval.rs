@@ -143,6 +143,7 @@ pub async fn submit(
     };
     let client_id = &request.token.client_id;
     tracing::info!(sub = %user.id, client_id = %client_id, allow, "oauth1 request answered");
+    crate::ops::count_decision("oauth1", allow);
     let name = &request.client_name;
     let done = |context| render(&browser, StatusCode::OK, "done", &request, context);
     Ok(

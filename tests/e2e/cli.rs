@@ -362,6 +362,20 @@ scope = "api:read"
         logs.contains("invalid_client"),
         "refusals are logged with their code"
     );
+    // One access line per request: method, path without the query, status, time, client.
+    let access: Vec<Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["message"] == "request")
+        .collect();
+    let introspection = access
+        .iter()
+        .find(|l| l["path"] == "/introspect")
+        .unwrap_or_else(|| panic!("no access line for /introspect: {logs}"));
+    assert_eq!(introspection["method"], "POST");
+    assert_eq!(introspection["status"], 200);
+    assert!(introspection["ms"].is_number());
+    assert_eq!(introspection["span"]["client_id"], "declared", "{introspection}");
 }
 
 #[test]

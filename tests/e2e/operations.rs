@@ -36,6 +36,11 @@ async fn health_readiness_and_metrics() {
         text.contains("sesame_http_request_duration_seconds_bucket"),
         "{text}"
     );
+    // Every family says what it counts.
+    for family in text.lines().filter_map(|l| l.strip_prefix("# TYPE ")) {
+        let name = family.split(' ').next().unwrap();
+        assert!(text.contains(&format!("# HELP {name} ")), "{name} has no HELP:\n{text}");
+    }
     // The probes are on the metrics listener too, for orchestrators that scrape one port.
     let probes = app.metrics_addr.unwrap();
     let ready = send(app.http.get(format!("http://{probes}/readyz"))).await;

@@ -128,6 +128,16 @@ impl Credentials {
     }
 }
 
+/// The client_id a request names, from `Authorization: Basic` or its `client_id` parameter,
+/// before anything is checked: for the access log, never for a decision.
+pub fn named_client_id(authorization: Option<&str>, params: &Params) -> Option<String> {
+    authorization
+        .and_then(basic_credentials)
+        .and_then(Result::ok)
+        .map(|(id, _)| id)
+        .or_else(|| params.get("client_id").map(str::to_owned))
+}
+
 /// `Authorization: Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1).
 /// Other schemes are not client authentication and are ignored.
 fn basic_credentials(header: &str) -> Option<Result<(String, String), TokenError>> {
