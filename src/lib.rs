@@ -18,6 +18,7 @@ mod router;
 mod startup;
 mod state;
 pub mod telemetry;
+mod trusted_proxies;
 mod ui;
 
 pub use config::Config;

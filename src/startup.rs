@@ -237,9 +237,9 @@ impl Application {
             provider,
             metrics: ops::recorder(),
             upstream: Arc::new(crate::federation::upstream::HttpUpstream::new()?),
-            trusted_proxies: crate::client_address::TrustedProxies::parse(&config.trusted_proxies)
+            trusted_proxies: crate::trusted_proxies::TrustedProxies::parse(&config.trusted_proxies)
                 .map_err(crate::config::ConfigError)?,
-            cookies: crate::ui::browser::CookiePolicy::for_issuer(&config.issuer),
+            cookies: crate::ui::cookies::CookiePolicy::for_issuer(&config.issuer),
             limits: crate::limits::Limits {
                 body: config.max_body_bytes,
                 headers: config.max_header_bytes,

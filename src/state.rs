@@ -13,7 +13,7 @@ pub struct AppState {
     pub upstream: Arc<dyn sesame_core::federation::upstream::Upstream>,
     pub limits: crate::limits::Limits,
     /// The browser cookies' names and attributes for this issuer.
-    pub cookies: crate::ui::browser::CookiePolicy,
+    pub cookies: crate::ui::cookies::CookiePolicy,
     /// Proxies whose forwarding headers name the client address.
-    pub trusted_proxies: crate::client_address::TrustedProxies,
+    pub trusted_proxies: crate::trusted_proxies::TrustedProxies,
 }

@@ -196,7 +196,8 @@ impl Config {
                 "max_header_bytes: must be between 4096 and 262144".to_owned(),
             ));
         }
-        crate::client_address::TrustedProxies::parse(&self.trusted_proxies).map_err(ConfigError)?;
+        crate::trusted_proxies::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(ConfigError)?;
         if !(0..=60).contains(&self.client_cache_ttl) {
             return Err(ConfigError(
                 "client_cache_ttl: must be between 0 and 60 seconds (a deleted or changed client \

@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod consent;
+pub mod cookies;
 pub mod demo;
 pub mod device;
 pub mod error;

@@ -11,8 +11,8 @@ use sesame_core::Settings;
 use sesame_core::authorize::AuthorizeError;
 use sesame_core::authorize::flow::Next;
 use sesame_core::authorize::response::AuthorizationResponse;
-use sesame_core::authorize::response_type::ResponseMode;
 use sesame_core::endpoints;
+use sesame_core::response_type::ResponseMode;
 use sesame_core::secret::SecretHash;
 
 /// The only script Sesame serves; the CSP allows exactly this text by its hash.

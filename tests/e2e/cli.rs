@@ -375,7 +375,10 @@ scope = "api:read"
     assert_eq!(introspection["method"], "POST");
     assert_eq!(introspection["status"], 200);
     assert!(introspection["ms"].is_number());
-    assert_eq!(introspection["span"]["client_id"], "declared", "{introspection}");
+    assert_eq!(
+        introspection["span"]["client_id"], "declared",
+        "{introspection}"
+    );
 }
 
 #[test]

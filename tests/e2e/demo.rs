@@ -50,14 +50,7 @@ async fn the_demo_signs_in_on_its_own_database_and_shows_the_tokens() {
         "{banner}"
     );
 
-    let browser = Browser {
-        http: reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        base: server.base.clone(),
-    };
+    let browser = Browser::at(&server.base);
     let start = browser.get("/demo").await;
     assert_eq!(start.status, 200);
     assert!(

@@ -39,7 +39,10 @@ async fn health_readiness_and_metrics() {
     // Every family says what it counts.
     for family in text.lines().filter_map(|l| l.strip_prefix("# TYPE ")) {
         let name = family.split(' ').next().unwrap();
-        assert!(text.contains(&format!("# HELP {name} ")), "{name} has no HELP:\n{text}");
+        assert!(
+            text.contains(&format!("# HELP {name} ")),
+            "{name} has no HELP:\n{text}"
+        );
     }
     // The probes are on the metrics listener too, for orchestrators that scrape one port.
     let probes = app.metrics_addr.unwrap();

@@ -91,10 +91,7 @@ async fn every_page_kind_links_a_stylesheet_that_loads() {
 async fn under_an_issuer_path_pages_link_assets_under_it() {
     let app = spawn_app_with(|c| c.issuer = format!("http://{}/tenant", c.listen)).await;
     // No proxy here: talk to the listener, where the proxy would send /tenant/... without it.
-    let direct = Browser {
-        base: format!("http://{}", app.addr),
-        ..Browser::new(&app)
-    };
+    let direct = Browser::at(&format!("http://{}", app.addr));
     for path in [
         "/device",
         "/oauth1/authorize?oauth_token=unknown",

@@ -1,9 +1,9 @@
 //! Registered clients and their metadata, named as in RFC 7591 §2 and OpenID Connect Dynamic
 //! Client Registration 1.0 §2, so a client reads the same in the config file, the CLI and the store.
 
-use crate::authorize::response_type::ResponseType;
 use crate::error::TokenError;
 use crate::keys::Algorithm;
+use crate::response_type::ResponseType;
 use crate::scope::Scopes;
 use crate::secret::SecretHash;
 use serde::{Deserialize, Serialize};

@@ -26,6 +26,7 @@ pub mod params;
 pub mod password;
 pub mod pkce;
 pub mod provider;
+pub mod response_type;
 pub mod revocation;
 pub mod scope;
 pub mod sealed;

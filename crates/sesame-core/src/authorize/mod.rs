@@ -9,7 +9,6 @@ pub mod pending;
 pub mod prompt;
 pub mod redirect_uri;
 pub mod response;
-pub mod response_type;
 
 use crate::client::{Client, GrantType};
 use crate::error::{ErrorCode, TokenError};
@@ -18,10 +17,10 @@ use crate::oidc::id_token;
 use crate::params::Params;
 use crate::pkce;
 use crate::provider::Provider;
+use crate::response_type::{ResponseMode, ResponseType};
 use crate::scope::Scopes;
 use prompt::Prompt;
 use response::{AuthorizationResponse, ReturnPath};
-use response_type::{ResponseMode, ResponseType};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 

@@ -112,8 +112,8 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::authorize::response_type::{ResponseMode, ResponseType};
     use crate::client::ClientMetadata;
+    use crate::response_type::{ResponseMode, ResponseType};
 
     fn request(prompt: &str, max_age: Option<i64>) -> AuthorizationRequest {
         AuthorizationRequest {

@@ -2,12 +2,12 @@
 //! with `state` and the RFC 9207 `iss`, in the requested response mode.
 
 use super::AuthorizationRequest;
-use super::response_type::ResponseMode;
 use crate::client::Client;
 use crate::delegation::{CodeData, Delegation, StoredCode};
 use crate::error::TokenError;
 use crate::oidc::id_token::{self, IdTokenRequest};
 use crate::provider::Provider;
+use crate::response_type::ResponseMode;
 use crate::secret::{SecretHash, random_token};
 use crate::session::BrowserSession;
 use crate::token::issue_access_token;

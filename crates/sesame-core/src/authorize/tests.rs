@@ -2,9 +2,9 @@
 //! responses it builds, on the memory store.
 
 use super::response::AuthorizationResponse;
-use super::response_type::ResponseMode;
 use super::{AuthorizeError, flow::Next};
 use crate::ErrorCode;
+use crate::response_type::ResponseMode;
 use crate::store::ClientStore;
 use crate::testing::{self, CHALLENGE, REDIRECT_URI, answered, authorize, param, register};
 

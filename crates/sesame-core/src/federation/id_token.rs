@@ -3,7 +3,7 @@
 //! from the provider's clock, never the system's, so the rules are tested at fixed instants.
 
 use super::STATE_TTL;
-use super::upstream::UpstreamError;
+use super::error::UpstreamError;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;

@@ -5,6 +5,7 @@
 //! identity to a user. The server only carries HTTP in and out.
 
 mod connection;
+mod error;
 pub mod id_token;
 mod mapping;
 pub mod round_trip;

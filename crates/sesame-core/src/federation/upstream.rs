@@ -3,20 +3,10 @@
 //! comes back: discovery (OIDC Discovery §4.3), the code exchange (RFC 6749 §4.1.3 with PKCE)
 //! and who the user is (an ID token, UserInfo, or an OAuth 2.0 API through a claim mapping).
 
+pub use super::error::UpstreamError;
 use super::{Connection, ConnectionKind, id_token};
 use async_trait::async_trait;
 use serde_json::Value;
-
-/// Why a round trip failed, for the page (never a secret, never a raw upstream body).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum UpstreamError {
-    #[error("could not reach the identity provider ({0})")]
-    Unreachable(String),
-    #[error("the identity provider answered unexpectedly ({0})")]
-    Protocol(String),
-    #[error("the identity provider's ID token is not valid ({0})")]
-    InvalidIdToken(String),
-}
 
 /// The network, as federation needs it. Implementations time out, follow no redirects, and
 /// answer [`UpstreamError::Unreachable`] when the provider cannot be reached.

@@ -2,13 +2,13 @@
 //!
 //! It lists only what this server actually does; each capability extends it as it lands.
 
-use crate::authorize::response_type::{ResponseMode, ResponseType};
 use crate::client::{AuthMethod, GrantType};
 use crate::client_auth::ASSERTION_ALGORITHMS;
 use crate::endpoints;
 use crate::keys::Algorithm;
 use crate::oidc::claims::{SCOPE_CLAIMS, supported_claims};
 use crate::provider::Settings;
+use crate::response_type::{ResponseMode, ResponseType};
 use crate::token::SUPPORTED_GRANTS;
 use serde_json::{Value, json};
 

@@ -5,11 +5,11 @@
 use super::{MemoryStore, T0};
 use crate::authorize::flow::{self, Next};
 use crate::authorize::response::AuthorizationResponse;
-use crate::authorize::response_type::ResponseType;
 use crate::authorize::{self, AuthorizeError};
 use crate::client::{AuthMethod, Client, ClientMetadata, GrantType};
 use crate::params::Params;
 use crate::provider::Provider;
+use crate::response_type::ResponseType;
 use crate::scope::Scopes;
 use crate::secret::Secret;
 use crate::session::{self, BrowserSession};

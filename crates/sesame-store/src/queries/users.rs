@@ -132,6 +132,6 @@ impl UserStore for SqlStore {
     async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
         let unlink = "DELETE FROM identity_links WHERE user_id = $1";
         let delete = "DELETE FROM users WHERE id = $1";
-        super::federation::delete_with_links(self, unlink, delete, id).await
+        super::delete_with_links(self, unlink, delete, id).await
     }
 }
