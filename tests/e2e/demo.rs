@@ -89,8 +89,14 @@ async fn the_demo_signs_in_on_its_own_database_and_shows_the_tokens() {
     assert_eq!(again.status, 400);
     assert!(again.text().contains("Start it at /demo"), "{}", again.body);
 
-    let (ok, _) = server.terminate();
+    let (ok, logs) = server.terminate();
     assert!(ok);
+    // Text logs into a pipe: no colour codes, one access line per request.
+    assert!(!logs.contains('\u{1b}'), "{logs}");
+    assert!(
+        logs.contains("request method=GET path=/demo status=200"),
+        "{logs}"
+    );
     assert!(
         !operator_db.exists(),
         "the configured database was never opened"
