@@ -6,6 +6,7 @@
 //! until every token it signed has expired. A scheduled rotation publishes the next key a day
 //! before it signs, so resource servers' JWKS caches hold it before the first token does.
 
+pub mod jwe;
 mod master_key;
 mod ring;
 mod rotation;
