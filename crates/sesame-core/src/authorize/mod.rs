@@ -316,8 +316,9 @@ fn code_challenge(
     }
 }
 
-/// OIDC Core §3.2.2.1 and §3.3.2.11: an ID token needs the openid scope, and implicit and
-/// hybrid requests need a nonce.
+/// OIDC Core §3.2.2.1 and §3.3.2.11: an ID token needs the openid scope, and a request that
+/// returns one from this endpoint needs a nonce. `code token` returns none here, so it needs
+/// none (the ID token comes from the token endpoint, as with `code`).
 fn check_openid_rules(request: &AuthorizationRequest) -> Result<(), TokenError> {
     let openid = request.scope.contains("openid");
     if request.response_type.id_token && !openid {
@@ -325,10 +326,11 @@ fn check_openid_rules(request: &AuthorizationRequest) -> Result<(), TokenError> 
             "response_type id_token needs the openid scope",
         ));
     }
-    if openid && request.response_type.is_front_channel() && request.nonce.is_none() {
-        return Err(TokenError::invalid_request(
-            "nonce is required for implicit and hybrid requests",
-        ));
+    if openid && request.response_type.id_token && request.nonce.is_none() {
+        return Err(TokenError::invalid_request(format!(
+            "nonce is required with response_type={}",
+            request.response_type
+        )));
     }
     if request
         .nonce

@@ -196,13 +196,23 @@ async fn rfc7636_4_4_1_public_clients_must_send_an_s256_challenge() {
 async fn oidc_core_3_2_2_1_an_id_token_in_the_front_channel_needs_a_nonce_and_openid() {
     let (p, store, _) = testing::provider().await;
     register(&store, "web", true).await;
+    // §3.2.2.1, §3.3.2.11: required exactly when this endpoint returns an ID token.
+    for rt in [
+        "id_token",
+        "id_token+token",
+        "code+id_token",
+        "code+id_token+token",
+    ] {
+        let q =
+            CODE.replace("response_type=code", &format!("response_type={rt}")) + "&scope=openid";
+        let r = redirected(
+            authorize(&p, &q, None).await,
+            ErrorCode::InvalidRequest,
+            "nonce",
+        );
+        assert_eq!(r.mode, ResponseMode::Fragment, "{rt}");
+    }
     let implicit = CODE.replace("response_type=code", "response_type=id_token");
-    let q = format!("{implicit}&scope=openid");
-    redirected(
-        authorize(&p, &q, None).await,
-        ErrorCode::InvalidRequest,
-        "nonce",
-    );
     let q = format!("{implicit}&scope=profile&nonce=n");
     redirected(
         authorize(&p, &q, None).await,
@@ -266,6 +276,27 @@ async fn rfc6749_4_1_2_a_signed_in_user_gets_a_code_with_state_and_iss_in_the_qu
         location.contains("&state=s%26t&iss=https%3A%2F%2Fid.test"),
         "{location}"
     );
+}
+
+#[tokio::test]
+async fn oidc_core_3_3_2_11_code_token_needs_no_nonce_in_either_mode() {
+    let (p, store, _) = testing::provider().await;
+    register(&store, "web", true).await;
+    let alice = testing::user(&store, "alice").await;
+    let session = testing::signed_in(&p, &alice).await;
+    let q = CODE.replace("response_type=code", "response_type=code+token") + "&scope=openid";
+    for (extra, mode) in [
+        ("", ResponseMode::Fragment),
+        ("&response_mode=form_post", ResponseMode::FormPost),
+    ] {
+        let r = answered(authorize(&p, &format!("{q}{extra}"), Some(&session)).await);
+        assert_eq!(r.mode, mode);
+        assert!(param(&r, "code").is_some() && param(&r, "access_token").is_some());
+        assert!(
+            param(&r, "id_token").is_none(),
+            "code token returns no ID token here"
+        );
+    }
 }
 
 #[tokio::test]
