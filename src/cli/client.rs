@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use sesame_core::client::{AccessTokenFormat, AuthMethod, Client, ClientMetadata, GrantType};
 use sesame_core::clock::{Clock, SystemClock};
 use sesame_core::keys::Algorithm;
+use sesame_core::keys::jwe::{ContentEncryption, KeyManagement};
 use sesame_core::scope::Scopes;
 use sesame_core::secret::{Secret, random_token};
 use std::path::PathBuf;
@@ -87,6 +88,22 @@ pub struct MetadataArgs {
     /// The ID token algorithm: RS256 (default), ES256, PS256 or EdDSA.
     #[arg(long, value_parser = parse_name::<Algorithm>)]
     id_token_signed_response_alg: Option<Algorithm>,
+    /// Answer UserInfo as a JWT signed with this algorithm (RS256, ES256, PS256 or EdDSA).
+    #[arg(long, value_parser = parse_name::<Algorithm>)]
+    userinfo_signed_response_alg: Option<Algorithm>,
+    /// Encrypt ID tokens to the client's key (--jwks-file): RSA-OAEP-256, ECDH-ES,
+    /// ECDH-ES+A128KW or ECDH-ES+A256KW.
+    #[arg(long, value_parser = parse_name::<KeyManagement>)]
+    id_token_encrypted_response_alg: Option<KeyManagement>,
+    /// A128CBC-HS256 (default), A128GCM or A256GCM.
+    #[arg(long, value_parser = parse_name::<ContentEncryption>)]
+    id_token_encrypted_response_enc: Option<ContentEncryption>,
+    /// Encrypt UserInfo responses to the client's key, as for ID tokens.
+    #[arg(long, value_parser = parse_name::<KeyManagement>)]
+    userinfo_encrypted_response_alg: Option<KeyManagement>,
+    /// A128CBC-HS256 (default), A128GCM or A256GCM.
+    #[arg(long, value_parser = parse_name::<ContentEncryption>)]
+    userinfo_encrypted_response_enc: Option<ContentEncryption>,
     /// jwt or opaque.
     #[arg(long, value_parser = parse_name::<AccessTokenFormat>)]
     access_token_format: Option<AccessTokenFormat>,
@@ -96,7 +113,7 @@ pub struct MetadataArgs {
     /// true to let the client sign OAuth 1.0a requests too (consumer key = client_id).
     #[arg(long)]
     oauth1: Option<bool>,
-    /// A JWK Set file with the client's public keys (private_key_jwt).
+    /// A JWK Set file with the client's public keys (private_key_jwt, encrypted responses).
     #[arg(long)]
     jwks_file: Option<PathBuf>,
 }
@@ -136,6 +153,21 @@ impl MetadataArgs {
         }
         if let Some(v) = self.id_token_signed_response_alg {
             m.id_token_signed_response_alg = v;
+        }
+        if let Some(v) = self.userinfo_signed_response_alg {
+            m.userinfo_signed_response_alg = Some(v);
+        }
+        if let Some(v) = self.id_token_encrypted_response_alg {
+            m.id_token_encrypted_response_alg = Some(v);
+        }
+        if let Some(v) = self.id_token_encrypted_response_enc {
+            m.id_token_encrypted_response_enc = Some(v);
+        }
+        if let Some(v) = self.userinfo_encrypted_response_alg {
+            m.userinfo_encrypted_response_alg = Some(v);
+        }
+        if let Some(v) = self.userinfo_encrypted_response_enc {
+            m.userinfo_encrypted_response_enc = Some(v);
         }
         if let Some(v) = self.access_token_format {
             m.access_token_format = v;
@@ -341,6 +373,9 @@ fn print_client(client: &Client, secret: Option<&Secret>, json: bool) {
     }
     let m = &client.metadata;
     let list = |v: &[String]| v.join(" ");
+    let encryption = |e: Option<sesame_core::client::Encryption>| {
+        e.map_or("none".to_owned(), |(alg, enc)| format!("{alg} {enc}"))
+    };
     let mut rows = vec![
         ("client_id", client.client_id.clone()),
         ("client_name", m.client_name.clone().unwrap_or_default()),
@@ -371,6 +406,13 @@ fn print_client(client: &Client, secret: Option<&Secret>, json: bool) {
             "id_token_signed_response_alg",
             m.id_token_signed_response_alg.to_string(),
         ),
+        (
+            "userinfo_signed_response_alg",
+            m.userinfo_signed_response_alg
+                .map_or("none".to_owned(), |a| a.to_string()),
+        ),
+        ("id_token_encryption", encryption(m.id_token_encryption())),
+        ("userinfo_encryption", encryption(m.userinfo_encryption())),
         ("skip_consent", m.skip_consent.to_string()),
         ("created", output::time(client.created_at)),
     ];

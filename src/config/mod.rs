@@ -366,7 +366,14 @@ mod tests {
     fn the_example_file_parses_and_validates() {
         let config =
             Config::from_toml(EXAMPLE).expect("sesame.example.toml is a valid configuration");
-        assert_eq!(config.clients.len(), 2);
+        assert_eq!(config.clients.len(), 3);
+        let portal = &config.clients[2].metadata;
+        assert!(
+            portal.id_token_encryption().is_some()
+                && portal
+                    .encryption_key(portal.id_token_encrypted_response_alg.unwrap())
+                    .is_some()
+        );
         assert_eq!(config.users.len(), 2);
         assert_eq!(config.users[0].claims.email_verified, Some(true));
         // Made by argon2-cffi: hashes from other implementations verify.

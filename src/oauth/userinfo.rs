@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sesame_core::ErrorCode;
 use sesame_core::bearer::{self, BearerError};
+use sesame_core::oidc::userinfo::UserInfoResponse;
 use sesame_core::params::Params;
 
 pub async fn userinfo_get(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -40,7 +41,18 @@ async fn respond(state: &AppState, headers: &HeaderMap, form_token: Option<&str>
         Err(e) => return challenge(&e),
     };
     match sesame_core::oidc::userinfo::userinfo(&state.provider, &token).await {
-        Ok(claims) => no_store_json(serde_json::Value::Object(claims).to_string()).into_response(),
+        Ok(UserInfoResponse::Json(claims)) => {
+            no_store_json(serde_json::Value::Object(claims).to_string()).into_response()
+        }
+        // OIDC Core §5.3.2: a signed or encrypted response is a JWT.
+        Ok(UserInfoResponse::Jwt(jwt)) => (
+            [
+                (header::CONTENT_TYPE, "application/jwt"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            jwt,
+        )
+            .into_response(),
         Err(BearerError::Server(e)) => OAuthError(e).into_response(),
         Err(e) => challenge(&e),
     }

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sesame_core::client_auth::Caller;
+use sesame_core::oidc::userinfo::UserInfoResponse;
 use sesame_core::params::Params;
 use sesame_core::secret::{SecretHash, random_token};
 use std::collections::BTreeMap;
@@ -124,7 +125,10 @@ pub async fn callback(
                 sesame_core::oidc::userinfo::userinfo(&state.provider, &tokens.access_token)
                     .await
                     .ok()
-                    .map(serde_json::Value::Object);
+                    .map(|answer| match answer {
+                        UserInfoResponse::Json(claims) => serde_json::Value::Object(claims),
+                        UserInfoResponse::Jwt(jwt) => serde_json::Value::String(jwt),
+                    });
             (
                 serde_json::to_value(&tokens).unwrap_or_default(),
                 claims,

@@ -1,5 +1,5 @@
 //! The real pages in headless Chromium (Debian's package, driven by playwright-core through
-//! tests/browser/flow.mjs): login → consent → redirect with a code, and the implicit id_token
+//! tests/node/flow.mjs): login → consent → redirect with a code, and the implicit id_token
 //! delivered by form_post to a local receiver. Screenshots land in target/screenshots.
 
 use crate::helpers::{chromium_missing, spawn_app};
@@ -63,7 +63,7 @@ pub async fn drive(flow: Value) -> Value {
     let root = env!("CARGO_MANIFEST_DIR");
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new("node")
-            .arg(format!("{root}/tests/browser/flow.mjs"))
+            .arg(format!("{root}/tests/node/flow.mjs"))
             .arg(flow.to_string())
             .output()
             .expect("node runs")

@@ -64,12 +64,12 @@ pub fn missing(what: Option<&str>) -> bool {
 }
 
 /// Why the browser tests cannot run here, if they cannot: they need Node's playwright-core
-/// (`npm ci --prefix tests/browser`) and Debian's Chromium (or `SESAME_TEST_CHROMIUM`).
+/// (`npm ci --prefix tests/node`) and Debian's Chromium (or `SESAME_TEST_CHROMIUM`).
 pub fn chromium_missing() -> bool {
     let chromium = std::env::var("SESAME_TEST_CHROMIUM").unwrap_or("/usr/bin/chromium".into());
     let driver = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/browser/node_modules/playwright-core"
+        "/tests/node/node_modules/playwright-core"
     );
     missing(if !std::path::Path::new(&chromium).exists() {
         Some(
@@ -77,7 +77,7 @@ pub fn chromium_missing() -> bool {
         )
     } else if !std::path::Path::new(driver).exists() {
         Some(
-            "playwright-core is not installed (npm ci --prefix tests/browser), so the browser test did not run",
+            "playwright-core is not installed (npm ci --prefix tests/node), so the browser test did not run",
         )
     } else {
         None

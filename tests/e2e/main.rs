@@ -16,6 +16,7 @@ mod cookies;
 mod demo;
 mod device_and_password;
 mod discovery;
+mod encrypted_responses;
 mod federation;
 mod interaction;
 mod introspection_revocation;

@@ -3,6 +3,7 @@
 
 use crate::error::TokenError;
 use crate::keys::Algorithm;
+use crate::keys::jwe::{self, ContentEncryption, KeyManagement};
 use crate::response_type::ResponseType;
 use crate::scope::Scopes;
 use crate::secret::SecretHash;
@@ -118,10 +119,29 @@ pub struct ClientMetadata {
     pub access_token_format: AccessTokenFormat,
     pub skip_consent: bool,
     pub oauth1: bool,
-    /// RFC 7591 `jwks`: the client's public keys, for `private_key_jwt`.
+    /// RFC 7591 `jwks`: the client's public keys, for `private_key_jwt` and for encrypting
+    /// ID tokens and UserInfo responses to it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks: Option<serde_json::Value>,
+    /// OIDC Registration §2: UserInfo answered as a JWT signed with this algorithm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userinfo_signed_response_alg: Option<Algorithm>,
+    /// OIDC Registration §2: UserInfo encrypted to the client's key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userinfo_encrypted_response_alg: Option<KeyManagement>,
+    /// Defaults to A128CBC-HS256 when only the `alg` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userinfo_encrypted_response_enc: Option<ContentEncryption>,
+    /// OIDC Registration §2: ID tokens signed, then encrypted to the client's key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token_encrypted_response_alg: Option<KeyManagement>,
+    /// Defaults to A128CBC-HS256 when only the `alg` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token_encrypted_response_enc: Option<ContentEncryption>,
 }
+
+/// How a response to the client is encrypted: the key management and content algorithms.
+pub type Encryption = (KeyManagement, ContentEncryption);
 
 impl Default for ClientMetadata {
     /// RFC 7591 §2 defaults: `authorization_code`, `code`, `client_secret_basic`.
@@ -139,11 +159,41 @@ impl Default for ClientMetadata {
             skip_consent: false,
             oauth1: false,
             jwks: None,
+            userinfo_signed_response_alg: None,
+            userinfo_encrypted_response_alg: None,
+            userinfo_encrypted_response_enc: None,
+            id_token_encrypted_response_alg: None,
+            id_token_encrypted_response_enc: None,
         }
     }
 }
 
 impl ClientMetadata {
+    /// How ID tokens are encrypted to this client, if they are.
+    pub fn id_token_encryption(&self) -> Option<Encryption> {
+        self.id_token_encrypted_response_alg.map(|alg| {
+            (
+                alg,
+                self.id_token_encrypted_response_enc.unwrap_or_default(),
+            )
+        })
+    }
+
+    /// How UserInfo responses are encrypted to this client, if they are.
+    pub fn userinfo_encryption(&self) -> Option<Encryption> {
+        self.userinfo_encrypted_response_alg.map(|alg| {
+            (
+                alg,
+                self.userinfo_encrypted_response_enc.unwrap_or_default(),
+            )
+        })
+    }
+
+    /// The client's public key for `alg`, from its registered JWK Set.
+    pub fn encryption_key(&self, alg: KeyManagement) -> Option<&serde_json::Value> {
+        jwe::select_key(self.jwks.as_ref()?, alg)
+    }
+
     /// The response types a client registered for these grants uses when it names none:
     /// `code` with the authorization_code grant, nothing otherwise (RFC 7591 §2's default of
     /// `code` only makes sense for a client that has that grant).
@@ -264,15 +314,40 @@ impl Client {
             )));
         }
         validate_response_types(m)?;
-        if !matches!(
-            m.id_token_signed_response_alg,
-            Algorithm::RS256 | Algorithm::ES256 | Algorithm::PS256 | Algorithm::EdDSA
-        ) {
-            return Err(invalid(
-                "id_token_signed_response_alg: unsupported algorithm",
-            ));
-        }
+        validate_encryption(
+            m,
+            "id_token",
+            m.id_token_encrypted_response_alg,
+            m.id_token_encrypted_response_enc,
+        )?;
+        validate_encryption(
+            m,
+            "userinfo",
+            m.userinfo_encrypted_response_alg,
+            m.userinfo_encrypted_response_enc,
+        )?;
         Ok(())
+    }
+}
+
+/// OIDC Registration §2: an `enc` only with its `alg`, and an `alg` only with a registered public
+/// key it can encrypt to (checked now, so no token request fails on it later).
+fn validate_encryption(
+    m: &ClientMetadata,
+    target: &str,
+    alg: Option<KeyManagement>,
+    enc: Option<ContentEncryption>,
+) -> Result<(), InvalidClientMetadata> {
+    match (alg, enc) {
+        (None, Some(_)) => Err(invalid(format!(
+            "{target}_encrypted_response_enc: needs {target}_encrypted_response_alg"
+        ))),
+        (Some(alg), _) if m.encryption_key(alg).is_none() => Err(invalid(format!(
+            "jwks: {target}_encrypted_response_alg {alg} needs a public {} key for encryption \
+             (use \"enc\" or no use) in the client's JWK Set",
+            alg.key_type()
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -518,6 +593,52 @@ mod tests {
         assert!(c.validate().unwrap_err().0.contains("private"));
         c.metadata.jwks = Some(serde_json::json!({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}));
         assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn oidc_registration_2_encryption_needs_an_alg_and_a_key_to_encrypt_to() {
+        let mut c = client(
+            AuthMethod::ClientSecretBasic,
+            &[GrantType::AuthorizationCode],
+        );
+        c.metadata.id_token_encrypted_response_enc = Some(ContentEncryption::A256Gcm);
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .0
+                .contains("needs id_token_encrypted_response_alg")
+        );
+        c.metadata.id_token_encrypted_response_alg = Some(KeyManagement::EcdhEs);
+        assert!(
+            c.validate().unwrap_err().0.contains("public EC key"),
+            "no jwks at all"
+        );
+        let ec = serde_json::json!({"kty": "EC", "crv": "P-256", "kid": "k",
+            "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+            "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"});
+        let mut signing_only = ec.clone();
+        signing_only["use"] = "sig".into();
+        c.metadata.jwks = Some(serde_json::json!({"keys": [signing_only]}));
+        assert!(c.validate().is_err(), "a signing key is not for encryption");
+        c.metadata.jwks = Some(serde_json::json!({"keys": [ec]}));
+        assert!(c.validate().is_ok());
+        assert_eq!(
+            c.metadata.id_token_encryption(),
+            Some((KeyManagement::EcdhEs, ContentEncryption::A256Gcm))
+        );
+        c.metadata.userinfo_encrypted_response_alg = Some(KeyManagement::RsaOaep256);
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .0
+                .contains("userinfo_encrypted_response_alg")
+        );
+        c.metadata.userinfo_encrypted_response_alg = Some(KeyManagement::EcdhEsA128Kw);
+        assert_eq!(
+            c.metadata.userinfo_encryption(),
+            Some((KeyManagement::EcdhEsA128Kw, ContentEncryption::A128CbcHs256)),
+            "the default enc"
+        );
     }
 
     #[test]

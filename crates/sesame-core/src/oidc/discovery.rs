@@ -6,6 +6,7 @@ use crate::client::{AuthMethod, GrantType};
 use crate::client_auth::ASSERTION_ALGORITHMS;
 use crate::endpoints;
 use crate::keys::Algorithm;
+use crate::keys::jwe::{ContentEncryption, KeyManagement};
 use crate::oidc::claims::{SCOPE_CLAIMS, supported_claims};
 use crate::provider::Settings;
 use crate::response_type::{ResponseMode, ResponseType};
@@ -24,15 +25,9 @@ pub fn metadata(settings: &Settings) -> Value {
     grants.push(GrantType::Implicit.as_str());
     let mut scopes = vec!["openid", "offline_access"];
     scopes.extend(SCOPE_CLAIMS.iter().map(|(s, _)| *s));
-    let id_token_algs: Vec<&str> = [
-        Algorithm::RS256,
-        Algorithm::ES256,
-        Algorithm::PS256,
-        Algorithm::EdDSA,
-    ]
-    .iter()
-    .map(|a| a.as_str())
-    .collect();
+    let signing_algs: Vec<&str> = Algorithm::ALL.iter().map(|a| a.as_str()).collect();
+    let key_management: Vec<&str> = KeyManagement::ALL.iter().map(|a| a.as_str()).collect();
+    let content: Vec<&str> = ContentEncryption::ALL.iter().map(|e| e.as_str()).collect();
     json!({
         "issuer": settings.issuer,
         "authorization_endpoint": settings.endpoint(endpoints::AUTHORIZE),
@@ -56,7 +51,12 @@ pub fn metadata(settings: &Settings) -> Value {
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "ui_locales_supported": ["en"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": id_token_algs,
+        "id_token_signing_alg_values_supported": signing_algs,
+        "id_token_encryption_alg_values_supported": key_management,
+        "id_token_encryption_enc_values_supported": content,
+        "userinfo_signing_alg_values_supported": signing_algs,
+        "userinfo_encryption_alg_values_supported": key_management,
+        "userinfo_encryption_enc_values_supported": content,
         // Public clients (PKCE) authenticate with `none`.
         "token_endpoint_auth_methods_supported": all_methods,
         "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,

@@ -2,10 +2,10 @@
 //! `id_token_signed_response_alg`.
 
 use super::claims::{REGISTERED_CLAIMS, claims_for_scope, release};
-use crate::client::Client;
+use crate::client::{Client, Encryption};
 use crate::delegation::Delegation;
 use crate::error::TokenError;
-use crate::keys::Algorithm;
+use crate::keys::{Algorithm, jwe};
 use crate::provider::Provider;
 use crate::user::User;
 use base64::Engine;
@@ -96,9 +96,34 @@ pub fn issue(
             client.client_id
         ))
     })?;
-    signer
+    let signed = signer
         .sign_jwt(ID_TOKEN_TYP, &claims)
-        .map_err(TokenError::server_error)
+        .map_err(TokenError::server_error)?;
+    // OIDC Core §10.2: signed, then encrypted, as a nested JWT.
+    match client.metadata.id_token_encryption() {
+        None => Ok(signed),
+        Some(encryption) => encrypt_to(client, signed.as_bytes(), encryption, Some("JWT")),
+    }
+}
+
+/// A JWE of `payload` to the client's registered key (OIDC Core §10.2).
+pub fn encrypt_to(
+    client: &Client,
+    payload: &[u8],
+    (alg, enc): Encryption,
+    cty: Option<&str>,
+) -> Result<String, TokenError> {
+    // Registration checks the key exists (`Client::validate`); a client stored before that
+    // check, or edited by hand, gets a server error naming it rather than a clear-text token.
+    let key = client.metadata.encryption_key(alg).ok_or_else(|| {
+        TokenError::server_error(format!(
+            "client {} has no public key for {alg} encryption",
+            client.client_id
+        ))
+    })?;
+    jwe::encrypt(payload, key, alg, enc, cty).map_err(|e| {
+        TokenError::server_error(format!("encrypting to client {}: {e}", client.client_id))
+    })
 }
 
 /// `at_hash`/`c_hash` (OIDC Core §3.3.2.11): the left half of the hash that matches the

@@ -2,18 +2,32 @@
 //! by the token's scope and the `claims` request of its delegation.
 
 use super::claims::{claims_for_scope, release};
+use super::id_token::encrypt_to;
 use crate::bearer::BearerError;
+use crate::client::Client;
+use crate::error::TokenError;
 use crate::provider::Provider;
 use crate::secret::SecretHash;
 use crate::token::inspect::{TokenHandle, find_active_token};
 use crate::user::active_user;
 use serde_json::{Map, Value};
 
+/// The JOSE `typ` of signed UserInfo responses (RFC 7519 §5.1).
+pub const USERINFO_TYP: &str = "JWT";
+
 fn invalid_token() -> BearerError {
     BearerError::InvalidToken("the access token is invalid, expired or revoked".into())
 }
 
-pub async fn userinfo(provider: &Provider, token: &str) -> Result<Map<String, Value>, BearerError> {
+/// The UserInfo response body: JSON, or a JWT when the client registered for a signed or
+/// encrypted response (OIDC Core §5.3.2, served as `application/jwt`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserInfoResponse {
+    Json(Map<String, Value>),
+    Jwt(String),
+}
+
+pub async fn userinfo(provider: &Provider, token: &str) -> Result<UserInfoResponse, BearerError> {
     let Some(known) = find_active_token(provider, token)
         .await
         .map_err(BearerError::Server)?
@@ -46,5 +60,51 @@ pub async fn userinfo(provider: &Provider, token: &str) -> Result<Map<String, Va
     names.extend(requested.iter().map(String::as_str));
     let mut claims = release(&user, &names);
     claims.insert("sub".into(), Value::from(user.id));
-    Ok(claims)
+    let Some(client) = provider.client(&known.claims.client_id).await? else {
+        return Err(invalid_token());
+    };
+    respond(provider, &client, claims).map_err(BearerError::Server)
+}
+
+/// §5.3.2: signed (with `iss` and `aud` beside the claims), then encrypted, as registered.
+fn respond(
+    provider: &Provider,
+    client: &Client,
+    mut claims: Map<String, Value>,
+) -> Result<UserInfoResponse, TokenError> {
+    let m = &client.metadata;
+    let signed = match m.userinfo_signed_response_alg {
+        None => None,
+        Some(alg) => {
+            claims.insert(
+                "iss".into(),
+                Value::from(provider.settings().issuer.clone()),
+            );
+            claims.insert("aud".into(), Value::from(client.client_id.clone()));
+            let ring = provider.key_ring();
+            let signer = ring.signer(alg).ok_or_else(|| {
+                TokenError::server_error(format!(
+                    "no active {alg} signing key for the UserInfo responses of client {}",
+                    client.client_id
+                ))
+            })?;
+            Some(
+                signer
+                    .sign_jwt(USERINFO_TYP, &claims)
+                    .map_err(TokenError::server_error)?,
+            )
+        }
+    };
+    let jwt = match (m.userinfo_encryption(), signed) {
+        (None, None) => return Ok(UserInfoResponse::Json(claims)),
+        (None, Some(signed)) => signed,
+        (Some(encryption), Some(signed)) => {
+            encrypt_to(client, signed.as_bytes(), encryption, Some("JWT"))?
+        }
+        (Some(encryption), None) => {
+            let json = Value::Object(claims).to_string();
+            encrypt_to(client, json.as_bytes(), encryption, None)?
+        }
+    };
+    Ok(UserInfoResponse::Jwt(jwt))
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Drives one OAuth2/OIDC authorization flow through Sesame's pages in headless Chromium.
 //
-//   node tests/browser/flow.mjs '<json>'
+//   node tests/node/flow.mjs '<json>'
 //
 // Input JSON:
 //   start_url      an /authorize URL on the Sesame server (required)
