@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use sesame_core::clock::{Clock, SystemClock};
 use sesame_core::store::Store;
 use sesame_core::throttle;
-use sesame_core::user::{StandardClaims, User};
+use sesame_core::user::{Address, StandardClaims, User};
 use std::io::BufRead;
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +104,49 @@ pub struct ClaimArgs {
     /// The phone number, E.164 preferred (+441234567890).
     #[arg(long)]
     phone_number: Option<String>,
+    /// Whether the phone number is known to be the user's (true or false).
+    #[arg(long)]
+    phone_number_verified: Option<bool>,
+    #[command(flatten)]
+    address: AddressArgs,
+}
+
+/// The `address` claim's parts (OIDC Core §5.1.1), released by the address scope.
+#[derive(Debug, Args)]
+pub struct AddressArgs {
+    /// The whole postal address as it is printed (lines separated by \n).
+    #[arg(long = "address-formatted")]
+    formatted: Option<String>,
+    /// Street, house number, apartment.
+    #[arg(long)]
+    street_address: Option<String>,
+    /// City or locality.
+    #[arg(long)]
+    locality: Option<String>,
+    /// State, province or region.
+    #[arg(long)]
+    region: Option<String>,
+    #[arg(long)]
+    postal_code: Option<String>,
+    /// Country name or ISO 3166-1 code.
+    #[arg(long)]
+    country: Option<String>,
+}
+
+impl From<AddressArgs> for Option<Address> {
+    fn from(a: AddressArgs) -> Self {
+        // An empty flag is no value, as in a form left blank.
+        let given = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+        let address = Address {
+            formatted: given(a.formatted),
+            street_address: given(a.street_address),
+            locality: given(a.locality),
+            region: given(a.region),
+            postal_code: given(a.postal_code),
+            country: given(a.country),
+        };
+        (!address.is_empty()).then_some(address)
+    }
 }
 
 impl From<ClaimArgs> for StandardClaims {
@@ -117,6 +160,8 @@ impl From<ClaimArgs> for StandardClaims {
             preferred_username: a.preferred_username,
             locale: a.locale,
             phone_number: a.phone_number,
+            phone_number_verified: a.phone_number_verified,
+            address: a.address.into(),
             ..Default::default()
         }
     }
@@ -196,13 +241,13 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
                 print_user(&user, false);
                 if let Some(until) = locked_until {
                     say!(
-                        "{:<20} until {} UTC, after repeated wrong passwords (sesame user unlock {username})",
+                        "{:<22} until {} UTC, after repeated wrong passwords (sesame user unlock {username})",
                         "locked",
                         output::time(until)
                     );
                 }
                 for (connection, subject) in links {
-                    say!("{:<20} {connection}: {subject}", "linked identity");
+                    say!("{:<22} {connection}: {subject}", "linked identity");
                 }
             }
         }
@@ -314,15 +359,15 @@ fn print_user(user: &User, json: bool) {
         output::json(&describe(user));
         return;
     }
-    say!("{:<20} {}", "username", user.username);
-    say!("{:<20} {}", "sub", user.id);
+    say!("{:<22} {}", "username", user.username);
+    say!("{:<22} {}", "sub", user.id);
     say!(
-        "{:<20} {}",
+        "{:<22} {}",
         "state",
         if user.disabled { "disabled" } else { "active" }
     );
     say!(
-        "{:<20} {}",
+        "{:<22} {}",
         "password",
         if user.password_hash.is_some() {
             "set"
@@ -333,7 +378,7 @@ fn print_user(user: &User, json: bool) {
     if let Ok(serde_json::Value::Object(claims)) = serde_json::to_value(&user.claims) {
         for (name, value) in claims {
             say!(
-                "{name:<20} {}",
+                "{name:<22} {}",
                 value
                     .as_str()
                     .map(str::to_owned)
@@ -341,5 +386,5 @@ fn print_user(user: &User, json: bool) {
             );
         }
     }
-    say!("{:<20} {}", "created", output::time(user.created_at));
+    say!("{:<22} {}", "created", output::time(user.created_at));
 }

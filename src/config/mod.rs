@@ -376,6 +376,8 @@ mod tests {
         );
         assert_eq!(config.users.len(), 2);
         assert_eq!(config.users[0].claims.email_verified, Some(true));
+        let address = config.users[0].claims.address.as_ref().unwrap();
+        assert_eq!(address.locality.as_deref(), Some("Oxford"));
         // Made by argon2-cffi: hashes from other implementations verify.
         let bob = config.users[1].password_hash.as_deref().unwrap();
         assert!(sesame_core::password::verify_password(

@@ -30,6 +30,7 @@ pub fn describe(scope: &str) -> String {
         "openid" => "Know who you are on Sesame".to_owned(),
         "profile" => "See your name and profile details".to_owned(),
         "email" => "See your email address".to_owned(),
+        "address" => "See your postal address".to_owned(),
         "phone" => "See your phone number".to_owned(),
         "offline_access" => {
             "Keep access when you are not using it (until you revoke it)".to_owned()

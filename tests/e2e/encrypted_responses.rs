@@ -3,7 +3,7 @@
 //! keys it generated itself: Sesame's own code never checks its own output here.
 
 use crate::helpers::{TestApp, missing, spawn_app};
-use crate::interaction::{Browser, REDIRECT, alice, web_client};
+use crate::interaction::{alice, code_flow_tokens, web_client};
 use serde_json::{Value, json};
 use sesame_core::client::AuthMethod;
 use sesame_core::keys::Algorithm;
@@ -58,37 +58,6 @@ async fn open(app: &TestApp, keys: &Value, token: &str, audience: &str) -> Value
     .await
 }
 
-/// Signs alice in at `client_id` with the code flow; returns the token response.
-async fn tokens(app: &TestApp, client_id: &str, secret: &str) -> Value {
-    let query = crate::helpers::serde_urlencoded(&[
-        ("client_id", client_id),
-        ("response_type", "code"),
-        ("redirect_uri", REDIRECT),
-        ("scope", "openid email"),
-        ("nonce", "n-7"),
-    ]);
-    let code = Browser::new(app)
-        .sign_in(&format!("{}/authorize?{query}", app.base))
-        .await
-        .param("code")
-        .unwrap();
-    let reply = app
-        .post_form(
-            "/token",
-            None,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("client_id", client_id),
-                ("client_secret", secret),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.json()
-}
-
 #[tokio::test]
 async fn oidc_core_10_2_id_tokens_are_signed_then_encrypted_with_every_algorithm() {
     if jose_missing() {
@@ -120,7 +89,7 @@ async fn oidc_core_10_2_id_tokens_are_signed_then_encrypted_with_every_algorithm
         })
         .await
         .unwrap();
-        let tokens = tokens(&app, &client_id, secret.expose()).await;
+        let tokens = code_flow_tokens(&app, &client_id, secret.expose(), "openid email").await;
         let id_token = tokens["id_token"].as_str().unwrap();
         assert_eq!(id_token.split('.').count(), 5, "a JWE, not a JWS");
         let opened = open(&app, &keys, id_token, &client_id).await;
@@ -163,7 +132,7 @@ async fn oidc_core_5_3_2_userinfo_is_signed_encrypted_or_both_as_registered() {
         })
         .await
         .unwrap();
-        let tokens = tokens(&app, client_id, secret.expose()).await;
+        let tokens = code_flow_tokens(&app, client_id, secret.expose(), "openid email").await;
         let reply = app
             .http
             .get(app.url("/userinfo"))
@@ -196,7 +165,7 @@ async fn oidc_core_5_3_2_userinfo_is_signed_encrypted_or_both_as_registered() {
     })
     .await
     .unwrap();
-    let tokens = tokens(&app, "plain", secret.expose()).await;
+    let tokens = code_flow_tokens(&app, "plain", secret.expose(), "openid email").await;
     let reply = app
         .http
         .get(app.url("/userinfo"))

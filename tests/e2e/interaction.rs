@@ -243,6 +243,43 @@ impl Browser {
     }
 }
 
+/// Signs alice in at the confidential (client_secret_post) `client_id` with the code flow and
+/// redeems the code; returns the token response.
+pub async fn code_flow_tokens(
+    app: &TestApp,
+    client_id: &str,
+    secret: &str,
+    scope: &str,
+) -> serde_json::Value {
+    let query = crate::helpers::serde_urlencoded(&[
+        ("client_id", client_id),
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT),
+        ("scope", scope),
+        ("nonce", "n-7"),
+    ]);
+    let code = Browser::new(app)
+        .sign_in(&format!("{}/authorize?{query}", app.base))
+        .await
+        .param("code")
+        .unwrap();
+    let reply = app
+        .post_form(
+            "/token",
+            None,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+                ("client_id", client_id),
+                ("client_secret", secret),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()
+}
+
 /// A random PKCE verifier and its S256 challenge.
 pub fn pkce_pair() -> (String, String) {
     use base64::Engine;

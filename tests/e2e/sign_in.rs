@@ -383,3 +383,60 @@ async fn eddsa_and_es256_id_tokens_verify_and_prompt_login_asks_again() {
         assert!(browser.follow(&again).await.is_login());
     }
 }
+
+#[tokio::test]
+async fn oidc_core_5_4_address_and_phone_scopes_release_their_claims_at_userinfo() {
+    use sesame_core::user::{Address, StandardClaims, User};
+    let app = spawn_app().await;
+    let claims = StandardClaims {
+        email: Some("alice@example.com".into()),
+        phone_number: Some("+441865000000".into()),
+        phone_number_verified: Some(true),
+        address: Some(Address {
+            street_address: Some("1 Rabbit Hole".into()),
+            locality: Some("Oxford".into()),
+            country: Some("GB".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut user = User::new("alice", claims, 1).unwrap();
+    user.password_hash =
+        Some(sesame_core::password::hash_password(crate::interaction::PASSWORD).unwrap());
+    app.provider.store().insert_user(&user).await.unwrap();
+    let secret = web_client(&app, "web", AuthMethod::ClientSecretPost, |m| {
+        m.scope = sesame_core::scope::Scopes::parse("openid address phone").unwrap();
+    })
+    .await
+    .unwrap();
+    let discovery = app.get("/.well-known/openid-configuration").await.json();
+    for scope in ["openid", "profile", "email", "address", "phone"] {
+        assert!(
+            discovery["scopes_supported"]
+                .as_array()
+                .unwrap()
+                .contains(&scope.into()),
+            "{scope}"
+        );
+    }
+    let tokens =
+        crate::interaction::code_flow_tokens(&app, "web", secret.expose(), "openid address phone")
+            .await;
+    let info: serde_json::Value = http()
+        .get(app.url("/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        info["address"],
+        serde_json::json!({"street_address": "1 Rabbit Hole", "locality": "Oxford", "country": "GB"}),
+        "§5.1.1: one JSON object"
+    );
+    assert_eq!(info["phone_number"], "+441865000000");
+    assert_eq!(info["phone_number_verified"], true);
+    assert!(info.get("email").is_none(), "no email scope");
+}

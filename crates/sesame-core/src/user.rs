@@ -43,6 +43,38 @@ pub struct StandardClaims {
     pub phone_number: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_verified: Option<bool>,
+    /// OIDC Core §5.1.1: released by the `address` scope as one JSON object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+}
+
+/// The `address` claim (OIDC Core §5.1.1): a postal address, whole or in parts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Address {
+    /// The full mailing address, formatted for display; lines separated by "\n".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
+    /// Street, house number, apartment; lines separated by "\n".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street_address: Option<String>,
+    /// City or locality.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locality: Option<String>,
+    /// State, province, prefecture or region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// The country, by name or ISO 3166-1 code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+impl Address {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +133,13 @@ impl StandardClaims {
     pub fn validate(&self) -> Result<(), InvalidUser> {
         if let Some(email) = &self.email {
             validate_email(email)?;
+        }
+        if self.address.as_ref().is_some_and(Address::is_empty) {
+            return Err(InvalidUser(
+                "address: give at least one of formatted, street_address, locality, region, \
+                 postal_code, country"
+                    .to_owned(),
+            ));
         }
         Ok(())
     }
@@ -170,6 +209,29 @@ mod tests {
         assert!(User::new("al ice", StandardClaims::default(), 1).is_err());
         assert!(User::new("", StandardClaims::default(), 1).is_err());
         assert!(User::new(&"a".repeat(65), StandardClaims::default(), 1).is_err());
+    }
+
+    #[test]
+    fn oidc_core_5_1_1_the_address_is_an_object_of_its_own_members() {
+        let c: StandardClaims = serde_json::from_value(serde_json::json!({
+            "address": {"street_address": "1 Rabbit Hole", "locality": "Oxford", "country": "GB"}
+        }))
+        .unwrap();
+        assert_eq!(
+            c.address.as_ref().unwrap().locality.as_deref(),
+            Some("Oxford")
+        );
+        assert_eq!(
+            serde_json::to_value(&c).unwrap()["address"],
+            serde_json::json!({"street_address": "1 Rabbit Hole", "locality": "Oxford", "country": "GB"})
+        );
+        let typo = serde_json::json!({"address": {"city": "Oxford"}});
+        assert!(serde_json::from_value::<StandardClaims>(typo).is_err());
+        let empty = StandardClaims {
+            address: Some(Address::default()),
+            ..Default::default()
+        };
+        assert!(empty.validate().is_err());
     }
 
     #[test]

@@ -7,8 +7,8 @@ use crate::user::User;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The claims each scope value asks for (OIDC Core §5.4). `address` is not kept, so not offered.
-pub const SCOPE_CLAIMS: [(&str, &[&str]); 3] = [
+/// The claims each scope value asks for (OIDC Core §5.4).
+pub const SCOPE_CLAIMS: [(&str, &[&str]); 4] = [
     (
         "profile",
         &[
@@ -29,6 +29,7 @@ pub const SCOPE_CLAIMS: [(&str, &[&str]); 3] = [
         ],
     ),
     ("email", &["email", "email_verified"]),
+    ("address", &["address"]),
     ("phone", &["phone_number", "phone_number_verified"]),
 ];
 
@@ -140,6 +141,29 @@ mod tests {
         assert_eq!(released.len(), 2);
         assert_eq!(released["email"], "alice@example.com");
         assert_eq!(released["email_verified"], true);
+    }
+
+    #[test]
+    fn oidc_core_5_4_address_and_phone_release_their_claims() {
+        let mut user = alice();
+        user.claims.phone_number = Some("+441865000000".into());
+        user.claims.phone_number_verified = Some(false);
+        user.claims.address = Some(crate::user::Address {
+            locality: Some("Oxford".into()),
+            country: Some("GB".into()),
+            ..Default::default()
+        });
+        let released = release(
+            &user,
+            &claims_for_scope(&Scopes::parse("address phone").unwrap()),
+        );
+        assert_eq!(
+            released["address"],
+            serde_json::json!({"locality": "Oxford", "country": "GB"})
+        );
+        assert_eq!(released["phone_number"], "+441865000000");
+        assert_eq!(released["phone_number_verified"], false);
+        assert!(!released.contains_key("email"));
     }
 
     #[test]
