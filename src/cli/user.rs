@@ -21,7 +21,7 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
         #[command(flatten)]
-        claims: ClaimArgs,
+        claims: Box<ClaimArgs>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -184,7 +184,7 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
             claims,
             json,
         } => {
-            let claims: StandardClaims = claims.into();
+            let claims: StandardClaims = (*claims).into();
             claims.validate()?;
             let mut user = User::new(&username, claims, now)?;
             if password_stdin {
