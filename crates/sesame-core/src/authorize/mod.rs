@@ -196,7 +196,7 @@ pub async fn validate(
         ));
     }
 
-    let request = AuthorizationRequest {
+    let mut request = AuthorizationRequest {
         client_id: client.client_id.clone(),
         redirect_uri: redirect_uri.to_owned(),
         response_type,
@@ -242,6 +242,8 @@ pub async fn validate(
             .transpose()
             .map_err(|e| fail(&back, e))?,
     };
+    request.id_token_hint_sub = expected_subject(&request).map_err(|e| fail(&back, e))?;
+    check_display(params).map_err(|e| fail(&back, e))?;
     check_openid_rules(&request).map_err(|e| fail(&back, e))?;
     Ok((request, client))
 }
@@ -313,6 +315,33 @@ fn code_challenge(
             "code_challenge has no use with response_type={rt}"
         ))),
         (Some(c), _) => Ok(Some(c.to_owned())),
+    }
+}
+
+/// OIDC Core §3.1.2.1 `display` values. Sesame's pages fit every one of them (one responsive
+/// layout that works in a full page, a popup and on a touch screen), so a known value needs no
+/// change; an unknown one is a mistake worth reporting.
+pub const DISPLAY_VALUES: [&str; 4] = ["page", "popup", "touch", "wap"];
+
+fn check_display(params: &Params) -> Result<(), TokenError> {
+    match params.get("display") {
+        Some(d) if !DISPLAY_VALUES.contains(&d) => Err(TokenError::invalid_request(format!(
+            "display must be one of {}",
+            DISPLAY_VALUES.join(", ")
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The user the client expects: named by `id_token_hint` or by the `claims` request's
+/// `sub` value (OIDC Core §3.1.2.2, §5.5.1); both, naming different users, is a contradiction.
+fn expected_subject(request: &AuthorizationRequest) -> Result<Option<String>, TokenError> {
+    match (&request.id_token_hint_sub, &request.claims.id_token_sub) {
+        (Some(hint), Some(pinned)) if hint != pinned => Err(TokenError::invalid_request(
+            "the claims request asks for a different sub than the id_token_hint names",
+        )),
+        (Some(sub), _) | (None, Some(sub)) => Ok(Some(sub.clone())),
+        (None, None) => Ok(None),
     }
 }
 

@@ -80,7 +80,12 @@ pub fn decide(
             .as_deref()
             .is_none_or(|sub| sub == s.user_id)
     });
-    let too_old = |s: &BrowserSession| request.max_age.is_some_and(|m| now - s.auth_time > m);
+    // OIDC Core §3.1.2.1: `max_age=0` is `prompt=login`, even for a login this very second.
+    let too_old = |s: &BrowserSession| {
+        request
+            .max_age
+            .is_some_and(|m| m == 0 || now - s.auth_time > m)
+    };
     let needs_login = !just_logged_in
         && match session {
             None => true,
@@ -225,6 +230,29 @@ mod tests {
         ));
         assert!(matches!(
             decide(&request("", Some(100)), &c, Some(&old), None, 100, false),
+            Step::Issue
+        ));
+        let this_second = session(100);
+        assert!(matches!(
+            decide(
+                &request("", Some(0)),
+                &c,
+                Some(&this_second),
+                None,
+                100,
+                false
+            ),
+            Step::Login
+        ));
+        assert!(matches!(
+            decide(
+                &request("", Some(0)),
+                &c,
+                Some(&this_second),
+                None,
+                100,
+                true
+            ),
             Step::Issue
         ));
         let none = decide(&request("none", Some(60)), &c, Some(&old), None, 100, false);

@@ -279,6 +279,47 @@ async fn rfc6749_4_1_2_a_signed_in_user_gets_a_code_with_state_and_iss_in_the_qu
 }
 
 #[tokio::test]
+async fn oidc_core_3_1_2_2_a_claims_request_for_another_sub_is_not_answered_for_this_user() {
+    let (p, store, _) = testing::provider().await;
+    register(&store, "web", true).await;
+    let alice = testing::user(&store, "alice").await;
+    let session = testing::signed_in(&p, &alice).await;
+    let claims = |sub: &str| {
+        let value = format!(r#"{{"id_token":{{"sub":{{"value":"{sub}"}}}}}}"#);
+        let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        format!("{CODE}&scope=openid&prompt=none&claims={encoded}")
+    };
+    let r = answered(authorize(&p, &claims(&alice.id), Some(&session)).await);
+    assert!(
+        param(&r, "code").is_some(),
+        "the session is the user asked for"
+    );
+    redirected(
+        authorize(&p, &claims("usr_someone_else"), Some(&session)).await,
+        ErrorCode::LoginRequired,
+        "sign in",
+    );
+}
+
+#[tokio::test]
+async fn oidc_core_3_1_2_1_display_takes_the_four_values() {
+    let (p, store, _) = testing::provider().await;
+    register(&store, "web", true).await;
+    let alice = testing::user(&store, "alice").await;
+    let session = testing::signed_in(&p, &alice).await;
+    for display in ["page", "popup", "touch", "wap"] {
+        let q = format!("{CODE}&scope=openid&display={display}");
+        assert!(param(&answered(authorize(&p, &q, Some(&session)).await), "code").is_some());
+    }
+    let q = format!("{CODE}&scope=openid&display=fullscreen");
+    redirected(
+        authorize(&p, &q, Some(&session)).await,
+        ErrorCode::InvalidRequest,
+        "display must be one of page",
+    );
+}
+
+#[tokio::test]
 async fn oidc_core_3_3_2_11_code_token_needs_no_nonce_in_either_mode() {
     let (p, store, _) = testing::provider().await;
     register(&store, "web", true).await;

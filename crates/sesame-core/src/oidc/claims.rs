@@ -54,14 +54,18 @@ pub fn supported_claims() -> Vec<&'static str> {
     all
 }
 
-/// The parsed `claims` request parameter: the claim names asked for each target. Values and
-/// `essential` are accepted and not needed: Sesame releases what it has and the user consented to.
+/// The parsed `claims` request parameter: the claim names asked for each target, and the one
+/// `value` that changes the answer: `sub` in the ID token (§3.1.2.2: the response names that
+/// user or none). `essential` changes nothing: Sesame releases what it has and the user
+/// consented to, essential or not (§5.5.1).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClaimsRequest {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub userinfo: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub id_token: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token_sub: Option<String>,
 }
 
 impl ClaimsRequest {
@@ -75,18 +79,42 @@ impl ClaimsRequest {
             match object.get(member) {
                 None | Some(Value::Null) => Ok(Vec::new()),
                 Some(Value::Object(claims)) => {
-                    if claims.values().any(|v| !(v.is_null() || v.is_object())) {
-                        return Err(bad("each requested claim must be null or an object"));
+                    for request in claims.values() {
+                        check_individual_request(request).map_err(bad)?;
                     }
                     Ok(claims.keys().cloned().collect())
                 }
                 Some(_) => Err(bad("userinfo and id_token must be objects")),
             }
         };
+        let id_token_sub = match parsed.pointer("/id_token/sub/value") {
+            None => None,
+            Some(Value::String(sub)) => Some(sub.clone()),
+            Some(_) => return Err(bad("the value of sub must be a string")),
+        };
         Ok(Self {
             userinfo: names("userinfo")?,
             id_token: names("id_token")?,
+            id_token_sub,
         })
+    }
+}
+
+/// §5.5.1: `null`, or an object whose `essential` is a boolean and whose `values` is an array
+/// (`value` may be any JSON; other members are ignored, as the section requires).
+fn check_individual_request(request: &Value) -> Result<(), &'static str> {
+    match request {
+        Value::Null => Ok(()),
+        Value::Object(members) => {
+            if members.get("essential").is_some_and(|e| !e.is_boolean()) {
+                return Err("essential must be true or false");
+            }
+            if members.get("values").is_some_and(|v| !v.is_array()) {
+                return Err("values must be an array");
+            }
+            Ok(())
+        }
+        _ => Err("each requested claim must be null or an object"),
     }
 }
 
@@ -188,11 +216,17 @@ mod tests {
         .unwrap();
         assert_eq!(r.userinfo.len(), 2);
         assert_eq!(r.id_token, vec!["email".to_owned()]);
+        assert_eq!(r.id_token_sub, None);
+        let pinned = ClaimsRequest::parse(r#"{"id_token":{"sub":{"value":"usr_1"}}}"#).unwrap();
+        assert_eq!(pinned.id_token_sub.as_deref(), Some("usr_1"));
         for bad in [
             "[]",
             "nope",
             r#"{"userinfo":[]}"#,
             r#"{"id_token":{"email":1}}"#,
+            r#"{"id_token":{"email":{"essential":"yes"}}}"#,
+            r#"{"userinfo":{"acr":{"values":"a b"}}}"#,
+            r#"{"id_token":{"sub":{"value":7}}}"#,
         ] {
             assert!(ClaimsRequest::parse(bad).is_err(), "{bad}");
         }

@@ -2,6 +2,7 @@
 //!
 //! It lists only what this server actually does; each capability extends it as it lands.
 
+use crate::authorize::DISPLAY_VALUES;
 use crate::client::{AuthMethod, GrantType};
 use crate::client_auth::ASSERTION_ALGORITHMS;
 use crate::endpoints;
@@ -44,6 +45,9 @@ pub fn metadata(settings: &Settings) -> Value {
         "scopes_supported": scopes,
         "claims_supported": supported_claims(),
         "claims_parameter_supported": true,
+        // OIDC Core §5.6: only normal claims; no aggregated or distributed ones.
+        "claim_types_supported": ["normal"],
+        "display_values_supported": DISPLAY_VALUES,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "code_challenge_methods_supported": ["S256"],

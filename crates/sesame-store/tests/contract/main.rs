@@ -133,6 +133,7 @@ pub fn delegation(delegation_id: &str) -> Delegation {
         claims: ClaimsRequest {
             userinfo: vec!["email".into()],
             id_token: Vec::new(),
+            id_token_sub: Some("usr_1".into()),
         },
     }
 }
