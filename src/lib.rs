@@ -15,6 +15,7 @@ mod oauth;
 mod ops;
 mod password;
 mod router;
+mod sector;
 mod startup;
 mod state;
 pub mod telemetry;

@@ -104,6 +104,10 @@ async fn apply_declared_clients(config: &Config, store: &dyn Store) -> Result<()
         let client = declared
             .to_client(now)
             .map_err(crate::config::ConfigError)?;
+        let stored = store.get_client(&client.client_id).await?;
+        crate::sector::verify_sector(&client, stored.as_ref())
+            .await
+            .map_err(|e| crate::config::ConfigError(format!("client {}: {e}", client.client_id)))?;
         store.upsert_client(&client).await?;
         // OAuth 1.0a signs with the consumer secret itself: keep it, sealed; or forget it when
         // the declaration no longer has one.

@@ -6,7 +6,9 @@ use crate::config::Config;
 use crate::startup::open_store;
 use clap::{Args, Subcommand};
 use serde::de::DeserializeOwned;
-use sesame_core::client::{AccessTokenFormat, AuthMethod, Client, ClientMetadata, GrantType};
+use sesame_core::client::{
+    AccessTokenFormat, AuthMethod, Client, ClientMetadata, GrantType, SubjectType,
+};
 use sesame_core::clock::{Clock, SystemClock};
 use sesame_core::keys::Algorithm;
 use sesame_core::keys::jwe::{ContentEncryption, KeyManagement};
@@ -104,6 +106,14 @@ pub struct MetadataArgs {
     /// A128CBC-HS256 (default), A128GCM or A256GCM.
     #[arg(long, value_parser = parse_name::<ContentEncryption>)]
     userinfo_encrypted_response_enc: Option<ContentEncryption>,
+    /// public (default: every client sees the user's own sub) or pairwise (one sub per sector,
+    /// OIDC Core §8).
+    #[arg(long, value_parser = parse_name::<SubjectType>)]
+    subject_type: Option<SubjectType>,
+    /// An https URL serving a JSON array of the redirect URIs of every client of the sector;
+    /// fetched and checked now. Needed by a pairwise client with redirect URIs on several hosts.
+    #[arg(long)]
+    sector_identifier_uri: Option<String>,
     /// jwt or opaque.
     #[arg(long, value_parser = parse_name::<AccessTokenFormat>)]
     access_token_format: Option<AccessTokenFormat>,
@@ -169,6 +179,12 @@ impl MetadataArgs {
         if let Some(v) = self.userinfo_encrypted_response_enc {
             m.userinfo_encrypted_response_enc = Some(v);
         }
+        if let Some(v) = self.subject_type {
+            m.subject_type = v;
+        }
+        if let Some(v) = self.sector_identifier_uri {
+            m.sector_identifier_uri = Some(v);
+        }
         if let Some(v) = self.access_token_format {
             m.access_token_format = v;
         }
@@ -213,6 +229,7 @@ pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError>
                 updated_at: now,
             };
             client.validate()?;
+            crate::sector::verify_sector(&client, None).await?;
             if !store.insert_client(&client).await? {
                 return Err(CliError(format!(
                     "a client with client_id {} already exists",
@@ -262,6 +279,7 @@ pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError>
             json,
         } => {
             let mut client = find(store.as_ref(), &client_id).await?;
+            let before = client.clone();
             let was_secret = client.metadata.token_endpoint_auth_method.uses_secret();
             metadata.apply(&mut client.metadata)?;
             // Switching to or from a secret-based method adds or drops the secret.
@@ -275,6 +293,7 @@ pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError>
             }
             client.updated_at = now;
             client.validate()?;
+            crate::sector::verify_sector(&client, Some(&before)).await?;
             store.update_client(&client).await?;
             keep_oauth1_secret(&config, store.as_ref(), &client, new_secret.as_ref()).await?;
             if declared(&client_id) {
@@ -410,6 +429,11 @@ fn print_client(client: &Client, secret: Option<&Secret>, json: bool) {
             "userinfo_signed_response_alg",
             m.userinfo_signed_response_alg
                 .map_or("none".to_owned(), |a| a.to_string()),
+        ),
+        ("subject_type", m.subject_type.as_str().to_owned()),
+        (
+            "sector_identifier_uri",
+            m.sector_identifier_uri.clone().unwrap_or("none".to_owned()),
         ),
         ("id_token_encryption", encryption(m.id_token_encryption())),
         ("userinfo_encryption", encryption(m.userinfo_encryption())),

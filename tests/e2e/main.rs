@@ -25,6 +25,7 @@ mod key_rotation;
 mod oauth1;
 mod operations;
 mod pages;
+mod pairwise;
 mod postgres_nodes;
 mod redirect_matching;
 mod request_parsing;

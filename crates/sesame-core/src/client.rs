@@ -103,6 +103,25 @@ pub enum AccessTokenFormat {
     Opaque,
 }
 
+/// `subject_type` (OIDC Core §8): whether the client sees the user's own subject identifier or
+/// one made for its sector alone, so that clients of different sectors cannot correlate users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectType {
+    #[default]
+    Public,
+    Pairwise,
+}
+
+impl SubjectType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Pairwise => "pairwise",
+        }
+    }
+}
+
 /// The metadata of a client, everything but its identifier and secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -138,6 +157,11 @@ pub struct ClientMetadata {
     /// Defaults to A128CBC-HS256 when only the `alg` is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token_encrypted_response_enc: Option<ContentEncryption>,
+    pub subject_type: SubjectType,
+    /// OIDC Core §8.1: an https URL listing the redirect URIs of every client of one sector; its
+    /// host is the sector. Without it a pairwise client's sector is its redirect URIs' one host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sector_identifier_uri: Option<String>,
 }
 
 /// How a response to the client is encrypted: the key management and content algorithms.
@@ -164,6 +188,8 @@ impl Default for ClientMetadata {
             userinfo_encrypted_response_enc: None,
             id_token_encrypted_response_alg: None,
             id_token_encrypted_response_enc: None,
+            subject_type: SubjectType::Public,
+            sector_identifier_uri: None,
         }
     }
 }
@@ -253,6 +279,20 @@ impl Client {
         Ok(requested)
     }
 
+    /// The host whose clients share a pairwise subject (OIDC Core §8.1); `None` for a public
+    /// subject type. `validate` makes sure a pairwise client has one.
+    pub fn sector(&self) -> Option<String> {
+        let m = &self.metadata;
+        if m.subject_type != SubjectType::Pairwise {
+            return None;
+        }
+        let uri = m
+            .sector_identifier_uri
+            .as_ref()
+            .or(m.redirect_uris.first())?;
+        url::Url::parse(uri).ok()?.host_str().map(str::to_owned)
+    }
+
     pub fn display_name(&self) -> &str {
         self.metadata
             .client_name
@@ -314,6 +354,7 @@ impl Client {
             )));
         }
         validate_response_types(m)?;
+        validate_sector(m)?;
         validate_encryption(
             m,
             "id_token",
@@ -327,6 +368,74 @@ impl Client {
             m.userinfo_encrypted_response_enc,
         )?;
         Ok(())
+    }
+}
+
+/// OIDC Core §8.1: a pairwise client needs a sector: a sector_identifier_uri, or redirect URIs
+/// on one host. The document behind the URI is checked by [`check_sector_document`] when the
+/// client is registered (fetching it is the caller's: the core has no network).
+fn validate_sector(m: &ClientMetadata) -> Result<(), InvalidClientMetadata> {
+    if let Some(uri) = &m.sector_identifier_uri {
+        let parsed = url::Url::parse(uri).map_err(|e| {
+            invalid(format!(
+                "sector_identifier_uri: {uri:?} is not an absolute URL ({e})"
+            ))
+        })?;
+        let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        if !(parsed.scheme() == "https" || parsed.scheme() == "http" && loopback) {
+            return Err(invalid(format!(
+                "sector_identifier_uri: {uri:?} must use https"
+            )));
+        }
+        if m.subject_type != SubjectType::Pairwise {
+            return Err(invalid(
+                "sector_identifier_uri: only used with subject_type pairwise",
+            ));
+        }
+        return Ok(());
+    }
+    if m.subject_type != SubjectType::Pairwise {
+        return Ok(());
+    }
+    let hosts: std::collections::BTreeSet<String> = m
+        .redirect_uris
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok()?.host_str().map(str::to_owned))
+        .collect();
+    match hosts.len() {
+        1 => Ok(()),
+        0 => Err(invalid(
+            "sector_identifier_uri: a pairwise client without redirect URIs needs one to name its sector",
+        )),
+        _ => Err(invalid(format!(
+            "sector_identifier_uri: the redirect URIs are on several hosts ({}), so a pairwise \
+             client needs a sector_identifier_uri listing them",
+            hosts.into_iter().collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// OIDC Core §8.1: the sector identifier document is a JSON array of URIs that includes every
+/// redirect URI of the client.
+pub fn check_sector_document(
+    m: &ClientMetadata,
+    document: &serde_json::Value,
+) -> Result<(), InvalidClientMetadata> {
+    let listed: Vec<&str> = document
+        .as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+        .ok_or_else(|| {
+            invalid("sector_identifier_uri: the document is not a JSON array of redirect URIs")
+        })?;
+    match m
+        .redirect_uris
+        .iter()
+        .find(|u| !listed.contains(&u.as_str()))
+    {
+        Some(missing) => Err(invalid(format!(
+            "sector_identifier_uri: the document does not list the redirect URI {missing}"
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -639,6 +748,44 @@ mod tests {
             Some((KeyManagement::EcdhEsA128Kw, ContentEncryption::A128CbcHs256)),
             "the default enc"
         );
+    }
+
+    #[test]
+    fn oidc_core_8_1_a_pairwise_client_needs_one_sector() {
+        let mut c = client(
+            AuthMethod::ClientSecretBasic,
+            &[GrantType::AuthorizationCode],
+        );
+        assert_eq!(c.sector(), None, "public by default");
+        c.metadata.subject_type = SubjectType::Pairwise;
+        assert_eq!(c.sector().as_deref(), Some("app.example"));
+        assert!(c.validate().is_ok());
+        c.metadata
+            .redirect_uris
+            .push("https://other.example/cb".into());
+        assert!(c.validate().unwrap_err().0.contains("several hosts"));
+        c.metadata.sector_identifier_uri = Some("https://sector.example/uris.json".into());
+        assert!(c.validate().is_ok());
+        assert_eq!(c.sector().as_deref(), Some("sector.example"));
+        c.metadata.sector_identifier_uri = Some("http://sector.example/uris.json".into());
+        assert!(c.validate().unwrap_err().0.contains("https"));
+        c.metadata.subject_type = SubjectType::Public;
+        c.metadata.sector_identifier_uri = Some("https://sector.example/uris.json".into());
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .0
+                .contains("only used with subject_type pairwise")
+        );
+
+        let m = &c.metadata;
+        let both = serde_json::json!(["https://app.example/cb", "https://other.example/cb"]);
+        assert!(check_sector_document(m, &both).is_ok());
+        let one = serde_json::json!(["https://app.example/cb"]);
+        let err = check_sector_document(m, &one).unwrap_err().0;
+        assert!(err.contains("https://other.example/cb"), "{err}");
+        let not_a_list = serde_json::json!({"redirect_uris": []});
+        assert!(check_sector_document(m, &not_a_list).is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Token introspection (RFC 7662): a resource server asks whether a token is active.
 
+use crate::client::Client;
 use crate::client_auth::{Caller, authenticate_request};
 use crate::error::TokenError;
 use crate::params::Params;
@@ -48,20 +49,26 @@ pub async fn introspect(
     let token = params.require("token")?;
     // token_type_hint (RFC 7662 §2.1) is only a hint: every kind of token is looked up anyway.
     if token.starts_with(REFRESH_PREFIX) {
-        return refresh_token(provider, &client.client_id, token).await;
+        return refresh_token(provider, &client, token).await;
     }
     let Some(known) = find_active_token(provider, token).await? else {
         return Ok(IntrospectionResponse::inactive());
     };
-    // A user's token stops being active when the user is disabled or deleted, as at UserInfo.
-    if known.claims.sub != known.claims.client_id
-        && !user_is_active(provider, &known.claims.sub).await?
-    {
-        return Ok(IntrospectionResponse::inactive());
+    let mut claims = known.claims;
+    if claims.sub != claims.client_id {
+        // A user's token stops being active when the user is disabled or deleted, as at UserInfo.
+        if !user_is_active(provider, &claims.sub).await? {
+            return Ok(IntrospectionResponse::inactive());
+        }
+        // The subject as the token's client knows it, pairwise or not (OIDC Core §8).
+        let Some(owner) = provider.client(&claims.client_id).await? else {
+            return Ok(IntrospectionResponse::inactive());
+        };
+        claims.sub = provider.subject_for(&owner, &claims.sub);
     }
     Ok(IntrospectionResponse {
         active: true,
-        claims: Some(known.claims),
+        claims: Some(claims),
         token_type: Some("Bearer"),
     })
 }
@@ -74,7 +81,7 @@ async fn user_is_active(provider: &Provider, user_id: &str) -> Result<bool, Toke
 /// server decide who may see what); to anyone else it is inactive.
 async fn refresh_token(
     provider: &Provider,
-    client_id: &str,
+    client: &Client,
     token: &str,
 ) -> Result<IntrospectionResponse, TokenError> {
     let hash = SecretHash::of(token);
@@ -85,7 +92,7 @@ async fn refresh_token(
     let live = found.used_at.is_none()
         && found.revoked_at.is_none()
         && found.expires_at > provider.now()
-        && delegation.client_id == client_id
+        && delegation.client_id == client.client_id
         && !provider
             .store()
             .is_delegation_revoked(&delegation.delegation_id)
@@ -98,7 +105,7 @@ async fn refresh_token(
         active: true,
         claims: Some(AccessTokenClaims {
             iss: provider.settings().issuer.clone(),
-            sub: delegation.user_id.clone(),
+            sub: provider.subject_for(client, &delegation.user_id),
             aud: delegation.client_id.clone(),
             exp: found.expires_at,
             iat: found.issued_at,

@@ -6,6 +6,7 @@ use crate::clock::Clock;
 use crate::csrf::{self, CsrfKey};
 use crate::events::{Discard, Event, EventSink};
 use crate::keys::{Algorithm, KeyError, KeyRing, MasterKey, StoredKey};
+use crate::oidc::subject::{self, PairwiseKey};
 use crate::password::{InlineVerifier, PasswordVerifier};
 use crate::store::{Store, StoreError};
 use crate::throttle::NodeLimit;
@@ -101,6 +102,7 @@ pub struct Provider {
     events: Arc<dyn EventSink>,
     client_auth_failures: NodeLimit,
     csrf: CsrfKey,
+    pairwise: PairwiseKey,
 }
 
 impl Provider {
@@ -131,6 +133,11 @@ impl Provider {
                 CsrfKey::new(&store.server_secret(csrf::SECRET_NAME, &candidate).await?)
             }
         };
+        let pairwise = PairwiseKey::new(
+            &store
+                .server_secret(subject::SECRET_NAME, &PairwiseKey::candidate())
+                .await?,
+        );
         Ok(Self {
             store,
             clock,
@@ -142,6 +149,7 @@ impl Provider {
             events: Arc::new(Discard),
             client_auth_failures: NodeLimit::new(CLIENT_AUTH_FAILURES),
             csrf,
+            pairwise,
         })
     }
 
@@ -164,6 +172,12 @@ impl Provider {
     /// The key of the pages' CSRF tokens.
     pub fn csrf(&self) -> &CsrfKey {
         &self.csrf
+    }
+
+    /// The `sub` `client` knows user `user_id` by: the user's own, or the pairwise one of the
+    /// client's sector (OIDC Core §8). Wherever a subject leaves Sesame for a client, it is this.
+    pub fn subject_for(&self, client: &Client, user_id: &str) -> String {
+        self.pairwise.subject_for(client, user_id)
     }
 
     /// This node's count of failed client authentications per client address.

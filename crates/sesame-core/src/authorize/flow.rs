@@ -168,6 +168,21 @@ async fn plan<'a>(
             .map_err(|e| request.error(issuer, e.into()))?,
         None => None,
     };
+    // The hint names the user as this client knows them; `decide` compares with the session's
+    // own id, so a pairwise `sub` that is the session user's becomes that id.
+    let local;
+    let request = match (&request.id_token_hint_sub, session) {
+        (Some(sub), Some(s))
+            if *sub != s.user_id && *sub == provider.subject_for(client, &s.user_id) =>
+        {
+            local = AuthorizationRequest {
+                id_token_hint_sub: Some(s.user_id.clone()),
+                ..request.clone()
+            };
+            &local
+        }
+        _ => request,
+    };
     let step = decide(
         request,
         client,

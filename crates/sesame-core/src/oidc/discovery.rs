@@ -54,7 +54,7 @@ pub fn metadata(settings: &Settings) -> Value {
         "authorization_response_iss_parameter_supported": true,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "ui_locales_supported": ["en"],
-        "subject_types_supported": ["public"],
+        "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": signing_algs,
         "id_token_encryption_alg_values_supported": key_management,
         "id_token_encryption_enc_values_supported": content,

@@ -77,7 +77,7 @@ pub fn issue(
     }
     let claims = IdTokenClaims {
         iss: settings.issuer.clone(),
-        sub: user.id.clone(),
+        sub: provider.subject_for(client, &user.id),
         aud: client.client_id.clone(),
         exp: now + settings.id_token_ttl,
         iat: now,

@@ -1,7 +1,8 @@
-//! OpenID Connect: discovery, ID tokens, claims, UserInfo and logout.
+//! OpenID Connect: discovery, ID tokens, claims, subject identifiers, UserInfo and logout.
 
 pub mod claims;
 pub mod discovery;
 pub mod id_token;
 pub mod logout;
+pub mod subject;
 pub mod userinfo;

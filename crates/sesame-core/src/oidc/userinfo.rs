@@ -58,11 +58,14 @@ pub async fn userinfo(provider: &Provider, token: &str) -> Result<UserInfoRespon
     // The `claims` request's names were consented to with the scopes (see `consent_items`).
     let mut names = claims_for_scope(&scope);
     names.extend(requested.iter().map(String::as_str));
-    let mut claims = release(&user, &names);
-    claims.insert("sub".into(), Value::from(user.id));
     let Some(client) = provider.client(&known.claims.client_id).await? else {
         return Err(invalid_token());
     };
+    let mut claims = release(&user, &names);
+    claims.insert(
+        "sub".into(),
+        Value::from(provider.subject_for(&client, &user.id)),
+    );
     respond(provider, &client, claims).map_err(BearerError::Server)
 }
 

@@ -63,9 +63,15 @@ pub async fn issue_access_token(
     };
     let token = match client.metadata.access_token_format {
         AccessTokenFormat::Jwt => {
+            // A relying party can read a JWT: a user's subject in it is the one the client
+            // knows (pairwise or not), or the JWT would undo pairwise subjects (OIDC Core §8).
+            let sub = match delegation {
+                Some(_) => provider.subject_for(client, subject),
+                None => subject.to_owned(),
+            };
             let claims = AccessTokenClaims {
                 iss: settings.issuer.clone(),
-                sub: subject.to_owned(),
+                sub,
                 aud: settings.audience().to_owned(),
                 exp: now + ttl,
                 iat: now,

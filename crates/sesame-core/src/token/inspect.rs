@@ -15,6 +15,8 @@ pub enum TokenHandle {
     Opaque(SecretHash),
 }
 
+/// A live token; `claims.sub` is the user's own id (or the client's, for its own tokens),
+/// whatever `sub` the token shows its client.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KnownToken {
     pub handle: TokenHandle,
@@ -63,8 +65,21 @@ pub async fn find_active_token(
     }
     // A deleted client's tokens end with it, on every node within the client cache's life;
     // its recorded tokens are revoked by the deletion itself, its others are caught here.
-    if provider.client(&claims.client_id).await?.is_none() {
+    let Some(client) = provider.client(&claims.client_id).await? else {
         return Ok(None);
+    };
+    let mut claims = claims;
+    // A pairwise client's JWT names the user by the client's pairwise `sub`, which cannot be
+    // turned back; the token's record (every user token has one) names the user.
+    if client.sector().is_some() && claims.sub != claims.client_id {
+        let Some(record) = provider
+            .store()
+            .find_access_token(&SecretHash::of(token))
+            .await?
+        else {
+            return Ok(None);
+        };
+        claims.sub = record.subject;
     }
     Ok(Some(KnownToken {
         handle: TokenHandle::Jwt,
