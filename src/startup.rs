@@ -2,6 +2,7 @@
 //! provider, router, listener.
 
 use crate::config::Config;
+use crate::federation::upstream::HttpUpstream;
 use crate::router::router;
 use crate::state::AppState;
 use crate::{background, ops};
@@ -86,8 +87,14 @@ pub async fn provider(config: &Config, store: Arc<dyn Store>) -> Result<Provider
         Provider::start(store, clock, settings(config), config.master_key())
             .await?
             .with_password_verifier(Arc::new(crate::password::BlockingVerifier))
-            .with_event_sink(Arc::new(crate::telemetry::Telemetry)),
+            .with_event_sink(Arc::new(crate::telemetry::Telemetry))
+            .with_network(network()?),
     )
+}
+
+/// The network for upstream providers and clients' jwks_uri: HTTP with timeouts, no redirects.
+fn network() -> Result<Arc<HttpUpstream>, StartupError> {
+    Ok(Arc::new(HttpUpstream::new()?))
 }
 
 /// Upserts the `[[clients]]` of the configuration (GitOps: the file is the truth for them).
@@ -105,7 +112,7 @@ async fn apply_declared_clients(config: &Config, store: &dyn Store) -> Result<()
             .to_client(now)
             .map_err(crate::config::ConfigError)?;
         let stored = store.get_client(&client.client_id).await?;
-        crate::sector::verify_sector(&client, stored.as_ref())
+        crate::registration::verify_remote(&client, stored.as_ref())
             .await
             .map_err(|e| crate::config::ConfigError(format!("client {}: {e}", client.client_id)))?;
         store.upsert_client(&client).await?;
@@ -240,7 +247,7 @@ impl Application {
             discovery: discovery::metadata(provider.settings()).to_string().into(),
             provider,
             metrics: ops::recorder(),
-            upstream: Arc::new(crate::federation::upstream::HttpUpstream::new()?),
+            upstream: network()?,
             trusted_proxies: crate::trusted_proxies::TrustedProxies::parse(&config.trusted_proxies)
                 .map_err(crate::config::ConfigError)?,
             cookies: crate::ui::cookies::CookiePolicy::for_issuer(&config.issuer),

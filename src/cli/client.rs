@@ -126,6 +126,9 @@ pub struct MetadataArgs {
     /// A JWK Set file with the client's public keys (private_key_jwt, encrypted responses).
     #[arg(long)]
     jwks_file: Option<PathBuf>,
+    /// Where the client publishes its JWK Set instead (https); read now and when needed.
+    #[arg(long)]
+    jwks_uri: Option<String>,
 }
 
 /// Parses a flag value with the same names as the config file and RFC 7591.
@@ -194,6 +197,9 @@ impl MetadataArgs {
         if let Some(v) = self.oauth1 {
             m.oauth1 = v;
         }
+        if let Some(uri) = self.jwks_uri {
+            m.jwks_uri = Some(uri);
+        }
         if let Some(path) = self.jwks_file {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
@@ -229,7 +235,7 @@ pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError>
                 updated_at: now,
             };
             client.validate()?;
-            crate::sector::verify_sector(&client, None).await?;
+            crate::registration::verify_remote(&client, None).await?;
             if !store.insert_client(&client).await? {
                 return Err(CliError(format!(
                     "a client with client_id {} already exists",
@@ -293,7 +299,7 @@ pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError>
             }
             client.updated_at = now;
             client.validate()?;
-            crate::sector::verify_sector(&client, Some(&before)).await?;
+            crate::registration::verify_remote(&client, Some(&before)).await?;
             store.update_client(&client).await?;
             keep_oauth1_secret(&config, store.as_ref(), &client, new_secret.as_ref()).await?;
             if declared(&client_id) {
@@ -430,6 +436,7 @@ fn print_client(client: &Client, secret: Option<&Secret>, json: bool) {
             m.userinfo_signed_response_alg
                 .map_or("none".to_owned(), |a| a.to_string()),
         ),
+        ("jwks_uri", m.jwks_uri.clone().unwrap_or("none".to_owned())),
         ("subject_type", m.subject_type.as_str().to_owned()),
         (
             "sector_identifier_uri",

@@ -368,11 +368,15 @@ mod tests {
             Config::from_toml(EXAMPLE).expect("sesame.example.toml is a valid configuration");
         assert_eq!(config.clients.len(), 3);
         let portal = &config.clients[2].metadata;
+        assert!(portal.id_token_encryption().is_some());
         assert!(
-            portal.id_token_encryption().is_some()
-                && portal
-                    .encryption_key(portal.id_token_encrypted_response_alg.unwrap())
-                    .is_some()
+            portal
+                .check_encryption_keys(portal.jwks.as_ref().unwrap())
+                .is_ok()
+        );
+        assert_eq!(
+            portal.subject_type,
+            sesame_core::client::SubjectType::Pairwise
         );
         assert_eq!(config.users.len(), 2);
         assert_eq!(config.users[0].claims.email_verified, Some(true));

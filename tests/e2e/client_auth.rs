@@ -12,22 +12,28 @@ pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 
 pub struct KeyHolder {
     pkcs8: Vec<u8>,
+    kid: &'static str,
 }
 
 impl KeyHolder {
     pub fn new() -> Self {
+        Self::with_kid("client-key-1")
+    }
+
+    pub fn with_kid(kid: &'static str) -> Self {
         let doc =
             EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
                 .unwrap();
         Self {
             pkcs8: doc.as_ref().to_vec(),
+            kid,
         }
     }
 
     pub fn public_jwks(&self) -> Value {
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &self.pkcs8).unwrap();
         let p = pair.public_key().as_ref();
-        json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "client-key-1", "alg": "ES256", "use": "sig",
+        json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": self.kid, "alg": "ES256", "use": "sig",
             "x": URL_SAFE_NO_PAD.encode(&p[1..33]), "y": URL_SAFE_NO_PAD.encode(&p[33..65])}]})
     }
 
@@ -45,7 +51,7 @@ impl KeyHolder {
 
     pub fn assertion(&self, claims: Value) -> String {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
-        header.kid = Some("client-key-1".into());
+        header.kid = Some(self.kid.into());
         jsonwebtoken::encode(
             &header,
             &claims,
@@ -163,6 +169,38 @@ async fn rfc7515_4_1_11_an_assertion_with_a_critical_extension_is_refused() {
     critical["https://example.com/must-understand"] = json!(true);
     let refused = key.signed_with_header(critical, claims(&app, "critical"));
     app.post_form("/token", None, &assertion_form(&refused))
+        .await
+        .assert_error(401, "invalid_client", "client authentication failed");
+}
+
+#[tokio::test]
+async fn rfc7591_2_keys_at_a_jwks_uri_authenticate_and_a_new_kid_is_followed_at_once() {
+    let app = spawn_app().await;
+    let first = KeyHolder::new();
+    let published = std::sync::Arc::new(std::sync::RwLock::new(first.public_jwks()));
+    let uri = crate::helpers::serve_json_shared(published.clone()).await;
+    app.client_with("signer", AuthMethod::PrivateKeyJwt, move |m| {
+        m.jwks_uri = Some(uri)
+    })
+    .await;
+    let assertion = first.assertion(claims(&app, "jti-1"));
+    let ok = app
+        .post_form("/token", None, &assertion_form(&assertion))
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    // The client rotates: a new key under a new kid, published and used at once. The kept
+    // copy lacks the kid, so the set is read again.
+    let second = KeyHolder::with_kid("client-key-2");
+    *published.write().unwrap() = second.public_jwks();
+    let assertion = second.assertion(claims(&app, "jti-2"));
+    let ok = app
+        .post_form("/token", None, &assertion_form(&assertion))
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    // A made-up kid is refused, and cannot force another read within REFETCH_AFTER.
+    let stranger = KeyHolder::with_kid("client-key-3");
+    let assertion = stranger.assertion(claims(&app, "jti-3"));
+    app.post_form("/token", None, &assertion_form(&assertion))
         .await
         .assert_error(401, "invalid_client", "client authentication failed");
 }

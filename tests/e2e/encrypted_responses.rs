@@ -175,3 +175,71 @@ async fn oidc_core_5_3_2_userinfo_is_signed_encrypted_or_both_as_registered() {
         .unwrap();
     assert_eq!(reply.headers()["content-type"], "application/json");
 }
+
+#[tokio::test]
+async fn rfc7591_2_id_tokens_are_encrypted_to_the_key_at_the_jwks_uri() {
+    if jose_missing() {
+        return;
+    }
+    let app = spawn_app().await;
+    let sub = alice(&app).await;
+    let keys = jose("keys", json!(null)).await;
+    let uri = crate::helpers::serve_json(keys["public"].clone()).await;
+    let secret = web_client(&app, "remote", AuthMethod::ClientSecretPost, |m| {
+        m.jwks_uri = Some(uri);
+        m.id_token_encrypted_response_alg = Some(KeyManagement::RsaOaep256);
+        m.skip_consent = true;
+    })
+    .await
+    .unwrap();
+    let tokens = code_flow_tokens(&app, "remote", secret.expose(), "openid").await;
+    let opened = open(&app, &keys, tokens["id_token"].as_str().unwrap(), "remote").await;
+    assert_eq!(opened["header"]["kid"], "enc-rsa");
+    assert_eq!(opened["claims"]["sub"], sub);
+}
+
+#[tokio::test]
+async fn registration_reads_the_jwks_uri_and_wants_a_key_for_each_encryption() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/sesame.db", dir.path().display());
+    let env = [("SESAME_DATABASE_URL", db.as_str())];
+    let ec_only = json!({"keys": [{"kty": "EC", "crv": "P-256", "use": "enc",
+        "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+        "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]});
+    let uri = crate::helpers::serve_json(ec_only).await;
+    let create = |id: &'static str, alg: &'static str| {
+        let uri = uri.clone();
+        async move {
+            crate::cli::sesame_async(
+                &[
+                    "client",
+                    "create",
+                    "--json",
+                    "--client-id",
+                    id,
+                    "--redirect-uri",
+                    "https://app.example/cb",
+                    "--jwks-uri",
+                    &uri,
+                    "--id-token-encrypted-response-alg",
+                    alg,
+                ],
+                &env,
+            )
+            .await
+        }
+    };
+    let refused = create("rsa", "RSA-OAEP-256").await;
+    assert_eq!(refused.status.code(), Some(1));
+    let says = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        says.contains(
+            "jwks_uri: id_token_encrypted_response_alg RSA-OAEP-256 needs a public RSA key"
+        ),
+        "{says}"
+    );
+    let created = create("ec", "ECDH-ES").await;
+    assert!(created.status.success(), "{created:?}");
+    let shown: Value = serde_json::from_slice(&created.stdout).unwrap();
+    assert_eq!(shown["jwks_uri"], uri.as_str());
+}

@@ -287,3 +287,24 @@ pub async fn jwks_kids(http: &reqwest::Client, base: &str) -> Vec<String> {
         .map(|k| k["kid"].as_str().expect("kid").to_owned())
         .collect()
 }
+
+/// Serves `document` as JSON on a free loopback port, as a client's site serves its JWK Set or
+/// sector identifier document; returns its URL. `document` can be changed while it serves.
+pub async fn serve_json_shared(document: Arc<std::sync::RwLock<Value>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/document.json", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/document.json",
+        axum::routing::get(move || {
+            let document = document.read().unwrap().clone();
+            async move { axum::Json(document) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// [`serve_json_shared`] of a document that does not change.
+pub async fn serve_json(document: Value) -> String {
+    serve_json_shared(Arc::new(std::sync::RwLock::new(document))).await
+}

@@ -3,7 +3,7 @@
 //! recognised, and the sector identifier document fetched and checked at registration.
 
 use crate::cli::sesame_async;
-use crate::helpers::{jwt_parts, spawn_app};
+use crate::helpers::{jwt_parts, serve_json, spawn_app};
 use crate::interaction::{Browser, REDIRECT, alice, code_flow_tokens, web_client};
 use serde_json::{Value, json};
 use sesame_core::client::{AuthMethod, SubjectType};
@@ -176,25 +176,13 @@ async fn oidc_core_3_1_2_1_a_pairwise_id_token_hint_names_the_signed_in_user() {
     assert_eq!(refused.param("error").as_deref(), Some("login_required"));
 }
 
-/// Serves `document` at `/sector.json` on a free loopback port; returns its URL.
-async fn sector_document(document: Value) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/sector.json", listener.local_addr().unwrap());
-    let app = axum::Router::new().route(
-        "/sector.json",
-        axum::routing::get(move || async move { axum::Json(document) }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    url
-}
-
 #[tokio::test]
 async fn oidc_core_8_1_the_sector_identifier_document_is_checked_at_registration() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/sesame.db", dir.path().display());
     let env = [("SESAME_DATABASE_URL", db.as_str())];
-    let listed = sector_document(json!(["https://a.example/cb", "https://b.example/cb"])).await;
-    let partial = sector_document(json!(["https://a.example/cb"])).await;
+    let listed = serve_json(json!(["https://a.example/cb", "https://b.example/cb"])).await;
+    let partial = serve_json(json!(["https://a.example/cb"])).await;
     let create = |id: &'static str, sector: String| async move {
         let args = [
             "client",

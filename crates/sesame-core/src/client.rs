@@ -142,6 +142,10 @@ pub struct ClientMetadata {
     /// ID tokens and UserInfo responses to it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks: Option<serde_json::Value>,
+    /// RFC 7591 `jwks_uri`: where the client publishes that JWK Set instead (so it can rotate
+    /// keys without re-registering); read when needed and kept a few minutes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
     /// OIDC Registration §2: UserInfo answered as a JWT signed with this algorithm.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub userinfo_signed_response_alg: Option<Algorithm>,
@@ -183,6 +187,7 @@ impl Default for ClientMetadata {
             skip_consent: false,
             oauth1: false,
             jwks: None,
+            jwks_uri: None,
             userinfo_signed_response_alg: None,
             userinfo_encrypted_response_alg: None,
             userinfo_encrypted_response_enc: None,
@@ -215,9 +220,39 @@ impl ClientMetadata {
         })
     }
 
-    /// The client's public key for `alg`, from its registered JWK Set.
-    pub fn encryption_key(&self, alg: KeyManagement) -> Option<&serde_json::Value> {
-        jwe::select_key(self.jwks.as_ref()?, alg)
+    /// The JWK Set read from the client's `jwks_uri` at registration: public keys only, and one
+    /// for every encryption the client registered for.
+    pub fn check_published_jwks(
+        &self,
+        jwks: &serde_json::Value,
+    ) -> Result<(), InvalidClientMetadata> {
+        validate_jwks(jwks)
+            .and_then(|()| self.check_encryption_keys(jwks))
+            .map_err(|e| invalid(format!("jwks_uri: {}", e.0.trim_start_matches("jwks: "))))
+    }
+
+    /// Whether `jwks` (registered, or read from `jwks_uri`) has a key for every encryption the
+    /// client registered for (OIDC Registration §2).
+    pub fn check_encryption_keys(
+        &self,
+        jwks: &serde_json::Value,
+    ) -> Result<(), InvalidClientMetadata> {
+        let wanted = [
+            ("id_token", self.id_token_encrypted_response_alg),
+            ("userinfo", self.userinfo_encrypted_response_alg),
+        ];
+        for (target, alg) in wanted {
+            if let Some(alg) = alg
+                && jwe::select_key(jwks, alg).is_none()
+            {
+                return Err(invalid(format!(
+                    "jwks: {target}_encrypted_response_alg {alg} needs a public {} key for \
+                     encryption (use \"enc\" or no use) in the client's JWK Set",
+                    alg.key_type()
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The response types a client registered for these grants uses when it names none:
@@ -320,12 +355,22 @@ impl Client {
             }
             _ => {}
         }
-        if let Some(jwks) = &m.jwks {
-            validate_jwks(jwks)?;
-        } else if method == AuthMethod::PrivateKeyJwt {
-            return Err(invalid(
-                "jwks: private_key_jwt needs a JWK Set with at least one public key",
-            ));
+        match (&m.jwks, &m.jwks_uri) {
+            // RFC 7591 §2: one or the other, never both.
+            (Some(_), Some(_)) => {
+                return Err(invalid("jwks_uri: give either jwks or jwks_uri, not both"));
+            }
+            (Some(jwks), None) => {
+                validate_jwks(jwks)?;
+                m.check_encryption_keys(jwks)?;
+            }
+            (None, Some(uri)) => validate_fetched_url("jwks_uri", uri)?,
+            (None, None) if method == AuthMethod::PrivateKeyJwt => {
+                return Err(invalid(
+                    "jwks: private_key_jwt needs a JWK Set (jwks) or where to read it (jwks_uri)",
+                ));
+            }
+            (None, None) => {}
         }
         if m.grant_types.is_empty() {
             return Err(invalid("grant_types: at least one grant type is required"));
@@ -371,22 +416,24 @@ impl Client {
     }
 }
 
+/// A URL Sesame reads from: https, or http on the loopback interface (a local test server).
+fn validate_fetched_url(field: &str, uri: &str) -> Result<(), InvalidClientMetadata> {
+    let parsed = url::Url::parse(uri)
+        .map_err(|e| invalid(format!("{field}: {uri:?} is not an absolute URL ({e})")))?;
+    let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if parsed.scheme() == "https" || parsed.scheme() == "http" && loopback {
+        Ok(())
+    } else {
+        Err(invalid(format!("{field}: {uri:?} must use https")))
+    }
+}
+
 /// OIDC Core §8.1: a pairwise client needs a sector: a sector_identifier_uri, or redirect URIs
 /// on one host. The document behind the URI is checked by [`check_sector_document`] when the
 /// client is registered (fetching it is the caller's: the core has no network).
 fn validate_sector(m: &ClientMetadata) -> Result<(), InvalidClientMetadata> {
     if let Some(uri) = &m.sector_identifier_uri {
-        let parsed = url::Url::parse(uri).map_err(|e| {
-            invalid(format!(
-                "sector_identifier_uri: {uri:?} is not an absolute URL ({e})"
-            ))
-        })?;
-        let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-        if !(parsed.scheme() == "https" || parsed.scheme() == "http" && loopback) {
-            return Err(invalid(format!(
-                "sector_identifier_uri: {uri:?} must use https"
-            )));
-        }
+        validate_fetched_url("sector_identifier_uri", uri)?;
         if m.subject_type != SubjectType::Pairwise {
             return Err(invalid(
                 "sector_identifier_uri: only used with subject_type pairwise",
@@ -439,8 +486,9 @@ pub fn check_sector_document(
     }
 }
 
-/// OIDC Registration §2: an `enc` only with its `alg`, and an `alg` only with a registered public
-/// key it can encrypt to (checked now, so no token request fails on it later).
+/// OIDC Registration §2: an `enc` only with its `alg`, and an `alg` only with the client's keys
+/// to encrypt to (a registered JWK Set is checked for the key at once, a `jwks_uri` when the
+/// client is registered from the CLI or the config file).
 fn validate_encryption(
     m: &ClientMetadata,
     target: &str,
@@ -451,9 +499,9 @@ fn validate_encryption(
         (None, Some(_)) => Err(invalid(format!(
             "{target}_encrypted_response_enc: needs {target}_encrypted_response_alg"
         ))),
-        (Some(alg), _) if m.encryption_key(alg).is_none() => Err(invalid(format!(
-            "jwks: {target}_encrypted_response_alg {alg} needs a public {} key for encryption \
-             (use \"enc\" or no use) in the client's JWK Set",
+        (Some(alg), _) if m.jwks.is_none() && m.jwks_uri.is_none() => Err(invalid(format!(
+            "jwks: {target}_encrypted_response_alg {alg} needs the client's public {} key \
+             (jwks or jwks_uri)",
             alg.key_type()
         ))),
         _ => Ok(()),
@@ -786,6 +834,33 @@ mod tests {
         assert!(err.contains("https://other.example/cb"), "{err}");
         let not_a_list = serde_json::json!({"redirect_uris": []});
         assert!(check_sector_document(m, &not_a_list).is_err());
+    }
+
+    #[test]
+    fn rfc7591_2_jwks_or_jwks_uri_never_both() {
+        let mut c = client(AuthMethod::PrivateKeyJwt, &[GrantType::ClientCredentials]);
+        c.metadata.jwks_uri = Some("https://app.example/jwks".into());
+        assert!(c.validate().is_ok(), "keys read when needed");
+        c.metadata.id_token_encrypted_response_alg = Some(KeyManagement::RsaOaep256);
+        assert!(
+            c.validate().is_ok(),
+            "the key is checked when the set is read"
+        );
+        c.metadata.jwks =
+            Some(serde_json::json!({"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]}));
+        assert!(c.validate().unwrap_err().0.contains("not both"));
+        c.metadata.jwks = None;
+        c.metadata.jwks_uri = Some("http://app.example/jwks".into());
+        assert!(c.validate().unwrap_err().0.contains("must use https"));
+        let published = serde_json::json!({"keys": [{"kty": "EC", "crv": "P-256",
+            "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+            "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]});
+        let err = c.metadata.check_published_jwks(&published).unwrap_err().0;
+        assert!(
+            err.starts_with("jwks_uri: id_token_encrypted_response_alg")
+                && err.contains("public RSA key"),
+            "{err}"
+        );
     }
 
     #[test]

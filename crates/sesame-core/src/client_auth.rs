@@ -4,6 +4,7 @@
 //! OIDC Core §9 (`private_key_jwt`), and public clients identified by `client_id` alone.
 
 use crate::client::{AuthMethod, Client};
+use crate::client_keys::Want;
 use crate::error::TokenError;
 use crate::params::Params;
 use crate::provider::Provider;
@@ -321,7 +322,16 @@ async fn verify_assertion(
             "client_assertion alg {alg_name} is not accepted"
         )));
     }
-    let jwk = find_client_key(client, header.kid.as_deref(), header.alg)?;
+    let kid = header.kid.as_deref();
+    let keys = provider.client_jwks(client, Want::Usual).await?;
+    let jwk = match find_client_key(keys.as_deref(), kid, header.alg) {
+        // A client that rotated its keys at its jwks_uri: read it again for the new kid.
+        Err(_) if client.metadata.jwks_uri.is_some() => {
+            let keys = provider.client_jwks(client, Want::Newer).await?;
+            find_client_key(keys.as_deref(), kid, header.alg)?
+        }
+        found => found?,
+    };
     let key = DecodingKey::from_jwk(&jwk).map_err(|e| failed(format!("client JWK: {e}")))?;
 
     let mut validation = Validation::new(header.alg);
@@ -363,12 +373,13 @@ async fn verify_assertion(
 }
 
 /// The client's key with this `kid`; without a kid, the only key that fits the algorithm.
-fn find_client_key(client: &Client, kid: Option<&str>, alg: JwsAlg) -> Result<Jwk, TokenError> {
-    let set: JwkSet = client
-        .metadata
-        .jwks
-        .clone()
-        .and_then(|v| serde_json::from_value(v).ok())
+fn find_client_key(
+    jwks: Option<&serde_json::Value>,
+    kid: Option<&str>,
+    alg: JwsAlg,
+) -> Result<Jwk, TokenError> {
+    let set: JwkSet = jwks
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
         .ok_or_else(|| failed("the client has no usable jwks"))?;
     // A key fits when it is for signatures and its declared alg (if any) is the assertion's.
     let fits = |k: &&Jwk| {

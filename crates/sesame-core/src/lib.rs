@@ -8,6 +8,7 @@ pub mod authorize;
 pub mod bearer;
 pub mod client;
 pub mod client_auth;
+pub mod client_keys;
 pub mod clock;
 pub mod csrf;
 pub mod delegation;

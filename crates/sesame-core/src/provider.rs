@@ -2,9 +2,12 @@
 //! shared by every endpoint. It holds no per-request state, so any number of nodes can run it.
 
 use crate::client::Client;
+use crate::client_keys::{ClientKeys, Want};
 use crate::clock::Clock;
 use crate::csrf::{self, CsrfKey};
+use crate::error::TokenError;
 use crate::events::{Discard, Event, EventSink};
+use crate::federation::upstream::Upstream;
 use crate::keys::{Algorithm, KeyError, KeyRing, MasterKey, StoredKey};
 use crate::oidc::subject::{self, PairwiseKey};
 use crate::password::{InlineVerifier, PasswordVerifier};
@@ -103,6 +106,7 @@ pub struct Provider {
     client_auth_failures: NodeLimit,
     csrf: CsrfKey,
     pairwise: PairwiseKey,
+    client_keys: ClientKeys,
 }
 
 impl Provider {
@@ -150,6 +154,7 @@ impl Provider {
             client_auth_failures: NodeLimit::new(CLIENT_AUTH_FAILURES),
             csrf,
             pairwise,
+            client_keys: ClientKeys::default(),
         })
     }
 
@@ -157,6 +162,22 @@ impl Provider {
     pub fn with_password_verifier(mut self, verifier: Arc<dyn PasswordVerifier>) -> Self {
         self.passwords = verifier;
         self
+    }
+
+    /// Sets the network clients' `jwks_uri`s are read over (the server: HTTP; without it only
+    /// registered `jwks` serve).
+    pub fn with_network(mut self, network: Arc<dyn Upstream>) -> Self {
+        self.client_keys = ClientKeys::new(Some(network));
+        self
+    }
+
+    /// The client's public keys: its registered `jwks`, or the set at its `jwks_uri`.
+    pub async fn client_jwks(
+        &self,
+        client: &Client,
+        want: Want,
+    ) -> Result<Option<Arc<serde_json::Value>>, TokenError> {
+        self.client_keys.get(client, self.now(), want).await
     }
 
     /// Sets where events go (the server: metrics and the log).

@@ -144,7 +144,8 @@ pub async fn issue(
                 // go in the ID token.
                 scope_claims: !rt.token && !rt.code,
             },
-        )?;
+        )
+        .await?;
         params.push(("id_token", token));
     }
     Ok(AuthorizationResponse::new(

@@ -3,6 +3,7 @@
 
 use super::claims::{REGISTERED_CLAIMS, claims_for_scope, release};
 use crate::client::{Client, Encryption};
+use crate::client_keys::Want;
 use crate::delegation::Delegation;
 use crate::error::TokenError;
 use crate::keys::{Algorithm, jwe};
@@ -49,7 +50,7 @@ pub struct IdTokenRequest<'a> {
     pub scope_claims: bool,
 }
 
-pub fn issue(
+pub async fn issue(
     provider: &Provider,
     client: &Client,
     user: &User,
@@ -102,20 +103,25 @@ pub fn issue(
     // OIDC Core §10.2: signed, then encrypted, as a nested JWT.
     match client.metadata.id_token_encryption() {
         None => Ok(signed),
-        Some(encryption) => encrypt_to(client, signed.as_bytes(), encryption, Some("JWT")),
+        Some(encryption) => {
+            encrypt_to(provider, client, signed.as_bytes(), encryption, Some("JWT")).await
+        }
     }
 }
 
-/// A JWE of `payload` to the client's registered key (OIDC Core §10.2).
-pub fn encrypt_to(
+/// A JWE of `payload` to the client's key (OIDC Core §10.2), from its `jwks` or `jwks_uri`.
+pub async fn encrypt_to(
+    provider: &Provider,
     client: &Client,
     payload: &[u8],
     (alg, enc): Encryption,
     cty: Option<&str>,
 ) -> Result<String, TokenError> {
-    // Registration checks the key exists (`Client::validate`); a client stored before that
-    // check, or edited by hand, gets a server error naming it rather than a clear-text token.
-    let key = client.metadata.encryption_key(alg).ok_or_else(|| {
+    // Registration checks the key exists; a jwks_uri that has since dropped it gets a server
+    // error naming the client rather than a clear-text token.
+    let jwks = provider.client_jwks(client, Want::Usual).await?;
+    let key = jwks.as_deref().and_then(|j| jwe::select_key(j, alg));
+    let key = key.ok_or_else(|| {
         TokenError::server_error(format!(
             "client {} has no public key for {alg} encryption",
             client.client_id

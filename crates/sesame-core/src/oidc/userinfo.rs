@@ -66,11 +66,13 @@ pub async fn userinfo(provider: &Provider, token: &str) -> Result<UserInfoRespon
         "sub".into(),
         Value::from(provider.subject_for(&client, &user.id)),
     );
-    respond(provider, &client, claims).map_err(BearerError::Server)
+    respond(provider, &client, claims)
+        .await
+        .map_err(BearerError::Server)
 }
 
 /// §5.3.2: signed (with `iss` and `aud` beside the claims), then encrypted, as registered.
-fn respond(
+async fn respond(
     provider: &Provider,
     client: &Client,
     mut claims: Map<String, Value>,
@@ -102,11 +104,11 @@ fn respond(
         (None, None) => return Ok(UserInfoResponse::Json(claims)),
         (None, Some(signed)) => signed,
         (Some(encryption), Some(signed)) => {
-            encrypt_to(client, signed.as_bytes(), encryption, Some("JWT"))?
+            encrypt_to(provider, client, signed.as_bytes(), encryption, Some("JWT")).await?
         }
         (Some(encryption), None) => {
             let json = Value::Object(claims).to_string();
-            encrypt_to(client, json.as_bytes(), encryption, None)?
+            encrypt_to(provider, client, json.as_bytes(), encryption, None).await?
         }
     };
     Ok(UserInfoResponse::Jwt(jwt))

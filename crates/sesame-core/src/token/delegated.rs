@@ -70,17 +70,20 @@ pub async fn issue(
     let access =
         issue_access_token(provider, client, &user.id, access_scope, Some(delegation)).await?;
     let id_token = if access_scope.contains("openid") {
-        Some(id_token::issue(
-            provider,
-            client,
-            user,
-            delegation,
-            IdTokenRequest {
-                nonce,
-                access_token: Some(&access.token),
-                ..Default::default()
-            },
-        )?)
+        Some(
+            id_token::issue(
+                provider,
+                client,
+                user,
+                delegation,
+                IdTokenRequest {
+                    nonce,
+                    access_token: Some(&access.token),
+                    ..Default::default()
+                },
+            )
+            .await?,
+        )
     } else {
         None
     };
