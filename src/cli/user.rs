@@ -109,6 +109,17 @@ pub struct ClaimArgs {
     phone_number_verified: Option<bool>,
     #[command(flatten)]
     address: AddressArgs,
+    /// A claim in another language: NAME#TAG=VALUE, such as name#de=Alicia (OIDC Core §5.2).
+    /// Repeat for several.
+    #[arg(long = "localized", value_parser = parse_localized)]
+    localized: Vec<(String, String)>,
+}
+
+fn parse_localized(value: &str) -> Result<(String, String), String> {
+    value
+        .split_once('=')
+        .map(|(name, v)| (name.to_owned(), v.to_owned()))
+        .ok_or_else(|| "expected NAME#TAG=VALUE, such as name#de=Alicia".to_owned())
 }
 
 /// The `address` claim's parts (OIDC Core §5.1.1), released by the address scope.
@@ -162,6 +173,7 @@ impl From<ClaimArgs> for StandardClaims {
             phone_number: a.phone_number,
             phone_number_verified: a.phone_number_verified,
             address: a.address.into(),
+            localized: a.localized.into_iter().collect(),
             ..Default::default()
         }
     }
@@ -375,8 +387,15 @@ fn print_user(user: &User, json: bool) {
             "none"
         }
     );
-    if let Ok(serde_json::Value::Object(claims)) = serde_json::to_value(&user.claims) {
-        for (name, value) in claims {
+    if let Ok(serde_json::Value::Object(mut claims)) = serde_json::to_value(&user.claims) {
+        // Each claim in another language on a line of its own, by its tagged name.
+        claims.remove("localized");
+        let localized = user
+            .claims
+            .localized
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::from(v.clone())));
+        for (name, value) in claims.into_iter().chain(localized) {
             say!(
                 "{name:<22} {}",
                 value

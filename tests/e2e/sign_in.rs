@@ -440,3 +440,129 @@ async fn oidc_core_5_4_address_and_phone_scopes_release_their_claims_at_userinfo
     assert_eq!(info["phone_number_verified"], true);
     assert!(info.get("email").is_none(), "no email scope");
 }
+
+/// Signs alice in at the client_secret_post client `web` with these authorization parameters
+/// (beside client_id, response_type code and the redirect URI); returns the token response.
+async fn code_tokens(
+    app: &crate::helpers::TestApp,
+    secret: &str,
+    params: &[(&str, &str)],
+) -> serde_json::Value {
+    let mut all = vec![
+        ("client_id", "web"),
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT),
+    ];
+    all.extend_from_slice(params);
+    let query = crate::helpers::serde_urlencoded(&all);
+    let code = Browser::new(app)
+        .sign_in(&format!("{}/authorize?{query}", app.base))
+        .await
+        .param("code")
+        .unwrap();
+    app.post_form(
+        "/token",
+        None,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", "web"),
+            ("client_secret", secret),
+        ],
+    )
+    .await
+    .json()
+}
+
+async fn userinfo_of(
+    app: &crate::helpers::TestApp,
+    tokens: &serde_json::Value,
+) -> serde_json::Value {
+    http()
+        .get(app.url("/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn oidc_core_5_2_claims_locales_and_tagged_claims_reach_userinfo_and_the_id_token() {
+    use sesame_core::user::{StandardClaims, User};
+    let app = spawn_app().await;
+    let mut claims = StandardClaims {
+        name: Some("Alice Liddell".into()),
+        ..Default::default()
+    };
+    claims
+        .localized
+        .insert("name#de".into(), "Alicia Liddell".into());
+    claims.localized.insert("nickname#de".into(), "Ali".into());
+    let mut user = User::new("alice", claims, 1).unwrap();
+    user.password_hash =
+        Some(sesame_core::password::hash_password(crate::interaction::PASSWORD).unwrap());
+    app.provider.store().insert_user(&user).await.unwrap();
+    let secret = web_client(&app, "web", AuthMethod::ClientSecretPost, |_| {})
+        .await
+        .unwrap();
+    let secret = secret.expose();
+
+    // A claim asked for by its tagged name, without the scope that holds it.
+    let tokens = code_tokens(
+        &app,
+        secret,
+        &[
+            ("scope", "openid email"),
+            ("ui_locales", "de"),
+            ("claims", r#"{"id_token":{"nickname#de":null}}"#),
+        ],
+    )
+    .await;
+    let (_, id_token) = crate::helpers::jwt_parts(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id_token["nickname#de"], "Ali");
+    assert!(id_token.get("name#de").is_none());
+    let info = userinfo_of(&app, &tokens).await;
+    assert!(
+        info.get("name").is_none() && info.get("name#de").is_none(),
+        "{info}"
+    );
+
+    // claims_locales: the profile scope's claims in German beside the default language.
+    let tokens = code_tokens(
+        &app,
+        secret,
+        &[("scope", "openid profile"), ("claims_locales", "de fr")],
+    )
+    .await;
+    let info = userinfo_of(&app, &tokens).await;
+    assert_eq!(info["name"], "Alice Liddell");
+    assert_eq!(info["name#de"], "Alicia Liddell");
+    assert_eq!(info["nickname#de"], "Ali");
+    assert!(
+        info.get("name#fr").is_none(),
+        "only what the user has: {info}"
+    );
+
+    // A malformed tag is the client's mistake, told at its redirect URI.
+    let query = crate::helpers::serde_urlencoded(&[
+        ("client_id", "web"),
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT),
+        ("scope", "openid"),
+        ("claims_locales", "de_DE"),
+    ]);
+    let refused = Browser::new(&app)
+        .get(&format!("{}/authorize?{query}", app.base))
+        .await;
+    assert_eq!(refused.param("error").as_deref(), Some("invalid_request"));
+    assert!(
+        refused
+            .param("error_description")
+            .unwrap()
+            .contains("claims_locales: de_DE is not a BCP 47 language tag")
+    );
+}

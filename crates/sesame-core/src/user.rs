@@ -3,6 +3,7 @@
 
 use crate::store::{StoreError, UserStore};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// OIDC Core §5.1 standard claims a user may carry (`sub` is the user's id, `updated_at` its
 /// row's). Unknown names are refused, so a typo in the config is an error, not a lost claim.
@@ -46,6 +47,33 @@ pub struct StandardClaims {
     /// OIDC Core §5.1.1: released by the `address` scope as one JSON object.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
+    /// OIDC Core §5.2: claims in other languages and scripts, by their tagged names
+    /// (`"name#de" = "…"`, `"family_name#ja-Kana-JP" = "…"`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub localized: BTreeMap<String, String>,
+}
+
+/// The string claims that have a language (OIDC Core §5.2).
+pub const LOCALIZABLE_CLAIMS: [&str; 8] = [
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "profile",
+    "picture",
+    "website",
+];
+
+/// A BCP 47 language tag, loosely (RFC 5646 §2.1): subtags of 1 to 8 letters and digits joined
+/// by `-`, the first of 2 to 8 letters (or `i`/`x` for the grandfathered and private forms).
+pub fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let first = parts.next().unwrap_or_default();
+    let first_ok = (2..=8).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_alphabetic())
+        || matches!(first, "i" | "x" | "I" | "X");
+    first_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// The `address` claim (OIDC Core §5.1.1): a postal address, whole or in parts.
@@ -133,6 +161,18 @@ impl StandardClaims {
     pub fn validate(&self) -> Result<(), InvalidUser> {
         if let Some(email) = &self.email {
             validate_email(email)?;
+        }
+        for name in self.localized.keys() {
+            let ok = name.split_once('#').is_some_and(|(claim, tag)| {
+                LOCALIZABLE_CLAIMS.contains(&claim) && is_language_tag(tag)
+            });
+            if !ok {
+                return Err(InvalidUser(format!(
+                    "localized: {name:?} is not a claim with a language tag (one of {} with \
+                     #language, such as name#de)",
+                    LOCALIZABLE_CLAIMS.join(", ")
+                )));
+            }
         }
         if self.address.as_ref().is_some_and(Address::is_empty) {
             return Err(InvalidUser(
@@ -232,6 +272,28 @@ mod tests {
             ..Default::default()
         };
         assert!(empty.validate().is_err());
+    }
+
+    #[test]
+    fn oidc_core_5_2_localized_claims_name_a_claim_and_a_language() {
+        let c: StandardClaims = serde_json::from_value(serde_json::json!({
+            "name": "Alice", "localized": {"name#de": "Alicia", "family_name#ja-Kana-JP": "リデル"}
+        }))
+        .unwrap();
+        assert!(c.validate().is_ok());
+        for bad in [
+            "email#de",
+            "name",
+            "name#",
+            "name#d",
+            "name#de_DE",
+            "name#toolongtag",
+        ] {
+            let mut c = c.clone();
+            c.localized.insert(bad.into(), "x".into());
+            assert!(c.validate().is_err(), "{bad}");
+        }
+        assert!(is_language_tag("zh-Hant-TW") && is_language_tag("x-klingon"));
     }
 
     #[test]

@@ -12,7 +12,9 @@ pub mod response;
 
 use crate::client::{Client, GrantType};
 use crate::error::{ErrorCode, TokenError};
-use crate::oidc::claims::{ClaimsRequest, REGISTERED_CLAIMS, claims_for_scope, supported_claims};
+use crate::oidc::claims::{
+    ClaimsRequest, REGISTERED_CLAIMS, claims_for_scope, parse_locales, supported_claims,
+};
 use crate::oidc::id_token;
 use crate::params::Params;
 use crate::pkce;
@@ -65,13 +67,15 @@ impl AuthorizationRequest {
     pub fn consent_items(&self) -> Scopes {
         let from_scope = claims_for_scope(&self.scope);
         let supported = supported_claims();
+        // A claim in another language (`name#de`) is consented to as the claim itself.
         let extra = self
             .claims
             .userinfo
             .iter()
             .chain(&self.claims.id_token)
-            .filter(|c| supported.contains(&c.as_str()) && !from_scope.contains(&c.as_str()))
-            .filter(|c| !REGISTERED_CLAIMS.contains(&c.as_str()))
+            .map(|c| c.split_once('#').map_or(c.as_str(), |(base, _)| base))
+            .filter(|c| supported.contains(c) && !from_scope.contains(c))
+            .filter(|c| !REGISTERED_CLAIMS.contains(c))
             .map(|c| format!("{CLAIM_CONSENT_PREFIX}{c}"));
         Scopes::from_tokens(self.scope.iter().map(str::to_owned).chain(extra))
     }
@@ -243,6 +247,15 @@ pub async fn validate(
             .map_err(|e| fail(&back, e))?,
     };
     request.id_token_hint_sub = expected_subject(&request).map_err(|e| fail(&back, e))?;
+    // ui_locales: every page is in English, the only language offered, whatever is asked; a
+    // malformed value is still the client's mistake to hear about.
+    if let Some(locales) = params.get("ui_locales") {
+        parse_locales(locales, "ui_locales").map_err(|e| fail(&back, e))?;
+    }
+    if let Some(locales) = params.get("claims_locales") {
+        request.claims.locales =
+            parse_locales(locales, "claims_locales").map_err(|e| fail(&back, e))?;
+    }
     check_display(params).map_err(|e| fail(&back, e))?;
     check_openid_rules(&request).map_err(|e| fail(&back, e))?;
     Ok((request, client))

@@ -301,6 +301,37 @@ async fn oidc_core_3_1_2_2_a_claims_request_for_another_sub_is_not_answered_for_
     );
 }
 
+#[test]
+fn oidc_core_5_5_a_claim_in_another_language_is_consented_to_as_the_claim() {
+    let (p_scope, claims) = (
+        crate::scope::Scopes::parse("openid email").unwrap(),
+        crate::oidc::claims::ClaimsRequest {
+            id_token: vec!["nickname#de".into(), "email#de".into(), "sub".into()],
+            ..Default::default()
+        },
+    );
+    let request = super::AuthorizationRequest {
+        client_id: "web".into(),
+        redirect_uri: REDIRECT_URI.into(),
+        response_type: crate::response_type::ResponseType::parse("code").unwrap(),
+        response_mode: ResponseMode::Query,
+        scope: p_scope,
+        state: None,
+        nonce: None,
+        code_challenge: None,
+        prompt: Default::default(),
+        max_age: None,
+        login_hint: None,
+        claims,
+        id_token_hint_sub: None,
+    };
+    assert_eq!(
+        request.consent_items().to_string(),
+        "openid email claim:nickname",
+        "email is the scope's already; sub is not user data"
+    );
+}
+
 #[tokio::test]
 async fn oidc_core_3_1_2_1_display_takes_the_four_values() {
     let (p, store, _) = testing::provider().await;

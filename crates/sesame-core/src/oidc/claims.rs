@@ -3,7 +3,7 @@
 
 use crate::error::TokenError;
 use crate::scope::Scopes;
-use crate::user::User;
+use crate::user::{LOCALIZABLE_CLAIMS, User, is_language_tag};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -66,6 +66,9 @@ pub struct ClaimsRequest {
     pub id_token: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_sub: Option<String>,
+    /// `claims_locales` (§5.2): the languages the client would like claims in, preferred first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locales: Vec<String>,
 }
 
 impl ClaimsRequest {
@@ -96,7 +99,58 @@ impl ClaimsRequest {
             userinfo: names("userinfo")?,
             id_token: names("id_token")?,
             id_token_sub,
+            locales: Vec::new(),
         })
+    }
+}
+
+impl ClaimsRequest {
+    /// What UserInfo releases beyond the scope's claims: the names asked for, and each
+    /// localizable one of them and of the scope in every requested locale (`name#de`).
+    pub fn userinfo_names(&self, scope: &Scopes) -> Vec<String> {
+        let base = claims_for_scope(scope)
+            .into_iter()
+            .chain(self.userinfo.iter().map(String::as_str));
+        let mut names = self.userinfo.clone();
+        names.extend(in_locales(base, &self.locales));
+        names
+    }
+
+    /// What the ID token releases: the names asked for, the scope's claims when they go in the
+    /// ID token, and their localizable ones in every requested locale.
+    pub fn id_token_names(&self, scope: &Scopes, scope_claims: bool) -> Vec<String> {
+        let mut names = self.id_token.clone();
+        if scope_claims {
+            names.extend(claims_for_scope(scope).into_iter().map(str::to_owned));
+        }
+        let tagged = in_locales(names.iter().map(String::as_str), &self.locales);
+        names.extend(tagged);
+        names
+    }
+}
+
+/// `claim#tag` for every localizable claim among `names` and every locale.
+fn in_locales<'a>(names: impl Iterator<Item = &'a str>, locales: &[String]) -> Vec<String> {
+    let localizable: Vec<&str> = names.filter(|n| LOCALIZABLE_CLAIMS.contains(n)).collect();
+    locales
+        .iter()
+        .flat_map(|l| localizable.iter().map(move |n| format!("{n}#{l}")))
+        .collect()
+}
+
+/// `claims_locales` or `ui_locales` (OIDC Core §3.1.2.1): space-separated BCP 47 tags.
+pub fn parse_locales(value: &str, parameter: &str) -> Result<Vec<String>, TokenError> {
+    let tags: Vec<String> = value
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    match tags.iter().find(|t| !is_language_tag(t)) {
+        Some(bad) => Err(TokenError::invalid_request(format!(
+            "{parameter}: {} is not a BCP 47 language tag",
+            bad.chars().take(32).collect::<String>()
+        ))),
+        None => Ok(tags.into_iter().take(8).collect()),
     }
 }
 
@@ -129,19 +183,33 @@ pub fn claims_for_scope(scope: &Scopes) -> Vec<&'static str> {
 
 /// The values of `names` the user has, as JSON members (`sub` is the caller's business).
 /// `updated_at` is the user row's, in seconds (OIDC Core §5.1); `preferred_username` is the
-/// username unless the user has one of their own.
-pub fn release(user: &User, names: &[&str]) -> Map<String, Value> {
+/// username unless the user has one of their own; `name#de` is the user's German name (§5.2,
+/// language tags compared without regard to case), released under the name asked for.
+pub fn release<S: AsRef<str>>(user: &User, names: &[S]) -> Map<String, Value> {
     let mut all = match serde_json::to_value(&user.claims) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     };
+    all.remove("localized");
     all.insert("updated_at".into(), Value::from(user.updated_at));
     all.entry("preferred_username")
         .or_insert_with(|| Value::from(user.username.clone()));
+    let localized = |name: &str| {
+        user.claims
+            .localized
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| Value::from(v.clone()))
+    };
     let mut out = Map::new();
-    for name in names {
-        if let Some(v) = all.get(*name) {
-            out.insert((*name).to_owned(), v.clone());
+    for name in names.iter().map(AsRef::as_ref) {
+        let value = if name.contains('#') {
+            localized(name)
+        } else {
+            all.get(name).cloned()
+        };
+        if let Some(v) = value {
+            out.insert(name.to_owned(), v);
         }
     }
     out
@@ -192,6 +260,50 @@ mod tests {
         assert_eq!(released["phone_number"], "+441865000000");
         assert_eq!(released["phone_number_verified"], false);
         assert!(!released.contains_key("email"));
+    }
+
+    #[test]
+    fn oidc_core_5_2_claims_in_a_requested_language_come_with_its_tag() {
+        let mut user = alice();
+        user.claims
+            .localized
+            .insert("name#de".into(), "Alicia".into());
+        user.claims
+            .localized
+            .insert("family_name#ja-Kana-JP".into(), "リデル".into());
+        let request = ClaimsRequest {
+            userinfo: vec!["family_name#JA-kana-jp".into()],
+            locales: parse_locales("de fr", "claims_locales").unwrap(),
+            ..Default::default()
+        };
+        let names = request.userinfo_names(&Scopes::parse("openid profile").unwrap());
+        assert!(names.contains(&"name#de".to_owned()) && names.contains(&"nickname#fr".to_owned()));
+        let mut all = claims_for_scope(&Scopes::parse("profile").unwrap())
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        all.extend(names);
+        let released = release(&user, &all);
+        assert_eq!(released["name"], "Alice", "the default language stays");
+        assert_eq!(released["name#de"], "Alicia");
+        assert_eq!(
+            released["family_name#JA-kana-jp"], "リデル",
+            "tags ignore case"
+        );
+        assert!(!released.contains_key("name#fr"), "only what the user has");
+        assert!(!released.contains_key("localized"));
+        let id_token = ClaimsRequest {
+            id_token: vec!["name".into()],
+            locales: vec!["de".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            id_token.id_token_names(&Scopes::parse("email").unwrap(), false),
+            vec!["name".to_owned(), "name#de".to_owned()]
+        );
+        for bad in ["de_DE", "d", "de--x", "123"] {
+            assert!(parse_locales(bad, "claims_locales").is_err(), "{bad}");
+        }
     }
 
     #[test]

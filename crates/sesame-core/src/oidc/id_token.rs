@@ -1,7 +1,7 @@
 //! ID tokens (OIDC Core §2, §3.1.3.6, §3.2.2.10, §3.3.2.11), signed with the client's
 //! `id_token_signed_response_alg`.
 
-use super::claims::{REGISTERED_CLAIMS, claims_for_scope, release};
+use super::claims::{REGISTERED_CLAIMS, release};
 use crate::client::{Client, Encryption};
 use crate::client_keys::Want;
 use crate::delegation::Delegation;
@@ -62,15 +62,9 @@ pub async fn issue(
     let alg = client.metadata.id_token_signed_response_alg;
     // Claims named in the `claims` request were shown on the consent page with the scopes
     // (`AuthorizationRequest::consent_items`), so they may be released like the scope's.
-    let mut names: Vec<&str> = delegation
+    let names = delegation
         .claims
-        .id_token
-        .iter()
-        .map(String::as_str)
-        .collect();
-    if request.scope_claims {
-        names.extend(claims_for_scope(&delegation.scope));
-    }
+        .id_token_names(&delegation.scope, request.scope_claims);
     let mut user_claims = release(user, &names);
     // Registered claims are Sesame's to set; a requested claim may not override them.
     for reserved in REGISTERED_CLAIMS {

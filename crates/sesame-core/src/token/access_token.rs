@@ -57,8 +57,9 @@ pub async fn issue_access_token(
         expires_at: now + ttl,
         revoked_at: None,
         delegation_id: delegation.map(|g| g.delegation_id.clone()),
+        // This token's scope, which a refresh may have narrowed, decides the localized names.
         userinfo_claims: delegation
-            .map(|g| g.claims.userinfo.clone())
+            .map(|g| g.claims.userinfo_names(scope))
             .unwrap_or_default(),
     };
     let token = match client.metadata.access_token_format {
