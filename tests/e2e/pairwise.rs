@@ -237,3 +237,76 @@ async fn oidc_core_8_1_the_sector_identifier_document_is_checked_at_registration
     let shown: Value = serde_json::from_slice(&created.stdout).unwrap();
     assert_eq!(shown["subject_type"], "pairwise");
 }
+
+/// The `openidconnect` crate as the relying party of a pairwise client with signed UserInfo:
+/// it verifies the ID token and the UserInfo JWT through the JWKS, and that both name the same
+/// (pairwise) subject.
+#[tokio::test]
+async fn the_openidconnect_crate_verifies_a_pairwise_sub_and_signed_userinfo() {
+    use openidconnect::core::{
+        CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
+    };
+    use openidconnect::{
+        AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
+        OAuth2TokenResponse, RedirectUrl, Scope, TokenResponse,
+    };
+    let app = spawn_app().await;
+    let own = alice(&app).await;
+    let secret = web_client(&app, "rp", AuthMethod::ClientSecretBasic, |m| {
+        m.subject_type = SubjectType::Pairwise;
+        m.userinfo_signed_response_alg = Some(sesame_core::keys::Algorithm::RS256);
+        m.skip_consent = true;
+    })
+    .await
+    .unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let metadata =
+        CoreProviderMetadata::discover_async(IssuerUrl::new(app.base.clone()).unwrap(), &http)
+            .await
+            .unwrap();
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new("rp".into()),
+        Some(ClientSecret::new(secret.expose().into())),
+    )
+    .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).unwrap());
+    let (url, _, nonce) = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("email".into()))
+        .url();
+    let code = Browser::new(&app)
+        .sign_in(url.as_str())
+        .await
+        .param("code")
+        .unwrap();
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .request_async(&http)
+        .await
+        .unwrap();
+    let claims = tokens
+        .id_token()
+        .unwrap()
+        .claims(&client.id_token_verifier(), &nonce)
+        .expect("the ID token verifies");
+    assert_ne!(claims.subject().as_str(), own, "pairwise");
+    let info: CoreUserInfoClaims = client
+        .user_info(
+            tokens.access_token().clone(),
+            Some(claims.subject().clone()),
+        )
+        .unwrap()
+        .require_signed_response(true)
+        .request_async(&http)
+        .await
+        .expect("a signed UserInfo JWT for the same subject");
+    assert_eq!(info.email().unwrap().as_str(), "alice@example.com");
+}
