@@ -42,5 +42,7 @@ async fn read(field: &str, uri: &str) -> Result<serde_json::Value, InvalidClient
         .map_err(|e| InvalidClientMetadata(format!("{field}: no HTTP client ({e})")))?
         .get_json(uri, None)
         .await
-        .map_err(|e| InvalidClientMetadata(format!("{field}: {uri} could not be read: {e}")))
+        .map_err(|e| {
+            InvalidClientMetadata(format!("{field}: {uri} could not be read: {}", e.detail()))
+        })
 }

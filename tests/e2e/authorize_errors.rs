@@ -116,6 +116,41 @@ async fn other_errors_go_back_with_state_and_iss() {
             "claims: not a JSON object",
         ),
         (
+            with(&[
+                ("scope", "openid"),
+                ("claims", r#"{"id_token":{"email":{"essential":"yes"}}}"#),
+            ]),
+            "invalid_request",
+            "claims: essential must be true or false",
+        ),
+        (
+            with(&[
+                ("scope", "openid"),
+                ("claims", r#"{"id_token":{"sub":{"value":"a"}}}"#),
+                ("id_token_hint", "x"),
+            ]),
+            "invalid_request",
+            "id_token_hint is not an ID token",
+        ),
+        (
+            with(&[
+                ("scope", "openid"),
+                ("claims", r#"{"id_token":{"acr":{"essential":true,"values":["2"]}}}"#),
+            ]),
+            "unmet_authentication_requirements",
+            "an essential acr was requested",
+        ),
+        (
+            with(&[("scope", "openid"), ("display", "fullscreen")]),
+            "invalid_request",
+            "display must be one of page, popup, touch, wap",
+        ),
+        (
+            with(&[("scope", "openid"), ("ui_locales", "en_GB")]),
+            "invalid_request",
+            "ui_locales: en_GB is not a BCP 47 language tag",
+        ),
+        (
             with(&[("scope", "openid"), ("request", "eyJ...")]),
             "request_not_supported",
             "request objects are not supported",

@@ -123,7 +123,7 @@ impl ClientKeys {
         let keys = network
             .get_json(uri, None)
             .await
-            .map_err(|e| failed(format!("{uri}: {e}")))?;
+            .map_err(|e| failed(format!("{uri}: {}", e.detail())))?;
         if keys.get("keys").is_none_or(|k| !k.is_array()) {
             return Err(failed(format!("{uri}: not a JWK Set")));
         }

@@ -28,6 +28,8 @@ pub enum ErrorCode {
     InteractionRequired,
     RequestNotSupported,
     RequestUriNotSupported,
+    // OpenID Connect Core Unmet Authentication Requirements 1.0 §2.
+    UnmetAuthenticationRequirements,
     // RFC 6750 §3.1: errors of a protected resource (UserInfo).
     InvalidToken,
     InsufficientScope,
@@ -57,6 +59,7 @@ impl ErrorCode {
             Self::InteractionRequired => "interaction_required",
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
+            Self::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
             Self::InvalidToken => "invalid_token",
             Self::InsufficientScope => "insufficient_scope",
             Self::AuthorizationPending => "authorization_pending",

@@ -247,6 +247,18 @@ pub async fn validate(
             .map_err(|e| fail(&back, e))?,
     };
     request.id_token_hint_sub = expected_subject(&request).map_err(|e| fail(&back, e))?;
+    // OIDC Core §5.5.1.1: an essential acr that cannot be met fails the authentication. Sesame
+    // asserts no authentication context class yet, so none can be.
+    if request.claims.essential_acr {
+        return Err(fail(
+            &back,
+            TokenError::with_code(
+                ErrorCode::UnmetAuthenticationRequirements,
+                "an essential acr was requested, and this server asserts no authentication \
+                 context class yet",
+            ),
+        ));
+    }
     // ui_locales: every page is in English, the only language offered, whatever is asked; a
     // malformed value is still the client's mistake to hear about.
     if let Some(locales) = params.get("ui_locales") {

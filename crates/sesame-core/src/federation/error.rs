@@ -11,3 +11,14 @@ pub enum UpstreamError {
     #[error("the identity provider's ID token is not valid ({0})")]
     InvalidIdToken(String),
 }
+
+impl UpstreamError {
+    /// What went wrong without naming an identity provider, for the other sites the same
+    /// network reaches (a client's `jwks_uri` or sector identifier document).
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Unreachable(why) => format!("unreachable ({why})"),
+            Self::Protocol(why) | Self::InvalidIdToken(why) => why.clone(),
+        }
+    }
+}

@@ -66,6 +66,9 @@ pub struct ClaimsRequest {
     pub id_token: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_sub: Option<String>,
+    /// §5.5.1.1: `acr` asked for as essential, in either target.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub essential_acr: bool,
     /// `claims_locales` (§5.2): the languages the client would like claims in, preferred first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub locales: Vec<String>,
@@ -95,10 +98,14 @@ impl ClaimsRequest {
             Some(Value::String(sub)) => Some(sub.clone()),
             Some(_) => return Err(bad("the value of sub must be a string")),
         };
+        let essential_acr = ["/id_token/acr/essential", "/userinfo/acr/essential"]
+            .iter()
+            .any(|p| parsed.pointer(p) == Some(&Value::Bool(true)));
         Ok(Self {
             userinfo: names("userinfo")?,
             id_token: names("id_token")?,
             id_token_sub,
+            essential_acr,
             locales: Vec::new(),
         })
     }
@@ -329,6 +336,11 @@ mod tests {
         assert_eq!(r.userinfo.len(), 2);
         assert_eq!(r.id_token, vec!["email".to_owned()]);
         assert_eq!(r.id_token_sub, None);
+        assert!(!r.essential_acr);
+        let acr = ClaimsRequest::parse(r#"{"id_token":{"acr":{"essential":true,"values":["2"]}}}"#);
+        assert!(acr.unwrap().essential_acr);
+        let voluntary = ClaimsRequest::parse(r#"{"userinfo":{"acr":{"values":["2"]}}}"#);
+        assert!(!voluntary.unwrap().essential_acr);
         let pinned = ClaimsRequest::parse(r#"{"id_token":{"sub":{"value":"usr_1"}}}"#).unwrap();
         assert_eq!(pinned.id_token_sub.as_deref(), Some("usr_1"));
         for bad in [

@@ -134,6 +134,7 @@ pub fn delegation(delegation_id: &str) -> Delegation {
             userinfo: vec!["email".into()],
             id_token: Vec::new(),
             id_token_sub: Some("usr_1".into()),
+            essential_acr: false,
             locales: vec!["de".into()],
         },
     }
