@@ -67,6 +67,7 @@ pub fn settings(config: &Config) -> Settings {
     settings.access_token_signing_alg = config.access_token_signing_alg;
     settings.access_token_audience = config.access_token_audience.clone();
     settings.client_cache_ttl = config.client_cache_ttl;
+    settings.claims_locales_supported = config.claims_locales_supported.clone();
     settings.key_rotation_interval =
         (config.key_rotation_interval != 0).then_some(config.key_rotation_interval);
     if !settings

@@ -53,6 +53,7 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub max_header_bytes: usize,
     pub trusted_proxies: Vec<String>,
+    pub claims_locales_supported: Vec<String>,
     pub metrics_listen: Option<SocketAddr>,
     pub metrics_token: Option<SecretString>,
     pub clients: Vec<ClientConfig>,
@@ -86,6 +87,7 @@ impl Default for Config {
             max_body_bytes: MAX_FORM_BYTES,
             max_header_bytes: 32 * 1024,
             trusted_proxies: Vec::new(),
+            claims_locales_supported: Vec::new(),
             metrics_listen: None,
             metrics_token: None,
             clients: Vec::new(),
@@ -198,6 +200,15 @@ impl Config {
         }
         crate::trusted_proxies::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(ConfigError)?;
+        if let Some(bad) = self
+            .claims_locales_supported
+            .iter()
+            .find(|t| !sesame_core::user::is_language_tag(t))
+        {
+            return Err(ConfigError(format!(
+                "claims_locales_supported: {bad:?} is not a BCP 47 language tag (such as de or pt-BR)"
+            )));
+        }
         if !(0..=60).contains(&self.client_cache_ttl) {
             return Err(ConfigError(
                 "client_cache_ttl: must be between 0 and 60 seconds (a deleted or changed client \

@@ -135,7 +135,10 @@ async fn other_errors_go_back_with_state_and_iss() {
         (
             with(&[
                 ("scope", "openid"),
-                ("claims", r#"{"id_token":{"acr":{"essential":true,"values":["2"]}}}"#),
+                (
+                    "claims",
+                    r#"{"id_token":{"acr":{"essential":true,"values":["2"]}}}"#,
+                ),
             ]),
             "unmet_authentication_requirements",
             "an essential acr was requested",

@@ -49,6 +49,9 @@ pub struct Settings {
     /// How long each signing key signs before a scheduled rotation replaces it, in seconds;
     /// `None` rotates only when asked (`sesame keys rotate`).
     pub key_rotation_interval: Option<i64>,
+    /// The languages the operator keeps claims in beyond the default one (OIDC Core §5.2),
+    /// for discovery's `claims_locales_supported`; Sesame cannot know them otherwise.
+    pub claims_locales_supported: Vec<String>,
 }
 
 impl Settings {
@@ -65,6 +68,7 @@ impl Settings {
             signing_algorithms: Algorithm::ALL.to_vec(),
             client_cache_ttl: 5,
             max_assertion_lifetime: 3600,
+            claims_locales_supported: Vec::new(),
             key_rotation_interval: None,
         }
     }

@@ -1,5 +1,10 @@
 //! Which user claims a client receives: by scope (OIDC Core §5.4) and by the `claims` request
-//! parameter (§5.5), released from the user's standard claims (§5.1).
+//! parameter (§5.5), released from the user's standard claims (§5.1) and their localized forms
+//! (§5.2).
+//!
+//! `verified_claims` (OpenID Connect for Identity Assurance) is left out on purpose: Sesame
+//! keeps no evidence of how a claim was verified, and asserting one without it would mislead.
+//! Aggregated and distributed claims (§5.6.2) are left out too: only normal claims are issued.
 
 use crate::error::TokenError;
 use crate::scope::Scopes;

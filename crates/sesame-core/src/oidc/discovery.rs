@@ -29,7 +29,7 @@ pub fn metadata(settings: &Settings) -> Value {
     let signing_algs: Vec<&str> = Algorithm::ALL.iter().map(|a| a.as_str()).collect();
     let key_management: Vec<&str> = KeyManagement::ALL.iter().map(|a| a.as_str()).collect();
     let content: Vec<&str> = ContentEncryption::ALL.iter().map(|e| e.as_str()).collect();
-    json!({
+    let mut document = json!({
         "issuer": settings.issuer,
         "authorization_endpoint": settings.endpoint(endpoints::AUTHORIZE),
         "token_endpoint": settings.endpoint(endpoints::TOKEN),
@@ -68,7 +68,12 @@ pub fn metadata(settings: &Settings) -> Value {
         "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,
         "revocation_endpoint_auth_methods_supported": all_methods,
         "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,
-    })
+    });
+    // Only when the operator said which languages the claims are kept in.
+    if !settings.claims_locales_supported.is_empty() {
+        document["claims_locales_supported"] = json!(settings.claims_locales_supported);
+    }
+    document
 }
 
 #[cfg(test)]
@@ -79,6 +84,21 @@ mod tests {
     #[test]
     fn oidc_discovery_3_the_document_lists_exactly_what_sesame_does() {
         insta::assert_json_snapshot!(metadata(&Settings::new("https://id.example.com")));
+    }
+
+    #[test]
+    fn oidc_discovery_3_claims_locales_are_listed_when_the_operator_names_them() {
+        let mut settings = Settings::new("https://id.example.com");
+        assert!(
+            metadata(&settings)
+                .get("claims_locales_supported")
+                .is_none()
+        );
+        settings.claims_locales_supported = vec!["en".into(), "de".into()];
+        assert_eq!(
+            metadata(&settings)["claims_locales_supported"],
+            json!(["en", "de"])
+        );
     }
 
     #[test]
