@@ -133,13 +133,7 @@ async fn oidc_core_5_3_2_userinfo_is_signed_encrypted_or_both_as_registered() {
         .await
         .unwrap();
         let tokens = code_flow_tokens(&app, client_id, secret.expose(), "openid email").await;
-        let reply = app
-            .http
-            .get(app.url("/userinfo"))
-            .bearer_auth(tokens["access_token"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap();
+        let reply = app.userinfo(tokens["access_token"].as_str().unwrap()).await;
         assert_eq!(reply.status(), 200);
         assert_eq!(reply.headers()["content-type"], "application/jwt");
         let body = reply.text().await.unwrap();
@@ -166,13 +160,7 @@ async fn oidc_core_5_3_2_userinfo_is_signed_encrypted_or_both_as_registered() {
     .await
     .unwrap();
     let tokens = code_flow_tokens(&app, "plain", secret.expose(), "openid email").await;
-    let reply = app
-        .http
-        .get(app.url("/userinfo"))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let reply = app.userinfo(tokens["access_token"].as_str().unwrap()).await;
     assert_eq!(reply.headers()["content-type"], "application/json");
 }
 

@@ -204,6 +204,16 @@ impl TestApp {
         send(request.body(body)).await
     }
 
+    /// GET /userinfo with this bearer token.
+    pub async fn userinfo(&self, access_token: &str) -> reqwest::Response {
+        self.http
+            .get(self.url("/userinfo"))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         send(self.http.get(self.url(path))).await
     }

@@ -251,33 +251,50 @@ pub async fn code_flow_tokens(
     secret: &str,
     scope: &str,
 ) -> serde_json::Value {
-    let query = crate::helpers::serde_urlencoded(&[
-        ("client_id", client_id),
-        ("response_type", "code"),
-        ("redirect_uri", REDIRECT),
-        ("scope", scope),
-        ("nonce", "n-7"),
-    ]);
-    let code = Browser::new(app)
-        .sign_in(&format!("{}/authorize?{query}", app.base))
+    let client = (client_id, secret, REDIRECT);
+    Browser::new(app)
+        .code_tokens(app, client, &[("scope", scope), ("nonce", "n-7")])
         .await
-        .param("code")
-        .unwrap();
-    let reply = app
-        .post_form(
-            "/token",
-            None,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("client_id", client_id),
-                ("client_secret", secret),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.json()
+}
+
+impl Browser {
+    /// The code flow in this browser at the client_secret_post client `(client_id, secret,
+    /// redirect_uri)`, with `params` beside those: signs alice in when asked, consents when
+    /// asked, redeems the code; returns the token response.
+    pub async fn code_tokens(
+        &self,
+        app: &TestApp,
+        (client_id, secret, redirect_uri): (&str, &str, &str),
+        params: &[(&str, &str)],
+    ) -> serde_json::Value {
+        let mut all = vec![
+            ("client_id", client_id),
+            ("response_type", "code"),
+            ("redirect_uri", redirect_uri),
+        ];
+        all.extend_from_slice(params);
+        let query = crate::helpers::serde_urlencoded(&all);
+        let code = self
+            .sign_in(&format!("{}/authorize?{query}", app.base))
+            .await
+            .param("code")
+            .unwrap();
+        let reply = app
+            .post_form(
+                "/token",
+                None,
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", redirect_uri),
+                    ("client_id", client_id),
+                    ("client_secret", secret),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
+    }
 }
 
 /// A random PKCE verifier and its S256 challenge.

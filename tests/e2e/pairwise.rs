@@ -14,16 +14,7 @@ async fn subjects(app: &crate::helpers::TestApp, client_id: &str, secret: &str) 
     let access = tokens["access_token"].as_str().unwrap();
     let (_, id_token) = jwt_parts(tokens["id_token"].as_str().unwrap());
     let (_, access_claims) = jwt_parts(access);
-    let info: Value = app
-        .http
-        .get(app.url("/userinfo"))
-        .bearer_auth(access)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: Value = app.userinfo(access).await.json().await.unwrap();
     let introspected = app
         .post_form(
             "/introspect",
@@ -77,32 +68,14 @@ async fn oidc_core_8_1_each_sector_sees_its_own_sub_everywhere() {
     let same = subjects(&app, "same-sector", &secrets[1]).await;
     assert_eq!(same[0], one[0], "clients of one sector agree");
     // other-sector redirects elsewhere, so its browser flow ends at other.example.
-    let tokens_other = {
-        let query = crate::helpers::serde_urlencoded(&[
-            ("client_id", "other-sector"),
-            ("response_type", "code"),
-            ("redirect_uri", "https://other.example/cb"),
-            ("scope", "openid"),
-        ]);
-        let code = Browser::new(&app)
-            .sign_in(&format!("{}/authorize?{query}", app.base))
-            .await
-            .param("code")
-            .unwrap();
-        app.post_form(
-            "/token",
-            None,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", "https://other.example/cb"),
-                ("client_id", "other-sector"),
-                ("client_secret", &secrets[2]),
-            ],
-        )
-        .await
-        .json()
-    };
+    let other_client = (
+        "other-sector",
+        secrets[2].as_str(),
+        "https://other.example/cb",
+    );
+    let tokens_other = Browser::new(&app)
+        .code_tokens(&app, other_client, &[("scope", "openid")])
+        .await;
     let (_, other) = jwt_parts(tokens_other["id_token"].as_str().unwrap());
     assert_ne!(
         other["sub"],
@@ -139,21 +112,13 @@ async fn oidc_core_3_1_2_1_a_pairwise_id_token_hint_names_the_signed_in_user() {
             crate::helpers::serde_urlencoded(&params)
         )
     };
-    let code = browser.sign_in(&start(&[])).await.param("code").unwrap();
-    let tokens = app
-        .post_form(
-            "/token",
-            None,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("client_id", "pw"),
-                ("client_secret", secret.expose()),
-            ],
+    let tokens = browser
+        .code_tokens(
+            &app,
+            ("pw", secret.expose(), REDIRECT),
+            &[("scope", "openid")],
         )
-        .await
-        .json();
+        .await;
     let hint = tokens["id_token"].as_str().unwrap();
     let silent = browser
         .get(&start(&[("prompt", "none"), ("id_token_hint", hint)]))
@@ -236,77 +201,4 @@ async fn oidc_core_8_1_the_sector_identifier_document_is_checked_at_registration
     assert!(created.status.success(), "{created:?}");
     let shown: Value = serde_json::from_slice(&created.stdout).unwrap();
     assert_eq!(shown["subject_type"], "pairwise");
-}
-
-/// The `openidconnect` crate as the relying party of a pairwise client with signed UserInfo:
-/// it verifies the ID token and the UserInfo JWT through the JWKS, and that both name the same
-/// (pairwise) subject.
-#[tokio::test]
-async fn the_openidconnect_crate_verifies_a_pairwise_sub_and_signed_userinfo() {
-    use openidconnect::core::{
-        CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
-    };
-    use openidconnect::{
-        AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
-        OAuth2TokenResponse, RedirectUrl, Scope, TokenResponse,
-    };
-    let app = spawn_app().await;
-    let own = alice(&app).await;
-    let secret = web_client(&app, "rp", AuthMethod::ClientSecretBasic, |m| {
-        m.subject_type = SubjectType::Pairwise;
-        m.userinfo_signed_response_alg = Some(sesame_core::keys::Algorithm::RS256);
-        m.skip_consent = true;
-    })
-    .await
-    .unwrap();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let metadata =
-        CoreProviderMetadata::discover_async(IssuerUrl::new(app.base.clone()).unwrap(), &http)
-            .await
-            .unwrap();
-    let client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new("rp".into()),
-        Some(ClientSecret::new(secret.expose().into())),
-    )
-    .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).unwrap());
-    let (url, _, nonce) = client
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .add_scope(Scope::new("email".into()))
-        .url();
-    let code = Browser::new(&app)
-        .sign_in(url.as_str())
-        .await
-        .param("code")
-        .unwrap();
-    let tokens = client
-        .exchange_code(AuthorizationCode::new(code))
-        .unwrap()
-        .request_async(&http)
-        .await
-        .unwrap();
-    let claims = tokens
-        .id_token()
-        .unwrap()
-        .claims(&client.id_token_verifier(), &nonce)
-        .expect("the ID token verifies");
-    assert_ne!(claims.subject().as_str(), own, "pairwise");
-    let info: CoreUserInfoClaims = client
-        .user_info(
-            tokens.access_token().clone(),
-            Some(claims.subject().clone()),
-        )
-        .unwrap()
-        .require_signed_response(true)
-        .request_async(&http)
-        .await
-        .expect("a signed UserInfo JWT for the same subject");
-    assert_eq!(info.email().unwrap().as_str(), "alice@example.com");
 }

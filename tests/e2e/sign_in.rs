@@ -20,13 +20,12 @@ fn http() -> reqwest::Client {
         .unwrap()
 }
 
-#[tokio::test]
-async fn confidential_client_signs_in_refreshes_reads_userinfo_and_logs_out() {
-    let app = spawn_app().await;
-    let sub = alice(&app).await;
-    let secret = web_client(&app, "web", AuthMethod::ClientSecretBasic, |_| {})
-        .await
-        .unwrap();
+/// The `openidconnect` crate's client for `client_id`, set up from discovery alone.
+async fn relying_party(
+    app: &crate::helpers::TestApp,
+    client_id: &str,
+    secret: &sesame_core::secret::Secret,
+) -> (RelyingParty, reqwest::Client) {
     let http = http();
     let metadata =
         CoreProviderMetadata::discover_async(IssuerUrl::new(app.base.clone()).unwrap(), &http)
@@ -34,10 +33,30 @@ async fn confidential_client_signs_in_refreshes_reads_userinfo_and_logs_out() {
             .unwrap();
     let client = CoreClient::from_provider_metadata(
         metadata,
-        ClientId::new("web".into()),
+        ClientId::new(client_id.into()),
         Some(ClientSecret::new(secret.expose().into())),
     )
     .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).unwrap());
+    (client, http)
+}
+
+type RelyingParty = CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
+#[tokio::test]
+async fn confidential_client_signs_in_refreshes_reads_userinfo_and_logs_out() {
+    let app = spawn_app().await;
+    let sub = alice(&app).await;
+    let secret = web_client(&app, "web", AuthMethod::ClientSecretBasic, |_| {})
+        .await
+        .unwrap();
+    let (client, http) = relying_party(&app, "web", &secret).await;
     let (url, state, nonce) = client
         .authorize_url(
             CoreAuthenticationFlow::AuthorizationCode,
@@ -422,15 +441,7 @@ async fn oidc_core_5_4_address_and_phone_scopes_release_their_claims_at_userinfo
     let tokens =
         crate::interaction::code_flow_tokens(&app, "web", secret.expose(), "openid address phone")
             .await;
-    let info: serde_json::Value = http()
-        .get(app.url("/userinfo"))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = userinfo_of(&app, &tokens).await;
     assert_eq!(
         info["address"],
         serde_json::json!({"street_address": "1 Rabbit Hole", "locality": "Oxford", "country": "GB"}),
@@ -441,53 +452,23 @@ async fn oidc_core_5_4_address_and_phone_scopes_release_their_claims_at_userinfo
     assert!(info.get("email").is_none(), "no email scope");
 }
 
-/// Signs alice in at the client_secret_post client `web` with these authorization parameters
-/// (beside client_id, response_type code and the redirect URI); returns the token response.
+/// The code flow at the client_secret_post client `web` with these authorization parameters.
 async fn code_tokens(
     app: &crate::helpers::TestApp,
     secret: &str,
     params: &[(&str, &str)],
 ) -> serde_json::Value {
-    let mut all = vec![
-        ("client_id", "web"),
-        ("response_type", "code"),
-        ("redirect_uri", REDIRECT),
-    ];
-    all.extend_from_slice(params);
-    let query = crate::helpers::serde_urlencoded(&all);
-    let code = Browser::new(app)
-        .sign_in(&format!("{}/authorize?{query}", app.base))
+    Browser::new(app)
+        .code_tokens(app, ("web", secret, REDIRECT), params)
         .await
-        .param("code")
-        .unwrap();
-    app.post_form(
-        "/token",
-        None,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", "web"),
-            ("client_secret", secret),
-        ],
-    )
-    .await
-    .json()
 }
 
 async fn userinfo_of(
     app: &crate::helpers::TestApp,
     tokens: &serde_json::Value,
 ) -> serde_json::Value {
-    http()
-        .get(app.url("/userinfo"))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let access_token = tokens["access_token"].as_str().unwrap();
+    app.userinfo(access_token).await.json().await.unwrap()
 }
 
 #[tokio::test]
@@ -565,4 +546,58 @@ async fn oidc_core_5_2_claims_locales_and_tagged_claims_reach_userinfo_and_the_i
             .unwrap()
             .contains("claims_locales: de_DE is not a BCP 47 language tag")
     );
+}
+
+/// The `openidconnect` crate as the relying party of a pairwise client with signed UserInfo:
+/// it verifies the ID token and the UserInfo JWT through the JWKS, and that both name the same
+/// (pairwise) subject.
+#[tokio::test]
+async fn the_openidconnect_crate_verifies_a_pairwise_sub_and_signed_userinfo() {
+    use sesame_core::client::SubjectType;
+    let app = spawn_app().await;
+    let own = alice(&app).await;
+    let secret = web_client(&app, "rp", AuthMethod::ClientSecretBasic, |m| {
+        m.subject_type = SubjectType::Pairwise;
+        m.userinfo_signed_response_alg = Some(sesame_core::keys::Algorithm::RS256);
+        m.skip_consent = true;
+    })
+    .await
+    .unwrap();
+    let (client, http) = relying_party(&app, "rp", &secret).await;
+    let (url, _, nonce) = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("email".into()))
+        .url();
+    let code = Browser::new(&app)
+        .sign_in(url.as_str())
+        .await
+        .param("code")
+        .unwrap();
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .request_async(&http)
+        .await
+        .unwrap();
+    let claims = tokens
+        .id_token()
+        .unwrap()
+        .claims(&client.id_token_verifier(), &nonce)
+        .expect("the ID token verifies");
+    assert_ne!(claims.subject().as_str(), own, "pairwise");
+    let info: CoreUserInfoClaims = client
+        .user_info(
+            tokens.access_token().clone(),
+            Some(claims.subject().clone()),
+        )
+        .unwrap()
+        .require_signed_response(true)
+        .request_async(&http)
+        .await
+        .expect("a signed UserInfo JWT for the same subject");
+    assert_eq!(info.email().unwrap().as_str(), "alice@example.com");
 }
