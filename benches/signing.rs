@@ -1,7 +1,7 @@
 //! The physical limit behind the token endpoint: single-core signing rates, raw (aws-lc-rs with
 //! the key parsed once) and through Sesame's own JWT path, so the HTTP benchmark's figures can be
-//! read against them; and the argon2id cost of a login. `cargo bench --bench signing`;
-//! throughput is printed as elem/s.
+//! read against them; the cost of encrypting an ID token to a client (JWE); and the argon2id
+//! cost of a login. `cargo bench --bench signing`; throughput is printed as elem/s.
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
@@ -43,6 +43,60 @@ fn signing(c: &mut Criterion) {
     group.finish();
 }
 
+/// What an encrypted ID token adds: one JWE of a signed ID token's size to the client's key.
+fn encryption(c: &mut Criterion) {
+    use aws_lc_rs::agreement::{ECDH_P256, PrivateKey};
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::rsa::{KeySize, PrivateDecryptingKey};
+    use aws_lc_rs::signature::{KeyPair, RsaKeyPair};
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use sesame_core::keys::jwe::{self, ContentEncryption, KeyManagement};
+    let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+    let rsa = PrivateDecryptingKey::generate(KeySize::Rsa2048).expect("RSA key");
+    let der = rsa.as_der().expect("PKCS#8");
+    let pair = RsaKeyPair::from_pkcs8(der.as_ref()).expect("parses");
+    let public = pair.public_key();
+    let rsa_jwk = serde_json::json!({"kty": "RSA",
+        "n": b64(public.modulus().big_endian_without_leading_zero()),
+        "e": b64(public.exponent().big_endian_without_leading_zero())});
+    let ec = PrivateKey::generate(&ECDH_P256).expect("EC key");
+    let point = ec.compute_public_key().expect("public key");
+    let point = point.as_ref();
+    let ec_jwk = serde_json::json!({"kty": "EC", "crv": "P-256",
+        "x": b64(&point[1..33]), "y": b64(&point[33..65])});
+    // A signed ID token with a few profile claims is about 800 bytes.
+    let id_token = vec![b'x'; 800];
+    let mut group = c.benchmark_group("encryption");
+    group.throughput(Throughput::Elements(1));
+    let cases = [
+        (
+            "rsa_oaep_256_a128cbc_hs256",
+            &rsa_jwk,
+            KeyManagement::RsaOaep256,
+            ContentEncryption::A128CbcHs256,
+        ),
+        (
+            "ecdh_es_a128gcm",
+            &ec_jwk,
+            KeyManagement::EcdhEs,
+            ContentEncryption::A128Gcm,
+        ),
+        (
+            "ecdh_es_a256kw_a256gcm",
+            &ec_jwk,
+            KeyManagement::EcdhEsA256Kw,
+            ContentEncryption::A256Gcm,
+        ),
+    ];
+    for (name, key, alg, enc) in cases {
+        group.bench_function(name, |b| {
+            b.iter(|| jwe::encrypt(black_box(&id_token), key, alg, enc, Some("JWT")).expect("JWE"))
+        });
+    }
+    group.finish();
+}
+
 /// The cost of one login: an argon2id verification with Sesame's parameters (m=19456, t=2).
 fn password(c: &mut Criterion) {
     let hash = sesame_core::password::hash_password("bench-password-0123").expect("hash");
@@ -55,5 +109,5 @@ fn password(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, signing, password);
+criterion_group!(benches, signing, encryption, password);
 criterion_main!(benches);
