@@ -69,13 +69,10 @@ async fn handle(
     }
     // §2: with a valid hint for this very session (or none left), no need to ask.
     let hinted = request.hint.as_ref().is_some_and(|h| match &session {
-        Some(Presented { session: s, .. }) => {
-            h.sid.as_deref() == Some(s.sid.as_str())
-                && request
-                    .client
-                    .as_ref()
-                    .is_some_and(|c| h.sub == state.provider.subject_for(c, &s.user_id))
-        }
+        Some(Presented { session: s, .. }) => request.client.as_ref().is_some_and(|c| {
+            h.sid.as_deref() == Some(state.provider.sid_for(c, &s.sid).as_str())
+                && h.sub == state.provider.subject_for(c, &s.user_id)
+        }),
         None => true,
     });
     if hinted || session.is_none() {

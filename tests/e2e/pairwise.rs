@@ -90,7 +90,7 @@ async fn oidc_core_8_1_each_sector_sees_its_own_sub_everywhere() {
 #[tokio::test]
 async fn oidc_core_3_1_2_1_a_pairwise_id_token_hint_names_the_signed_in_user() {
     let app = spawn_app().await;
-    alice(&app).await;
+    let own = alice(&app).await;
     let secret = web_client(&app, "pw", AuthMethod::ClientSecretPost, |m| {
         m.subject_type = SubjectType::Pairwise;
         m.skip_consent = true;
@@ -134,11 +134,37 @@ async fn oidc_core_3_1_2_1_a_pairwise_id_token_hint_names_the_signed_in_user() {
         .get(&start(&[("prompt", "none"), ("claims", &pinned)]))
         .await;
     assert!(silent.param("code").is_some(), "{:?}", silent.location);
-    let elsewhere = json!({"id_token": {"sub": {"value": "someone-else"}}}).to_string();
-    let refused = browser
-        .get(&start(&[("prompt", "none"), ("claims", &elsewhere)]))
+    // Someone else, or the user's own id: a pairwise client cannot test a guess of the real
+    // id against the session (that would undo the pairwise sub).
+    for guess in ["someone-else", own.as_str()] {
+        let elsewhere = json!({"id_token": {"sub": {"value": guess}}}).to_string();
+        let refused = browser
+            .get(&start(&[("prompt", "none"), ("claims", &elsewhere)]))
+            .await;
+        assert_eq!(
+            refused.param("error").as_deref(),
+            Some("login_required"),
+            "{guess}"
+        );
+    }
+    // The ID token's sid is the session's as this sector knows it, and RP-initiated logout
+    // recognises it: no confirmation page, straight back to the client.
+    assert_ne!(claims["sid"], Value::Null);
+    let out = browser
+        .get(&format!(
+            "/logout?{}",
+            crate::helpers::serde_urlencoded(&[
+                ("id_token_hint", hint),
+                ("post_logout_redirect_uri", "https://app.example/bye"),
+            ])
+        ))
         .await;
-    assert_eq!(refused.param("error").as_deref(), Some("login_required"));
+    assert_eq!(
+        out.location.as_deref(),
+        Some("https://app.example/bye"),
+        "{}",
+        out.body
+    );
 }
 
 #[tokio::test]

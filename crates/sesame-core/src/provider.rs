@@ -205,6 +205,11 @@ impl Provider {
         self.pairwise.subject_for(client, user_id)
     }
 
+    /// The `sid` `client` knows a browser session by (per sector, as the `sub`).
+    pub fn sid_for(&self, client: &Client, sid: &str) -> String {
+        self.pairwise.sid_for(client, sid)
+    }
+
     /// This node's count of failed client authentications per client address.
     pub fn client_auth_failures(&self) -> &NodeLimit {
         &self.client_auth_failures

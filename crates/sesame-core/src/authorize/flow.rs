@@ -168,15 +168,20 @@ async fn plan<'a>(
             .map_err(|e| request.error(issuer, e.into()))?,
         None => None,
     };
-    // The hint names the user as this client knows them; `decide` compares with the session's
-    // own id, so a pairwise `sub` that is the session user's becomes that id.
+    // The hint names the user as this client knows them; `decide` compares it with the
+    // session's own id. For a pairwise client only its pairwise `sub` may match: were the
+    // user's own id accepted too, the client could test guesses of it with prompt=none.
     let local;
     let request = match (&request.id_token_hint_sub, session) {
-        (Some(sub), Some(s))
-            if *sub != s.user_id && *sub == provider.subject_for(client, &s.user_id) =>
-        {
+        (Some(sub), Some(s)) if client.sector().is_some() => {
+            let same = *sub == provider.subject_for(client, &s.user_id);
             local = AuthorizationRequest {
-                id_token_hint_sub: Some(s.user_id.clone()),
+                // An empty id is no user's.
+                id_token_hint_sub: Some(if same {
+                    s.user_id.clone()
+                } else {
+                    String::new()
+                }),
                 ..request.clone()
             };
             &local

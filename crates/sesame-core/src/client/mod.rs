@@ -274,18 +274,41 @@ impl Client {
         Ok(requested)
     }
 
-    /// The host whose clients share a pairwise subject (OIDC Core §8.1); `None` for a public
-    /// subject type. `validate` makes sure a pairwise client has one.
+    /// The sector whose clients share a pairwise subject (OIDC Core §8.1); `None` exactly for
+    /// a public subject type. The host of the sector_identifier_uri, else of the redirect URIs
+    /// ([`Client::redirect_sector`]); a client with neither is a sector of its own. Never fails
+    /// open: a pairwise client always gets a sector.
     pub fn sector(&self) -> Option<String> {
         let m = &self.metadata;
         if m.subject_type != SubjectType::Pairwise {
             return None;
         }
-        let uri = m
+        let from_document = m
             .sector_identifier_uri
-            .as_ref()
-            .or(m.redirect_uris.first())?;
-        url::Url::parse(uri).ok()?.host_str().map(str::to_owned)
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok()?.host_str().map(str::to_owned));
+        Some(match (from_document, m.redirect_uris.first()) {
+            (Some(host), _) => host,
+            (None, Some(uri)) => self.redirect_sector(uri),
+            (None, None) => self.own_sector(),
+        })
+    }
+
+    /// The sector a redirect URI puts its client in: its host; but a loopback or private-use URI
+    /// (a native app's, RFC 8252 §7) has a "host" every native app shares, so there the client
+    /// is a sector of its own, or two unrelated apps would see one subject.
+    pub fn redirect_sector(&self, uri: &str) -> String {
+        let host = url::Url::parse(uri)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned));
+        match host {
+            Some(h) if !matches!(h.as_str(), "localhost" | "127.0.0.1" | "[::1]") => h,
+            _ => self.own_sector(),
+        }
+    }
+
+    fn own_sector(&self) -> String {
+        format!("client:{}", self.client_id)
     }
 
     pub fn display_name(&self) -> &str {

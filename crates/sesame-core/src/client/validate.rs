@@ -83,7 +83,7 @@ impl Client {
             )));
         }
         validate_response_types(m)?;
-        validate_sector(m)?;
+        validate_sector(self)?;
         validate_encryption(
             m,
             "id_token",
@@ -152,7 +152,8 @@ fn validate_fetched_url(field: &str, uri: &str) -> Result<(), InvalidClientMetad
 /// OIDC Core §8.1: a pairwise client needs a sector: a sector_identifier_uri, or redirect URIs
 /// on one host. The document behind the URI is checked by [`check_sector_document`] when the
 /// client is registered (fetching it is the caller's: the core has no network).
-fn validate_sector(m: &ClientMetadata) -> Result<(), InvalidClientMetadata> {
+fn validate_sector(client: &Client) -> Result<(), InvalidClientMetadata> {
+    let m = &client.metadata;
     if let Some(uri) = &m.sector_identifier_uri {
         validate_fetched_url("sector_identifier_uri", uri)?;
         if m.subject_type != SubjectType::Pairwise {
@@ -165,16 +166,16 @@ fn validate_sector(m: &ClientMetadata) -> Result<(), InvalidClientMetadata> {
     if m.subject_type != SubjectType::Pairwise {
         return Ok(());
     }
+    // A native app's URIs count as a sector of their own, so mixing them with a web host needs
+    // a document that says the two are one sector.
     let hosts: std::collections::BTreeSet<String> = m
         .redirect_uris
         .iter()
-        .filter_map(|u| url::Url::parse(u).ok()?.host_str().map(str::to_owned))
+        .map(|u| client.redirect_sector(u))
         .collect();
     match hosts.len() {
-        1 => Ok(()),
-        0 => Err(invalid(
-            "sector_identifier_uri: a pairwise client without redirect URIs needs one to name its sector",
-        )),
+        // No redirect URIs (a device or service client): the client is its own sector.
+        0 | 1 => Ok(()),
         _ => Err(invalid(format!(
             "sector_identifier_uri: the redirect URIs are on several hosts ({}), so a pairwise \
              client needs a sector_identifier_uri listing them",
@@ -517,6 +518,31 @@ mod tests {
         assert_eq!(c.sector().as_deref(), Some("sector.example"));
         c.metadata.sector_identifier_uri = Some("http://sector.example/uris.json".into());
         assert!(c.validate().unwrap_err().0.contains("https"));
+        c.metadata.sector_identifier_uri = None;
+        c.metadata.redirect_uris = vec![
+            "com.example.app:/cb".into(),
+            "https://app.example/cb".into(),
+        ];
+        assert!(
+            c.validate().unwrap_err().0.contains("several hosts"),
+            "a native app's URI is not the web host's sector"
+        );
+        c.metadata.redirect_uris = vec!["http://127.0.0.1/cb".into()];
+        assert_eq!(
+            c.sector().as_deref(),
+            Some("client:c1"),
+            "loopback: a sector of its own"
+        );
+        c.metadata.redirect_uris.clear();
+        assert_eq!(
+            c.sector().as_deref(),
+            Some("client:c1"),
+            "never the public sub"
+        );
+        c.metadata.redirect_uris = vec![
+            "https://app.example/cb".into(),
+            "https://other.example/cb".into(),
+        ];
         c.metadata.subject_type = SubjectType::Public;
         c.metadata.sector_identifier_uri = Some("https://sector.example/uris.json".into());
         assert!(

@@ -177,7 +177,8 @@ pub async fn userinfo(
             )
         })?;
     let mut claims = release(&user, &["name", "email", "email_verified"]);
-    claims.insert("sub".into(), Value::from(user.id.clone()));
+    let sub = provider.subject_for(&verified.client, &user.id);
+    claims.insert("sub".into(), Value::from(sub));
     claims.insert(
         "preferred_username".into(),
         Value::from(user.username.clone()),

@@ -79,7 +79,7 @@ pub async fn issue(
         auth_time: delegation.auth_time,
         nonce: request.nonce.map(str::to_owned),
         azp: client.client_id.clone(),
-        sid: delegation.sid.clone(),
+        sid: delegation.sid.as_ref().map(|s| provider.sid_for(client, s)),
         at_hash: request.access_token.map(|t| half_hash(alg, t)),
         c_hash: request.code.map(|c| half_hash(alg, c)),
         user_claims,

@@ -30,11 +30,7 @@ impl PairwiseKey {
 
     /// The `sub` of user `user_id` at every client of `sector`.
     pub fn subject(&self, sector: &str, user_id: &str) -> String {
-        let mut ctx = hmac::Context::with_key(&self.0);
-        for part in [sector, "\0", user_id] {
-            ctx.update(part.as_bytes());
-        }
-        URL_SAFE_NO_PAD.encode(ctx.sign().as_ref())
+        self.mac(&[sector, user_id])
     }
 
     /// The `sub` `client` knows user `user_id` by.
@@ -43,6 +39,26 @@ impl PairwiseKey {
             Some(sector) => self.subject(&sector, user_id),
             None => user_id.to_owned(),
         }
+    }
+
+    /// The `sid` `client` knows browser session `sid` by: one sid in the ID tokens of clients
+    /// of different sectors would let them join their pairwise subjects on it.
+    pub fn sid_for(&self, client: &Client, sid: &str) -> String {
+        match client.sector() {
+            Some(sector) => self.mac(&["sid", &sector, sid]),
+            None => sid.to_owned(),
+        }
+    }
+
+    /// HMAC over the parts, each ended by a NUL (none of them holds one), so no two lists of
+    /// parts share an input.
+    fn mac(&self, parts: &[&str]) -> String {
+        let mut ctx = hmac::Context::with_key(&self.0);
+        for part in parts {
+            ctx.update(part.as_bytes());
+            ctx.update(b"\0");
+        }
+        URL_SAFE_NO_PAD.encode(ctx.sign().as_ref())
     }
 }
 
@@ -78,5 +94,10 @@ mod tests {
         assert_eq!(key.subject_for(&public, "usr_1"), "usr_1");
         let other_key = PairwiseKey::new(b"another deployment's secret.....");
         assert_ne!(at_a, other_key.subject_for(&a, "usr_1"));
+        // The session id too: one sector, one sid; another sector cannot join on it.
+        assert_eq!(key.sid_for(&a, "sid-1"), key.sid_for(&b, "sid-1"));
+        assert_ne!(key.sid_for(&a, "sid-1"), key.sid_for(&elsewhere, "sid-1"));
+        assert_ne!(key.sid_for(&a, "sid-1"), key.subject_for(&a, "sid-1"));
+        assert_eq!(key.sid_for(&public, "sid-1"), "sid-1");
     }
 }
