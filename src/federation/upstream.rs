@@ -9,6 +9,10 @@ use std::time::Duration;
 /// How long any one call to an upstream may take.
 pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The largest answer read: discovery documents, JWK Sets and token responses are a few KiB; a
+/// server answering more is not one to trust with this node's memory.
+pub const MAX_ANSWER_BYTES: usize = 1 << 20;
+
 /// Upstream providers over HTTP (rustls, the web PKI roots).
 pub struct HttpUpstream(reqwest::Client);
 
@@ -45,10 +49,7 @@ impl Upstream for HttpUpstream {
                 response.status()
             )));
         }
-        response
-            .json()
-            .await
-            .map_err(|_| UpstreamError::Protocol(format!("{url} did not answer JSON")))
+        read_json(response, url).await
     }
 
     async fn post_form(
@@ -71,10 +72,21 @@ impl Upstream for HttpUpstream {
             .await
             .map_err(unreachable)?;
         let status = response.status().as_u16();
-        let json = response
-            .json()
-            .await
-            .map_err(|_| UpstreamError::Protocol(format!("{url} did not answer JSON")))?;
-        Ok((status, json))
+        Ok((status, read_json(response, url).await?))
     }
+}
+
+/// The body as JSON, read up to [`MAX_ANSWER_BYTES`].
+async fn read_json(mut response: reqwest::Response, url: &str) -> Result<Value, UpstreamError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(UpstreamError::Protocol(format!(
+                "{url} answered more than {MAX_ANSWER_BYTES} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body)
+        .map_err(|_| UpstreamError::Protocol(format!("{url} did not answer JSON")))
 }

@@ -226,6 +226,26 @@ async fn registration_reads_the_jwks_uri_and_wants_a_key_for_each_encryption() {
         ),
         "{says}"
     );
+    // A key server answering megabytes is cut off, not read into memory.
+    let huge = crate::helpers::serve_json(json!({"keys": [], "pad": "x".repeat(2 << 20)})).await;
+    let out = crate::cli::sesame_async(
+        &[
+            "client",
+            "create",
+            "--client-id",
+            "huge",
+            "--redirect-uri",
+            "https://app.example/cb",
+            "--jwks-uri",
+            &huge,
+            "--id-token-encrypted-response-alg",
+            "ECDH-ES",
+        ],
+        &env,
+    )
+    .await;
+    let says = String::from_utf8_lossy(&out.stderr);
+    assert!(says.contains("answered more than 1048576 bytes"), "{says}");
     let created = create("ec", "ECDH-ES").await;
     assert!(created.status.success(), "{created:?}");
     let shown: Value = serde_json::from_slice(&created.stdout).unwrap();

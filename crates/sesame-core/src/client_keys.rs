@@ -3,7 +3,9 @@
 //!
 //! A `jwks_uri` is read when first needed and kept [`JWKS_URI_TTL`] seconds per node; an
 //! assertion naming a kid the kept copy lacks reads it again (such reads at most every
-//! [`REFETCH_AFTER`] seconds), so a client that rotates its keys is followed at once.
+//! [`REFETCH_AFTER`] seconds), so a client that rotates its keys is followed at once. One read
+//! of a URI runs at a time, and after a failed one nobody reads for [`AFTER_FAILURE`] seconds:
+//! the kept copy serves meanwhile, and callers cannot make Sesame hammer the client's server.
 
 use crate::client::Client;
 use crate::error::TokenError;
@@ -20,13 +22,26 @@ pub const REFETCH_AFTER: i64 = 30;
 /// How long a kept copy still serves while its `jwks_uri` cannot be reached.
 pub const STALE_FOR: i64 = 3600;
 
-#[derive(Clone)]
+/// What a node knows of one `jwks_uri`.
+#[derive(Clone, Default)]
 struct Kept {
-    keys: Arc<Value>,
+    /// The last set read, and when.
+    keys: Option<Arc<Value>>,
     fetched_at: i64,
+    /// When a read last began. Claimed before reading, so requests arriving meanwhile use the
+    /// kept copy instead of reading too.
+    started_at: Option<i64>,
     /// When a kid the copy lacked last made it read again.
     forced_at: Option<i64>,
+    /// When the last read failed.
+    failed_at: Option<i64>,
 }
+
+/// How long a read may be under way before another request may start one (the network's
+/// timeout is 10 s).
+pub const READ_TAKES_AT_MOST: i64 = 15;
+/// After a failed read, how long nobody reads again (the kept copy, if any, serves).
+pub const AFTER_FAILURE: i64 = 30;
 
 #[derive(Default)]
 pub struct ClientKeys {
@@ -62,51 +77,73 @@ impl ClientKeys {
         let Some(uri) = &client.metadata.jwks_uri else {
             return Ok(None);
         };
-        let kept = self.kept(uri);
-        let fresh = kept.as_ref().is_some_and(|k| match want {
-            Want::Usual => now - k.fetched_at < JWKS_URI_TTL,
-            Want::Newer => k.forced_at.is_some_and(|f| now - f < REFETCH_AFTER),
-        });
-        if let (true, Some(k)) = (fresh, &kept) {
-            return Ok(Some(Arc::clone(&k.keys)));
-        }
-        let forced_at = match want {
-            Want::Newer => Some(now),
-            Want::Usual => kept.as_ref().and_then(|k| k.forced_at),
+        let kept = match self.claim_read(uri, now, want) {
+            Ok(kept) => kept,
+            // No read now: the kept copy serves (a stale one for a while), else the read's error.
+            Err(kept) => {
+                let usable = kept.keys.filter(|_| now - kept.fetched_at < STALE_FOR);
+                return usable.map(Some).ok_or_else(|| {
+                    TokenError::server_error(format!(
+                        "the jwks_uri of client {} could not be read lately",
+                        client.client_id
+                    ))
+                });
+            }
         };
-        match self.fetch(client, uri).await {
-            Ok(keys) => {
-                let keys = Arc::new(keys);
-                if let Ok(mut map) = self.kept.write() {
-                    map.insert(
-                        uri.clone(),
-                        Kept {
-                            keys: Arc::clone(&keys),
-                            fetched_at: now,
-                            forced_at,
-                        },
-                    );
-                }
-                Ok(Some(keys))
-            }
-            // A client's key server that is down for a moment does not stop its users.
-            Err(_)
-                if kept
-                    .as_ref()
-                    .is_some_and(|k| now - k.fetched_at < STALE_FOR) =>
-            {
-                Ok(kept.map(|k| k.keys))
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    fn kept(&self, uri: &str) -> Option<Kept> {
-        let map = match self.kept.read() {
+        let read = self.fetch(client, uri).await;
+        let mut map = match self.kept.write() {
             Ok(map) => map,
             Err(poisoned) => poisoned.into_inner(),
         };
-        map.get(uri).cloned()
+        let entry = map.entry(uri.clone()).or_default();
+        match read {
+            Ok(keys) => {
+                let keys = Arc::new(keys);
+                entry.keys = Some(Arc::clone(&keys));
+                entry.fetched_at = now;
+                entry.failed_at = None;
+                Ok(Some(keys))
+            }
+            Err(e) => {
+                entry.failed_at = Some(now);
+                // A client's key server that is down for a moment does not stop its users.
+                match kept.keys.filter(|_| now - kept.fetched_at < STALE_FOR) {
+                    Some(keys) => Ok(Some(keys)),
+                    None => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Decides, under the lock, whether this request reads the set: `Ok` (with what was kept)
+    /// when it does, and the read is marked as begun; `Err` (with what is kept) when the kept
+    /// copy must do: it is fresh, another read is under way, or the last one failed lately.
+    fn claim_read(&self, uri: &str, now: i64, want: Want) -> Result<Kept, Kept> {
+        let mut map = match self.kept.write() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let entry = map.entry(uri.to_owned()).or_default();
+        let has_keys = entry.keys.is_some();
+        let within = |at: Option<i64>, span: i64| at.is_some_and(|t| now - t < span);
+        let fresh = has_keys
+            && match want {
+                Want::Usual => now - entry.fetched_at < JWKS_URI_TTL,
+                Want::Newer => within(entry.forced_at, REFETCH_AFTER),
+            };
+        let busy = within(entry.started_at, READ_TAKES_AT_MOST)
+            && entry.started_at > entry.failed_at
+            && entry
+                .started_at
+                .is_some_and(|t| !has_keys || t > entry.fetched_at);
+        if fresh || busy || within(entry.failed_at, AFTER_FAILURE) {
+            return Err(entry.clone());
+        }
+        entry.started_at = Some(now);
+        if want == Want::Newer {
+            entry.forced_at = Some(now);
+        }
+        Ok(entry.clone())
     }
 
     async fn fetch(&self, client: &Client, uri: &str) -> Result<Value, TokenError> {
@@ -199,13 +236,41 @@ mod tests {
         assert_eq!(kid(&at(later, Want::Usual).await), "k3");
         // Down: the kept copy serves for a while, then the error shows.
         server.down.store(true, Ordering::SeqCst);
-        assert_eq!(kid(&at(later + JWKS_URI_TTL, Want::Usual).await), "k3");
-        let err = keys
-            .get(&client, later + STALE_FOR, Want::Usual)
-            .await
-            .unwrap_err();
+        let down_at = later + JWKS_URI_TTL;
+        assert_eq!(kid(&at(down_at, Want::Usual).await), "k3");
+        // Back up, but nobody reads again until AFTER_FAILURE has passed.
+        server.down.store(false, Ordering::SeqCst);
+        assert_eq!(
+            kid(&at(down_at + 1, Want::Newer).await),
+            "k3",
+            "no read after a failure"
+        );
+        assert_eq!(server.reads.load(Ordering::SeqCst), 4);
+        assert_eq!(kid(&at(down_at + AFTER_FAILURE, Want::Usual).await), "k4");
+        server.down.store(true, Ordering::SeqCst);
+        let gone = down_at + AFTER_FAILURE + STALE_FOR;
+        let err = keys.get(&client, gone, Want::Usual).await.unwrap_err();
         let cause = err.cause.unwrap_or_default();
         assert!(cause.contains("jwks_uri of client web"), "{cause}");
+    }
+
+    #[test]
+    fn one_read_at_a_time_per_uri() {
+        let keys = ClientKeys::new(None);
+        let uri = "https://app.example/jwks";
+        assert!(
+            keys.claim_read(uri, 100, Want::Usual).is_ok(),
+            "the first reads"
+        );
+        assert!(
+            keys.claim_read(uri, 100, Want::Newer).is_err(),
+            "others wait for it"
+        );
+        assert!(
+            keys.claim_read(uri, 100 + READ_TAKES_AT_MOST, Want::Usual)
+                .is_ok(),
+            "a hung read is given up"
+        );
     }
 
     #[tokio::test]

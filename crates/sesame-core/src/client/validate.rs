@@ -123,15 +123,21 @@ impl ClientMetadata {
             ("userinfo", self.userinfo_encrypted_response_alg),
         ];
         for (target, alg) in wanted {
-            if let Some(alg) = alg
-                && jwe::select_key(jwks, alg).is_none()
-            {
+            let Some(alg) = alg else { continue };
+            let Some(key) = jwe::select_key(jwks, alg) else {
                 return Err(invalid(format!(
                     "jwks: {target}_encrypted_response_alg {alg} needs a public {} key for \
                      encryption (use \"enc\" or no use) in the client's JWK Set",
                     alg.key_type()
                 )));
-            }
+            };
+            // A trial encryption finds what the key's shape hides (a short RSA key, a point off
+            // the curve) now, rather than in every token response later.
+            jwe::encrypt(b"", key, alg, ContentEncryption::default(), None).map_err(|e| {
+                invalid(format!(
+                    "jwks: the key for {target}_encrypted_response_alg {alg}: {e}"
+                ))
+            })?;
         }
         Ok(())
     }
@@ -351,6 +357,8 @@ fn validate_redirect_uri(uri: &str) -> Result<(), InvalidClientMetadata> {
 mod tests {
     use super::*;
     use crate::secret::Secret;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn client(method: AuthMethod, grants: &[GrantType]) -> Client {
         Client {
@@ -560,6 +568,25 @@ mod tests {
         assert!(err.contains("https://other.example/cb"), "{err}");
         let not_a_list = serde_json::json!({"redirect_uris": []});
         assert!(check_sector_document(m, &not_a_list).is_err());
+    }
+
+    #[test]
+    fn an_encryption_key_that_cannot_encrypt_is_refused_at_registration() {
+        let mut c = client(
+            AuthMethod::ClientSecretBasic,
+            &[GrantType::AuthorizationCode],
+        );
+        c.metadata.id_token_encrypted_response_alg = Some(KeyManagement::RsaOaep256);
+        let short = URL_SAFE_NO_PAD.encode([0xc5u8; 128]);
+        c.metadata.jwks =
+            Some(serde_json::json!({"keys": [{"kty": "RSA", "n": short, "e": "AQAB"}]}));
+        let err = c.validate().unwrap_err().0;
+        assert!(err.contains("shorter than 2048 bits"), "{err}");
+        c.metadata.id_token_encrypted_response_alg = Some(KeyManagement::EcdhEs);
+        let off_curve = URL_SAFE_NO_PAD.encode([1u8; 32]);
+        c.metadata.jwks = Some(serde_json::json!({"keys": [{"kty": "EC", "crv": "P-256",
+            "x": off_curve, "y": off_curve}]}));
+        assert!(c.validate().is_err(), "a point off the curve");
     }
 
     #[test]
