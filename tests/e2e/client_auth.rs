@@ -204,3 +204,18 @@ async fn rfc7591_2_keys_at_a_jwks_uri_authenticate_and_a_new_kid_is_followed_at_
         .await
         .assert_error(401, "invalid_client", "client authentication failed");
 }
+
+#[tokio::test]
+async fn rfc6749_5_2_keys_that_cannot_be_read_fail_client_authentication() {
+    let app = spawn_app().await;
+    let key = KeyHolder::new();
+    // Nothing listens on the discard port: the client's key server is down.
+    app.client_with("signer", AuthMethod::PrivateKeyJwt, |m| {
+        m.jwks_uri = Some("http://127.0.0.1:9/jwks.json".into())
+    })
+    .await;
+    let assertion = key.assertion(claims(&app, "jti-down"));
+    app.post_form("/token", None, &assertion_form(&assertion))
+        .await
+        .assert_error(401, "invalid_client", "client authentication failed");
+}

@@ -251,3 +251,47 @@ async fn registration_reads_the_jwks_uri_and_wants_a_key_for_each_encryption() {
     let shown: Value = serde_json::from_slice(&created.stdout).unwrap();
     assert_eq!(shown["jwks_uri"], uri.as_str());
 }
+
+#[tokio::test]
+async fn rfc6749_5_2_an_id_token_whose_key_cannot_be_read_is_temporarily_unavailable() {
+    let app = spawn_app().await;
+    alice(&app).await;
+    let secret = web_client(&app, "down", AuthMethod::ClientSecretPost, |m| {
+        m.jwks_uri = Some("http://127.0.0.1:9/jwks.json".into());
+        m.id_token_encrypted_response_alg = Some(KeyManagement::EcdhEs);
+        m.skip_consent = true;
+    })
+    .await
+    .unwrap();
+    let query = crate::helpers::serde_urlencoded(&[
+        ("client_id", "down"),
+        ("response_type", "code"),
+        ("redirect_uri", crate::interaction::REDIRECT),
+        ("scope", "openid"),
+    ]);
+    let code = crate::interaction::Browser::new(&app)
+        .sign_in(&format!("{}/authorize?{query}", app.base))
+        .await
+        .param("code")
+        .unwrap();
+    let reply = app
+        .post_form(
+            "/token",
+            None,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", crate::interaction::REDIRECT),
+                ("client_id", "down"),
+                ("client_secret", secret.expose()),
+            ],
+        )
+        .await;
+    // Never an ID token in clear, never a 500: the code is spent, so the client starts over later.
+    reply.assert_error(503, "temporarily_unavailable", "");
+    assert!(
+        reply.headers.contains_key("retry-after"),
+        "{:?}",
+        reply.headers
+    );
+}

@@ -323,11 +323,19 @@ async fn verify_assertion(
         )));
     }
     let kid = header.kid.as_deref();
-    let keys = provider.client_jwks(client, Want::Usual).await?;
+    // Keys that cannot be read cannot authenticate: invalid_client, the cause in the log.
+    let unreadable = |e: TokenError| failed(e.cause.unwrap_or(e.description.into_owned()));
+    let keys = provider
+        .client_jwks(client, Want::Usual)
+        .await
+        .map_err(unreadable)?;
     let jwk = match find_client_key(keys.as_deref(), kid, header.alg) {
         // A client that rotated its keys at its jwks_uri: read it again for the new kid.
         Err(_) if client.metadata.jwks_uri.is_some() => {
-            let keys = provider.client_jwks(client, Want::Newer).await?;
+            let keys = provider
+                .client_jwks(client, Want::Newer)
+                .await
+                .map_err(unreadable)?;
             find_client_key(keys.as_deref(), kid, header.alg)?
         }
         found => found?,

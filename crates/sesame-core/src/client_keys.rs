@@ -64,7 +64,8 @@ impl ClientKeys {
         }
     }
 
-    /// The client's JWK Set, if it has one.
+    /// The client's JWK Set, if it has one. When its `jwks_uri` cannot be read and no kept copy
+    /// serves, `temporarily_unavailable` (503 with Retry-After): the request can succeed later.
     pub async fn get(
         &self,
         client: &Client,
@@ -83,7 +84,7 @@ impl ClientKeys {
             Err(kept) => {
                 let usable = kept.keys.filter(|_| now - kept.fetched_at < STALE_FOR);
                 return usable.map(Some).ok_or_else(|| {
-                    TokenError::server_error(format!(
+                    TokenError::temporarily_unavailable(format!(
                         "the jwks_uri of client {} could not be read lately",
                         client.client_id
                     ))
@@ -148,7 +149,7 @@ impl ClientKeys {
 
     async fn fetch(&self, client: &Client, uri: &str) -> Result<Value, TokenError> {
         let failed = |why: String| {
-            TokenError::server_error(format!(
+            TokenError::temporarily_unavailable(format!(
                 "the jwks_uri of client {} could not be read: {why}",
                 client.client_id
             ))

@@ -139,7 +139,12 @@ fn ecdh(key: &Value, algorithm_id: &str, len: usize) -> Result<(Vec<u8>, Value),
         Ok(concat_kdf(z, algorithm_id, b"", b"", len))
     })?;
     // The uncompressed point is 0x04 ‖ x ‖ y.
-    let (ex, ey) = public.as_ref()[1..].split_at(size);
+    let (ex, ey) = public
+        .as_ref()
+        .get(1..)
+        .filter(|xy| xy.len() == 2 * size)
+        .map(|xy| xy.split_at(size))
+        .ok_or_else(failed)?;
     let epk = json!({
         "kty": "EC",
         "crv": crv,
