@@ -601,3 +601,30 @@ async fn the_openidconnect_crate_verifies_a_pairwise_sub_and_signed_userinfo() {
         .expect("a signed UserInfo JWT for the same subject");
     assert_eq!(info.email().unwrap().as_str(), "alice@example.com");
 }
+
+#[tokio::test]
+async fn oidc_core_5_5_the_claims_request_reaches_userinfo_with_an_opaque_token_too() {
+    let app = spawn_app().await;
+    alice(&app).await;
+    let secret = web_client(&app, "web", AuthMethod::ClientSecretPost, |m| {
+        m.access_token_format = sesame_core::client::AccessTokenFormat::Opaque;
+    })
+    .await
+    .unwrap();
+    let tokens = code_tokens(
+        &app,
+        secret.expose(),
+        &[
+            ("scope", "openid"),
+            ("claims", r#"{"userinfo":{"name":null}}"#),
+        ],
+    )
+    .await;
+    assert!(tokens["access_token"].as_str().unwrap().starts_with("sat_"));
+    let info = userinfo_of(&app, &tokens).await;
+    assert_eq!(
+        info["name"], "Alice Liddell",
+        "read from the token's record: {info}"
+    );
+    assert!(info.get("email").is_none());
+}

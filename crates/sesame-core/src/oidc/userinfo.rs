@@ -8,7 +8,7 @@ use crate::client::Client;
 use crate::error::TokenError;
 use crate::provider::Provider;
 use crate::secret::SecretHash;
-use crate::token::inspect::{TokenHandle, find_active_token};
+use crate::token::inspect::find_active_token;
 use crate::user::active_user;
 use serde_json::{Map, Value};
 
@@ -44,17 +44,17 @@ pub async fn userinfo(provider: &Provider, token: &str) -> Result<UserInfoRespon
     let Some(user) = active_user(provider.store(), &known.claims.sub).await? else {
         return Err(invalid_token());
     };
-    // The delegation's `claims` request travels with the token's record.
-    let hash = match &known.handle {
-        TokenHandle::Opaque(hash) => hash.clone(),
-        TokenHandle::Jwt => SecretHash::of(token),
+    // The delegation's `claims` request travels with the token's record: already read for an
+    // opaque token, read here for a JWT.
+    let requested = match known.userinfo_claims {
+        Some(names) => names,
+        None => provider
+            .store()
+            .find_access_token(&SecretHash::of(token))
+            .await?
+            .map(|r| r.userinfo_claims)
+            .unwrap_or_default(),
     };
-    let requested = provider
-        .store()
-        .find_access_token(&hash)
-        .await?
-        .map(|r| r.userinfo_claims)
-        .unwrap_or_default();
     // The `claims` request's names were consented to with the scopes (see `consent_items`).
     let mut names = claims_for_scope(&scope);
     names.extend(requested.iter().map(String::as_str));

@@ -21,6 +21,9 @@ pub enum TokenHandle {
 pub struct KnownToken {
     pub handle: TokenHandle,
     pub claims: AccessTokenClaims,
+    /// The claims its delegation asked UserInfo for, when finding the token already read its
+    /// record (opaque tokens, pairwise clients' JWTs): UserInfo need not read it again.
+    pub userinfo_claims: Option<Vec<String>>,
 }
 
 /// A token this server issued that has neither expired nor been revoked; `None` for anything else.
@@ -49,6 +52,7 @@ pub async fn find_active_token(
         return Ok(Some(KnownToken {
             handle: TokenHandle::Opaque(hash),
             claims,
+            userinfo_claims: Some(record.userinfo_claims),
         }));
     }
     let Some(payload) = provider.key_ring().verify_jws(token, "at+jwt") else {
@@ -69,6 +73,7 @@ pub async fn find_active_token(
         return Ok(None);
     };
     let mut claims = claims;
+    let mut userinfo_claims = None;
     // A pairwise client's JWT names the user by the client's pairwise `sub`, which cannot be
     // turned back; the token's record (every user token has one) names the user.
     if client.sector().is_some() && claims.sub != claims.client_id {
@@ -80,9 +85,11 @@ pub async fn find_active_token(
             return Ok(None);
         };
         claims.sub = record.subject;
+        userinfo_claims = Some(record.userinfo_claims);
     }
     Ok(Some(KnownToken {
         handle: TokenHandle::Jwt,
         claims,
+        userinfo_claims,
     }))
 }
