@@ -4,6 +4,7 @@
 //! validates, decides and mints, and answers with a response to serialise or an RFC error. Storage
 //! is reached only through the traits in [`store`]; time only through [`clock::Clock`].
 
+pub mod audit;
 pub mod authorize;
 pub mod bearer;
 pub mod client;

@@ -4,6 +4,7 @@
 //! only that the backend failed. Time is always a parameter (the core's clock), never the
 //! database's `now()`. Single-use items are consumed by one atomic call.
 
+use crate::audit::{AuditEvent, AuditQuery};
 use crate::authorize::pending::PendingAuthorization;
 use crate::client::Client;
 use crate::delegation::{Delegation, StoredCode, StoredRefreshToken};
@@ -45,11 +46,42 @@ pub trait ClientStore: Send + Sync {
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError>;
 }
 
+/// A page of users in username order: those whose username or email contains `search`
+/// (ASCII case-insensitively), with a username after `after` (the last of the previous page).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserQuery {
+    pub search: Option<String>,
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
+impl UserQuery {
+    /// Whether a user passes the filters (the memory store's; SQL says the same).
+    pub fn matches(&self, user: &User) -> bool {
+        let contains = |hay: &str, needle: &str| {
+            hay.to_ascii_lowercase()
+                .contains(&needle.to_ascii_lowercase())
+        };
+        let found = self.search.as_deref().is_none_or(|q| {
+            contains(&user.username, q)
+                || user.claims.email.as_deref().is_some_and(|e| contains(e, q))
+        });
+        found
+            && self
+                .after
+                .as_deref()
+                .is_none_or(|a| user.username.as_str() > a)
+    }
+}
+
 #[async_trait]
 pub trait UserStore: Send + Sync {
     async fn get_user(&self, id: &str) -> Result<Option<User>, StoreError>;
     async fn get_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
     async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+    /// Up to `query.limit` users of [`UserQuery`]; fast on a large table when `search` is
+    /// unset (an index walk), a scan that stops at the page's end otherwise.
+    async fn search_users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError>;
     /// Inserts a new user; `Ok(false)` if the username or id is taken (nothing changes then).
     async fn insert_user(&self, user: &User) -> Result<bool, StoreError>;
     /// Replaces the user with this id; `Ok(false)` if there is none, or the new username is taken.
@@ -162,6 +194,17 @@ pub trait DelegationStore: Send + Sync {
         keep_until: i64,
     ) -> Result<(), StoreError>;
     async fn is_delegation_revoked(&self, delegation_id: &str) -> Result<bool, StoreError>;
+    /// Withdraws what a user let a client do, in one transaction: deletes the consent and
+    /// revokes (as [`DelegationStore::revoke_delegation`]) every delegation of the user to the
+    /// client that still has a live code, refresh token or access token. `Ok(true)` if there was
+    /// a consent; the delegations are revoked either way (a `skip_consent` client has none).
+    async fn revoke_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        now: i64,
+        keep_until: i64,
+    ) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
@@ -196,6 +239,26 @@ pub trait InteractionStore: Send + Sync {
         scope: &Scopes,
         now: i64,
     ) -> Result<(), StoreError>;
+    /// Every consent of the user, by client_id.
+    async fn list_consents(&self, user_id: &str) -> Result<Vec<Consent>, StoreError>;
+
+    /// The user's sessions unexpired at `now`, newest sign-in first.
+    async fn list_sessions(
+        &self,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Vec<BrowserSession>, StoreError>;
+    /// Ends the user's session with this `sid`, or all of them when `sid` is `None`; returns
+    /// how many ended. Every node stops honouring them at once (sessions are not cached).
+    async fn delete_sessions(&self, user_id: &str, sid: Option<&str>) -> Result<u64, StoreError>;
+}
+
+/// What a user approved for one client, and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Consent {
+    pub client_id: String,
+    pub scope: Scopes,
+    pub granted_at: i64,
 }
 
 #[async_trait]
@@ -311,6 +374,17 @@ pub trait FederationStore: Send + Sync {
     ) -> Result<Option<FederationState>, StoreError>;
 }
 
+/// The audit trail (`crate::audit`), shared by every node.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends the events in order; each gets the next `seq`.
+    async fn record_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError>;
+    /// Up to `query.limit` matching events, newest (highest `seq`) first.
+    async fn list_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Deletes up to `batch` events older than `before` (the retention); returns how many.
+    async fn sweep_audit(&self, before: i64, batch: u32) -> Result<u64, StoreError>;
+}
+
 /// Guesses counted per throttle key (an account, a client address, a browser; see
 /// `sesame_core::throttle`), in the store so every node shares them.
 #[async_trait]
@@ -370,6 +444,7 @@ pub trait Store:
     + Oauth1Store
     + FederationStore
     + LoginThrottle
+    + AuditStore
     + Maintenance
 {
 }
@@ -386,6 +461,7 @@ impl<T> Store for T where
         + Oauth1Store
         + FederationStore
         + LoginThrottle
+        + AuditStore
         + Maintenance
 {
 }

@@ -145,6 +145,9 @@ pub struct ClientMetadata {
     pub access_token_format: AccessTokenFormat,
     pub skip_consent: bool,
     pub oauth1: bool,
+    /// Sesame's own: may be granted [`ADMIN_SCOPE`], the admin API's. Only for a confidential
+    /// client that uses no grant but client_credentials, so no user is ever asked to consent.
+    pub admin: bool,
     /// RFC 7591 `jwks`: the client's public keys, for `private_key_jwt` and for encrypting
     /// ID tokens and UserInfo responses to it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -175,6 +178,9 @@ pub struct ClientMetadata {
     pub sector_identifier_uri: Option<String>,
 }
 
+/// The scope the admin API (`/admin/v1`) asks for; only an `admin` client may be granted it.
+pub const ADMIN_SCOPE: &str = "sesame:admin";
+
 /// How a response to the client is encrypted: the key management and content algorithms.
 pub type Encryption = (KeyManagement, ContentEncryption);
 
@@ -193,6 +199,7 @@ impl Default for ClientMetadata {
             access_token_format: AccessTokenFormat::Jwt,
             skip_consent: false,
             oauth1: false,
+            admin: false,
             jwks: None,
             jwks_uri: None,
             userinfo_signed_response_alg: None,

@@ -83,6 +83,7 @@ impl Client {
             )));
         }
         validate_response_types(m)?;
+        validate_admin(m)?;
         validate_sector(self)?;
         validate_encryption(
             m,
@@ -97,6 +98,39 @@ impl Client {
             m.userinfo_encrypted_response_enc,
         )?;
         Ok(())
+    }
+}
+
+/// The admin scope is reached only by a machine: a confidential client with the
+/// client_credentials grant alone, so no consent page, refresh token or user ever carries it.
+fn validate_admin(m: &ClientMetadata) -> Result<(), InvalidClientMetadata> {
+    if m.scope.contains(super::ADMIN_SCOPE) && !m.admin {
+        return Err(invalid(format!(
+            "scope: {} is only for admin clients (admin = true)",
+            super::ADMIN_SCOPE
+        )));
+    }
+    if m.admin && m.grant_types != [GrantType::ClientCredentials] {
+        return Err(invalid(
+            "grant_types: an admin client uses client_credentials and no other grant",
+        ));
+    }
+    if m.admin && m.oauth1 {
+        return Err(invalid(
+            "oauth1: an admin client is not an OAuth 1.0a consumer",
+        ));
+    }
+    Ok(())
+}
+
+impl InvalidClientMetadata {
+    /// The metadata field the message names (the text before its first `:`).
+    pub fn field(&self) -> Option<&str> {
+        let (field, _) = self.0.split_once(": ")?;
+        field
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'_')
+            .then_some(field)
     }
 }
 
@@ -416,6 +450,29 @@ mod tests {
             "no code for a service"
         );
         assert!(service.validate().is_ok());
+    }
+
+    #[test]
+    fn only_an_admin_service_reaches_the_admin_scope() {
+        let mut service = client(
+            AuthMethod::ClientSecretBasic,
+            &[GrantType::ClientCredentials],
+        );
+        service.metadata.scope = crate::scope::Scopes::parse("sesame:admin").unwrap();
+        let e = service.validate().unwrap_err();
+        assert_eq!(e.field(), Some("scope"));
+        service.metadata.admin = true;
+        assert!(service.validate().is_ok());
+        // A user would have to consent to it, or a refresh token would carry it.
+        let mut web = client(
+            AuthMethod::ClientSecretBasic,
+            &[GrantType::AuthorizationCode],
+        );
+        web.metadata.admin = true;
+        assert_eq!(web.validate().unwrap_err().field(), Some("grant_types"));
+        let mut public = client(AuthMethod::None, &[GrantType::ClientCredentials]);
+        public.metadata.admin = true;
+        assert!(public.validate().is_err());
     }
 
     #[test]

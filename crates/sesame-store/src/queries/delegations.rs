@@ -111,8 +111,8 @@ impl DelegationStore for SqlStore {
         };
         sqlx::query(
             "INSERT INTO authorization_codes \
-             (code_hash, delegation_id, client_id, data, expires_at, used_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+             (code_hash, delegation_id, client_id, data, expires_at, used_at, user_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(hash_bytes(&code.code_hash))
         .bind(&code.delegation.delegation_id)
@@ -120,6 +120,7 @@ impl DelegationStore for SqlStore {
         .bind(to_json("authorization code", &document)?)
         .bind(code.expires_at)
         .bind(code.used_at)
+        .bind(&code.delegation.user_id)
         .execute(self.writes())
         .await
         .map_err(store_error)?;
@@ -151,12 +152,13 @@ impl DelegationStore for SqlStore {
 
     async fn insert_refresh_token(&self, t: &StoredRefreshToken) -> Result<(), StoreError> {
         sqlx::query(concat!(
-            "INSERT INTO refresh_tokens (delegation_id, client_id, ",
+            "INSERT INTO refresh_tokens (delegation_id, client_id, user_id, ",
             refresh_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         ))
         .bind(&t.delegation.delegation_id)
         .bind(&t.delegation.client_id)
+        .bind(&t.delegation.user_id)
         .bind(hash_bytes(&t.token_hash))
         .bind(to_json("delegation", &t.delegation)?)
         .bind(t.issued_at)
@@ -202,37 +204,7 @@ impl DelegationStore for SqlStore {
         keep_until: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO revoked_delegations (delegation_id, expires_at) VALUES ($1, $2) \
-             ON CONFLICT (delegation_id) DO NOTHING",
-        )
-        .bind(delegation_id)
-        .bind(keep_until)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        // JWT access tokens cannot be changed, only listed as revoked by jti.
-        sqlx::query(
-            "INSERT INTO revoked_jtis (jti, expires_at) SELECT jti, expires_at \
-             FROM access_tokens WHERE delegation_id = $1 ON CONFLICT (jti) DO NOTHING",
-        )
-        .bind(delegation_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        for sql in [
-            "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $2) \
-             WHERE delegation_id = $1",
-            "UPDATE access_tokens SET revoked_at = COALESCE(revoked_at, $2) \
-             WHERE delegation_id = $1",
-        ] {
-            sqlx::query(sql)
-                .bind(delegation_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
-        }
+        revoke(&mut tx, delegation_id, now, keep_until).await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -246,4 +218,82 @@ impl DelegationStore for SqlStore {
         .map_err(store_error)?;
         Ok(found.is_some())
     }
+
+    async fn revoke_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        now: i64,
+        keep_until: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let deleted = sqlx::query("DELETE FROM consents WHERE user_id = $1 AND client_id = $2")
+            .bind(user_id)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        // Every delegation with something still alive: an unused code, a refresh token, or a
+        // recorded access token (JWTs included).
+        let delegations: Vec<String> = sqlx::query_scalar(
+            "SELECT delegation_id FROM authorization_codes \
+             WHERE user_id = $1 AND client_id = $2 AND used_at IS NULL \
+             UNION SELECT delegation_id FROM refresh_tokens \
+             WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL \
+             UNION SELECT delegation_id FROM access_tokens \
+             WHERE subject = $1 AND client_id = $2 AND delegation_id IS NOT NULL \
+             AND revoked_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(client_id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        for id in &delegations {
+            revoke(&mut tx, id, now, keep_until).await?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(deleted.rows_affected() == 1)
+    }
+}
+
+/// [`DelegationStore::revoke_delegation`] inside a caller's transaction.
+async fn revoke(
+    tx: &mut sqlx::Transaction<'_, super::Db>,
+    delegation_id: &str,
+    now: i64,
+    keep_until: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO revoked_delegations (delegation_id, expires_at) VALUES ($1, $2) \
+         ON CONFLICT (delegation_id) DO NOTHING",
+    )
+    .bind(delegation_id)
+    .bind(keep_until)
+    .execute(&mut **tx)
+    .await
+    .map_err(store_error)?;
+    // JWT access tokens cannot be changed, only listed as revoked by jti.
+    sqlx::query(
+        "INSERT INTO revoked_jtis (jti, expires_at) SELECT jti, expires_at \
+         FROM access_tokens WHERE delegation_id = $1 ON CONFLICT (jti) DO NOTHING",
+    )
+    .bind(delegation_id)
+    .execute(&mut **tx)
+    .await
+    .map_err(store_error)?;
+    for sql in [
+        "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $2) \
+         WHERE delegation_id = $1",
+        "UPDATE access_tokens SET revoked_at = COALESCE(revoked_at, $2) \
+         WHERE delegation_id = $1",
+    ] {
+        sqlx::query(sql)
+            .bind(delegation_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await
+            .map_err(store_error)?;
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@ use sesame_core::authorize::pending::PendingAuthorization;
 use sesame_core::scope::Scopes;
 use sesame_core::secret::SecretHash;
 use sesame_core::session::BrowserSession;
-use sesame_core::store::{InteractionStore, StoreError};
+use sesame_core::store::{Consent, InteractionStore, StoreError};
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
@@ -157,5 +157,54 @@ impl InteractionStore for SqlStore {
         .await
         .map_err(store_error)?;
         Ok(())
+    }
+
+    async fn list_consents(&self, user_id: &str) -> Result<Vec<Consent>, StoreError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT client_id, scope, granted_at FROM consents WHERE user_id = $1 \
+             ORDER BY client_id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.into_iter()
+            .map(|(client_id, granted, granted_at)| {
+                Ok(Consent {
+                    client_id,
+                    scope: scope(&granted)?,
+                    granted_at,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_sessions(
+        &self,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Vec<BrowserSession>, StoreError> {
+        let rows = sqlx::query_as::<_, SessionRow>(
+            "SELECT sid, user_id, auth_time, expires_at FROM browser_sessions \
+             WHERE user_id = $1 AND expires_at > $2 ORDER BY auth_time DESC, sid",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(rows.into_iter().map(BrowserSession::from).collect())
+    }
+
+    async fn delete_sessions(&self, user_id: &str, sid: Option<&str>) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM browser_sessions WHERE user_id = $1 AND ($2 IS NULL OR sid = $2)",
+        )
+        .bind(user_id)
+        .bind(sid)
+        .execute(self.writes())
+        .await
+        .map_err(store_error)?;
+        Ok(done.rows_affected())
     }
 }

@@ -18,6 +18,7 @@ use super::{Db, SqlStore};
 use crate::errors::store_error;
 use sesame_core::store::StoreError;
 
+mod audit;
 mod clients;
 mod delegations;
 mod device;

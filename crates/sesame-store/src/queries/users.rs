@@ -4,7 +4,7 @@ use super::{Db, SqlStore};
 use crate::codec::{from_json, to_json};
 use crate::errors::store_error;
 use async_trait::async_trait;
-use sesame_core::store::{StoreError, UserStore};
+use sesame_core::store::{StoreError, UserQuery, UserStore};
 use sesame_core::user::User;
 
 macro_rules! columns {
@@ -54,6 +54,24 @@ async fn find(
         .transpose()
 }
 
+/// The `email` column: the claim lower-cased, searched without parsing the claims.
+fn email_column(user: &User) -> Option<String> {
+    user.claims.email.as_deref().map(str::to_ascii_lowercase)
+}
+
+/// A `LIKE` pattern matching `text` anywhere, its wildcards escaped (with `\`).
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_ascii_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// Inserts a user; `Ok(false)` when the username or id is taken. Federation calls it inside its
 /// own transaction, so it takes any executor.
 pub(super) async fn insert<'e, E>(executor: E, user: &User) -> Result<bool, StoreError>
@@ -63,7 +81,7 @@ where
     let done = sqlx::query(concat!(
         "INSERT INTO users (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"
+        ", email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING"
     ))
     .bind(&user.id)
     .bind(&user.username)
@@ -72,6 +90,7 @@ where
     .bind(to_json("user claims", &user.claims)?)
     .bind(user.created_at)
     .bind(user.updated_at)
+    .bind(email_column(user))
     .execute(executor)
     .await
     .map_err(store_error)?;
@@ -104,6 +123,26 @@ impl UserStore for SqlStore {
         .collect()
     }
 
+    async fn search_users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError> {
+        // lower() and ASCII lower-casing agree on ASCII, which is all the search folds.
+        sqlx::query_as::<_, UserRow>(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM users WHERE ($1 IS NULL OR lower(username) LIKE $1 ESCAPE '\\' \
+             OR email LIKE $1 ESCAPE '\\') AND ($2 IS NULL OR username > $2) \
+             ORDER BY username LIMIT $3"
+        ))
+        .bind(query.search.as_deref().map(contains_pattern))
+        .bind(query.after.as_deref())
+        .bind(i64::from(query.limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
+    }
+
     async fn insert_user(&self, user: &User) -> Result<bool, StoreError> {
         insert(self.writes(), user).await
     }
@@ -111,7 +150,7 @@ impl UserStore for SqlStore {
     async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE users SET username = $2, password_hash = $3, disabled = $4, claims = $5, \
-             updated_at = $6 WHERE id = $1",
+             updated_at = $6, email = $7 WHERE id = $1",
         )
         .bind(&user.id)
         .bind(&user.username)
@@ -119,6 +158,7 @@ impl UserStore for SqlStore {
         .bind(user.disabled)
         .bind(to_json("user claims", &user.claims)?)
         .bind(user.updated_at)
+        .bind(email_column(user))
         .execute(self.writes())
         .await;
         match done {

@@ -32,6 +32,7 @@ macro_rules! contract {
     };
 }
 
+mod administration;
 mod clients;
 mod delegations;
 mod device;

@@ -1,5 +1,5 @@
-use super::MemoryStore;
-use crate::delegation::{StoredCode, StoredRefreshToken};
+use super::{MemoryStore, Tables};
+use crate::delegation::{Delegation, StoredCode, StoredRefreshToken};
 use crate::secret::SecretHash;
 use crate::store::{DelegationStore, StoreError};
 use async_trait::async_trait;
@@ -82,25 +82,7 @@ impl DelegationStore for MemoryStore {
         now: i64,
         keep_until: i64,
     ) -> Result<(), StoreError> {
-        let mut t = self.tables();
-        t.revoked_delegations
-            .entry(delegation_id.to_owned())
-            .or_insert(keep_until);
-        for r in t.refresh_tokens.values_mut() {
-            if r.delegation.delegation_id == delegation_id {
-                r.revoked_at.get_or_insert(now);
-            }
-        }
-        let mut jtis = Vec::new();
-        for a in t.tokens.values_mut() {
-            if a.delegation_id.as_deref() == Some(delegation_id) {
-                a.revoked_at.get_or_insert(now);
-                jtis.push((a.jti.clone(), a.expires_at));
-            }
-        }
-        for (jti, expires_at) in jtis {
-            t.revoked_jtis.entry(jti).or_insert(expires_at);
-        }
+        revoke(&mut self.tables(), delegation_id, now, keep_until);
         Ok(())
     }
 
@@ -109,5 +91,59 @@ impl DelegationStore for MemoryStore {
             .tables()
             .revoked_delegations
             .contains_key(delegation_id))
+    }
+
+    async fn revoke_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        now: i64,
+        keep_until: i64,
+    ) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        let had = t
+            .consents
+            .remove(&(user_id.to_owned(), client_id.to_owned()))
+            .is_some();
+        let ours = |d: &Delegation| d.user_id == user_id && d.client_id == client_id;
+        let mut ids: Vec<String> = t
+            .codes
+            .values()
+            .map(|c| &c.delegation)
+            .chain(t.refresh_tokens.values().map(|r| &r.delegation))
+            .filter(|d| ours(d))
+            .map(|d| d.delegation_id.clone())
+            .collect();
+        ids.extend(
+            t.tokens
+                .values()
+                .filter(|a| a.subject == user_id && a.client_id == client_id)
+                .filter_map(|a| a.delegation_id.clone()),
+        );
+        for id in ids {
+            revoke(&mut t, &id, now, keep_until);
+        }
+        Ok(had)
+    }
+}
+
+fn revoke(t: &mut Tables, delegation_id: &str, now: i64, keep_until: i64) {
+    t.revoked_delegations
+        .entry(delegation_id.to_owned())
+        .or_insert(keep_until);
+    for r in t.refresh_tokens.values_mut() {
+        if r.delegation.delegation_id == delegation_id {
+            r.revoked_at.get_or_insert(now);
+        }
+    }
+    let mut jtis = Vec::new();
+    for a in t.tokens.values_mut() {
+        if a.delegation_id.as_deref() == Some(delegation_id) {
+            a.revoked_at.get_or_insert(now);
+            jtis.push((a.jti.clone(), a.expires_at));
+        }
+    }
+    for (jti, expires_at) in jtis {
+        t.revoked_jtis.entry(jti).or_insert(expires_at);
     }
 }

@@ -3,7 +3,7 @@ use crate::authorize::pending::PendingAuthorization;
 use crate::scope::Scopes;
 use crate::secret::SecretHash;
 use crate::session::BrowserSession;
-use crate::store::{InteractionStore, StoreError};
+use crate::store::{Consent, InteractionStore, StoreError};
 use async_trait::async_trait;
 
 #[async_trait]
@@ -67,7 +67,7 @@ impl InteractionStore for MemoryStore {
         client_id: &str,
     ) -> Result<Option<Scopes>, StoreError> {
         let key = (user_id.to_owned(), client_id.to_owned());
-        Ok(self.tables().consents.get(&key).cloned())
+        Ok(self.tables().consents.get(&key).map(|(s, _)| s.clone()))
     }
 
     async fn put_consent(
@@ -75,10 +75,50 @@ impl InteractionStore for MemoryStore {
         user_id: &str,
         client_id: &str,
         scope: &Scopes,
-        _now: i64,
+        now: i64,
     ) -> Result<(), StoreError> {
         let key = (user_id.to_owned(), client_id.to_owned());
-        self.tables().consents.insert(key, scope.clone());
+        self.tables().consents.insert(key, (scope.clone(), now));
         Ok(())
+    }
+
+    async fn list_consents(&self, user_id: &str) -> Result<Vec<Consent>, StoreError> {
+        let mut v: Vec<Consent> = self
+            .tables()
+            .consents
+            .iter()
+            .filter(|((u, _), _)| u == user_id)
+            .map(|((_, c), (scope, at))| Consent {
+                client_id: c.clone(),
+                scope: scope.clone(),
+                granted_at: *at,
+            })
+            .collect();
+        v.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        Ok(v)
+    }
+
+    async fn list_sessions(
+        &self,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Vec<BrowserSession>, StoreError> {
+        let mut v: Vec<BrowserSession> = self
+            .tables()
+            .sessions
+            .values()
+            .filter(|s| s.user_id == user_id && s.expires_at > now)
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| b.auth_time.cmp(&a.auth_time).then(a.sid.cmp(&b.sid)));
+        Ok(v)
+    }
+
+    async fn delete_sessions(&self, user_id: &str, sid: Option<&str>) -> Result<u64, StoreError> {
+        let mut t = self.tables();
+        let before = t.sessions.len();
+        t.sessions
+            .retain(|_, s| !(s.user_id == user_id && sid.is_none_or(|sid| s.sid == sid)));
+        Ok((before - t.sessions.len()) as u64)
     }
 }

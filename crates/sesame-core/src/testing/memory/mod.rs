@@ -2,6 +2,7 @@
 //! the SQL stores are. It follows the same written contracts and runs the same contract suite
 //! (`sesame-store/tests/contract/`), so unit tests of the core can trust it.
 
+mod audit;
 mod clients;
 mod delegations;
 mod device;
@@ -15,6 +16,7 @@ mod throttle;
 mod tokens;
 mod users;
 
+use crate::audit::AuditEvent;
 use crate::authorize::pending::PendingAuthorization;
 use crate::client::Client;
 use crate::delegation::{StoredCode, StoredRefreshToken};
@@ -55,7 +57,8 @@ struct Tables {
     revoked_delegations: HashMap<String, i64>,
     sessions: HashMap<[u8; 32], BrowserSession>,
     pending: HashMap<String, PendingAuthorization>,
-    consents: HashMap<(String, String), Scopes>,
+    /// (user, client) → (scope, granted_at)
+    consents: HashMap<(String, String), (Scopes, i64)>,
     device_codes: HashMap<[u8; 32], DeviceCode>,
     oauth1_secrets: HashMap<String, Vec<u8>>,
     oauth1_tokens: HashMap<String, Oauth1Token>,
@@ -64,6 +67,7 @@ struct Tables {
     links: HashMap<(String, String), String>,
     federation_states: HashMap<String, FederationState>,
     login_failures: HashMap<String, Failures>,
+    audit: Vec<AuditEvent>,
 }
 
 /// Follows the same contracts as the SQL stores, with one mutex around everything.

@@ -1,5 +1,5 @@
 use super::{MemoryStore, user_taken};
-use crate::store::{StoreError, UserStore};
+use crate::store::{StoreError, UserQuery, UserStore};
 use crate::user::User;
 use async_trait::async_trait;
 
@@ -17,6 +17,13 @@ impl UserStore for MemoryStore {
     async fn list_users(&self) -> Result<Vec<User>, StoreError> {
         let mut v: Vec<User> = self.tables().users.values().cloned().collect();
         v.sort_by(|a, b| a.username.cmp(&b.username));
+        Ok(v)
+    }
+
+    async fn search_users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError> {
+        let mut v = self.list_users().await?;
+        v.retain(|u| query.matches(u));
+        v.truncate(query.limit as usize);
         Ok(v)
     }
 

@@ -1,0 +1,33 @@
+-- Administration: the audit trail, and what the admin API looks people and their grants up by.
+
+-- Appended by every node; `seq` orders the events and is the listing's cursor.
+CREATE TABLE audit_events (
+    seq     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at      BIGINT NOT NULL,
+    action  TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    address TEXT,
+    target  TEXT,
+    details TEXT NOT NULL
+);
+CREATE INDEX audit_events_at ON audit_events (at);
+CREATE INDEX audit_events_target ON audit_events (target, seq) WHERE target IS NOT NULL;
+
+-- The email claim, lower-cased, as a column: searched and (later) looked up without parsing
+-- every row's claims.
+ALTER TABLE users ADD COLUMN email TEXT;
+UPDATE users SET email = lower(claims::jsonb ->> 'email');
+CREATE INDEX users_email ON users (email) WHERE email IS NOT NULL;
+
+-- A user's sessions, and the delegations a consent's revocation ends.
+CREATE INDEX browser_sessions_user_id ON browser_sessions (user_id);
+ALTER TABLE authorization_codes ADD COLUMN user_id TEXT;
+UPDATE authorization_codes
+   SET user_id = coalesce(data::jsonb -> 'delegation' ->> 'user_id',
+                          data::jsonb -> 'grant' ->> 'user_id');
+CREATE INDEX authorization_codes_user_client ON authorization_codes (user_id, client_id);
+ALTER TABLE refresh_tokens ADD COLUMN user_id TEXT;
+UPDATE refresh_tokens SET user_id = delegation::jsonb ->> 'user_id';
+CREATE INDEX refresh_tokens_user_client ON refresh_tokens (user_id, client_id);
+CREATE INDEX access_tokens_subject_client ON access_tokens (subject, client_id)
+    WHERE delegation_id IS NOT NULL;

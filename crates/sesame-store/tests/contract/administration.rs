@@ -1,0 +1,294 @@
+//! What the admin API reads and ends: pages of users, a user's sessions and consents, a
+//! consent's revocation reaching every token under it, and the audit trail.
+
+use crate::{delegation, token};
+use sesame_core::audit::{AuditQuery, Origin, action};
+use sesame_core::delegation::{CodeData, StoredCode, StoredRefreshToken};
+use sesame_core::scope::Scopes;
+use sesame_core::secret::SecretHash;
+use sesame_core::session::BrowserSession;
+use sesame_core::store::{Store, UserQuery};
+use sesame_core::user::{StandardClaims, User};
+use std::sync::Arc;
+
+contract!(
+    users_page_by_username_and_search_username_or_email,
+    sessions_list_and_end_one_or_all,
+    a_revoked_consent_ends_every_token_under_it,
+    audit_events_list_newest_first_with_filters_and_sweep_by_age,
+);
+
+async fn users_page_by_username_and_search_username_or_email(store: Arc<dyn Store>) {
+    for (name, email) in [
+        ("carol", Some("Carol@Example.com")),
+        ("alice", Some("alice@wonder.land")),
+        ("bob", None),
+        ("dave_x", Some("d@example.com")),
+    ] {
+        let claims = StandardClaims {
+            email: email.map(str::to_owned),
+            ..Default::default()
+        };
+        assert!(
+            store
+                .insert_user(&User::new(name, claims, 100).unwrap())
+                .await
+                .unwrap()
+        );
+    }
+    let page = |search: Option<&str>, after: Option<&str>, limit| UserQuery {
+        search: search.map(str::to_owned),
+        after: after.map(str::to_owned),
+        limit,
+    };
+    let names =
+        |users: Vec<User>| -> Vec<String> { users.into_iter().map(|u| u.username).collect() };
+    let first = store.search_users(&page(None, None, 2)).await.unwrap();
+    assert_eq!(names(first), ["alice", "bob"]);
+    let next = store
+        .search_users(&page(None, Some("bob"), 2))
+        .await
+        .unwrap();
+    assert_eq!(names(next), ["carol", "dave_x"]);
+    let found = store
+        .search_users(&page(Some("EXAMPLE.com"), None, 10))
+        .await
+        .unwrap();
+    assert_eq!(
+        names(found),
+        ["carol", "dave_x"],
+        "email, case-insensitively"
+    );
+    let by_name = store
+        .search_users(&page(Some("LIC"), None, 10))
+        .await
+        .unwrap();
+    assert_eq!(names(by_name), ["alice"]);
+    let wildcard = store
+        .search_users(&page(Some("_"), None, 10))
+        .await
+        .unwrap();
+    assert_eq!(
+        names(wildcard),
+        ["dave_x"],
+        "_ is a character, not a wildcard"
+    );
+    let percent = store
+        .search_users(&page(Some("%"), None, 10))
+        .await
+        .unwrap();
+    assert!(percent.is_empty());
+    // The email column follows updates.
+    let mut bob = store.get_user_by_username("bob").await.unwrap().unwrap();
+    bob.claims.email = Some("bob@example.com".into());
+    assert!(store.update_user(&bob).await.unwrap());
+    let found = store
+        .search_users(&page(Some("example.com"), None, 10))
+        .await
+        .unwrap();
+    assert_eq!(names(found), ["bob", "carol", "dave_x"]);
+}
+
+async fn sessions_list_and_end_one_or_all(store: Arc<dyn Store>) {
+    let session = |sid: &str, user: &str, auth_time, expires_at| BrowserSession {
+        sid: sid.into(),
+        user_id: user.into(),
+        auth_time,
+        expires_at,
+    };
+    for (cookie, s) in [
+        ("c1", session("s1", "usr_1", 100, 1000)),
+        ("c2", session("s2", "usr_1", 200, 1000)),
+        ("c3", session("s3", "usr_1", 50, 150)),
+        ("c4", session("s4", "usr_2", 100, 1000)),
+    ] {
+        store
+            .insert_session(&SecretHash::of(cookie), &s)
+            .await
+            .unwrap();
+    }
+    let sids = |v: Vec<BrowserSession>| -> Vec<String> { v.into_iter().map(|s| s.sid).collect() };
+    let live = store.list_sessions("usr_1", 160).await.unwrap();
+    assert_eq!(sids(live), ["s2", "s1"], "newest first, expired left out");
+    assert_eq!(
+        store.delete_sessions("usr_2", Some("s1")).await.unwrap(),
+        0,
+        "another user's session is not theirs to end"
+    );
+    assert_eq!(store.delete_sessions("usr_1", Some("s1")).await.unwrap(), 1);
+    assert!(
+        store
+            .get_session(&SecretHash::of("c1"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.delete_sessions("usr_1", None).await.unwrap(), 2);
+    assert!(store.list_sessions("usr_1", 0).await.unwrap().is_empty());
+    assert_eq!(sids(store.list_sessions("usr_2", 0).await.unwrap()), ["s4"]);
+}
+
+async fn a_revoked_consent_ends_every_token_under_it(store: Arc<dyn Store>) {
+    let scope = Scopes::parse("openid offline_access").unwrap();
+    store.put_consent("usr_1", "web", &scope, 90).await.unwrap();
+    store
+        .put_consent("usr_1", "other", &scope, 95)
+        .await
+        .unwrap();
+    let consents = store.list_consents("usr_1").await.unwrap();
+    let clients: Vec<&str> = consents.iter().map(|c| c.client_id.as_str()).collect();
+    assert_eq!(clients, ["other", "web"]);
+    assert_eq!(consents[1].granted_at, 90);
+    assert_eq!(consents[1].scope, scope);
+
+    // One delegation lives on in a refresh token, one in an unused code, one in an access token.
+    let refresh = StoredRefreshToken {
+        token_hash: SecretHash::of("rt"),
+        delegation: delegation("d-refresh"),
+        issued_at: 100,
+        expires_at: 10_000,
+        used_at: None,
+        revoked_at: None,
+    };
+    store.insert_refresh_token(&refresh).await.unwrap();
+    let code = StoredCode {
+        code_hash: SecretHash::of("code"),
+        delegation: delegation("d-code"),
+        data: CodeData {
+            redirect_uri: "https://app.example/cb".into(),
+            code_challenge: None,
+            nonce: None,
+        },
+        expires_at: 160,
+        used_at: None,
+    };
+    store.insert_code(&code).await.unwrap();
+    let mut access = token(&SecretHash::of("at"), 5000);
+    access.client_id = "web".into();
+    access.subject = "usr_1".into();
+    access.delegation_id = Some("d-access".into());
+    store.insert_access_token(&access).await.unwrap();
+    // Another client's delegation of the same user stays.
+    let mut elsewhere = refresh.clone();
+    elsewhere.token_hash = SecretHash::of("rt-other");
+    elsewhere.delegation.delegation_id = "d-other".into();
+    elsewhere.delegation.client_id = "other".into();
+    store.insert_refresh_token(&elsewhere).await.unwrap();
+
+    assert!(
+        store
+            .revoke_consent("usr_1", "web", 120, 10_000)
+            .await
+            .unwrap()
+    );
+    for id in ["d-refresh", "d-code", "d-access"] {
+        assert!(store.is_delegation_revoked(id).await.unwrap(), "{id}");
+    }
+    assert!(!store.is_delegation_revoked("d-other").await.unwrap());
+    let rt = store.find_refresh_token(&refresh.token_hash).await.unwrap();
+    assert_eq!(rt.unwrap().revoked_at, Some(120));
+    assert!(store.is_jti_revoked(&access.jti).await.unwrap());
+    let consents = store.list_consents("usr_1").await.unwrap();
+    assert_eq!(consents.len(), 1);
+    assert!(
+        !store
+            .revoke_consent("usr_1", "web", 130, 10_000)
+            .await
+            .unwrap(),
+        "no consent left to revoke"
+    );
+}
+
+async fn audit_events_list_newest_first_with_filters_and_sweep_by_age(store: Arc<dyn Store>) {
+    let operator = Origin::operator();
+    let events = [
+        operator.event(
+            100,
+            action::CLIENT_CREATED,
+            Some("client:web".into()),
+            serde_json::json!({"after": {"client_name": "Web"}}),
+        ),
+        operator.event(
+            110,
+            action::USER_CREATED,
+            Some("user:usr_1".into()),
+            serde_json::Value::Null,
+        ),
+        operator.event(
+            120,
+            action::CLIENT_UPDATED,
+            Some("client:web".into()),
+            serde_json::Value::Null,
+        ),
+        operator.event(
+            130,
+            action::LOGIN_FAILED,
+            None,
+            serde_json::json!({"account": "bob"}),
+        ),
+    ];
+    store.record_audit(&events).await.unwrap();
+    store.record_audit(&[]).await.unwrap();
+    let all = store
+        .list_audit(&AuditQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = all.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            action::LOGIN_FAILED,
+            action::CLIENT_UPDATED,
+            action::USER_CREATED,
+            action::CLIENT_CREATED
+        ]
+    );
+    assert!(all.windows(2).all(|w| w[0].seq > w[1].seq));
+    assert_eq!(all[3].details["after"]["client_name"], "Web");
+    assert_eq!(all[3].actor, "operator");
+
+    let clients = store
+        .list_audit(&AuditQuery {
+            action: Some("client".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(clients.len(), 1);
+    assert_eq!(clients[0].action, action::CLIENT_UPDATED);
+    let older = store
+        .list_audit(&AuditQuery {
+            action: Some("client".into()),
+            before: Some(clients[0].seq),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(older.len(), 1, "the next page starts below the cursor");
+    assert_eq!(older[0].action, action::CLIENT_CREATED);
+    let exact = AuditQuery {
+        action: Some(action::USER_CREATED.into()),
+        target: Some("user:usr_1".into()),
+        since: Some(110),
+        actor: Some("operator".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(store.list_audit(&exact).await.unwrap().len(), 1);
+
+    assert_eq!(store.sweep_audit(120, 10).await.unwrap(), 2);
+    let left = store
+        .list_audit(&AuditQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(left.len(), 2);
+    assert!(left.iter().all(|e| e.at >= 120));
+}
