@@ -1,6 +1,6 @@
 //! Background work of a node: rotating signing keys on schedule and picking up keys rotated
-//! elsewhere, sweeping expired rows,
-//! keeping the metrics histograms fresh.
+//! elsewhere, sweeping expired rows and audit events past their retention, keeping the metrics
+//! histograms fresh.
 
 use crate::state::AppState;
 use std::time::Duration;
@@ -8,7 +8,12 @@ use std::time::Duration;
 /// How many rows of each kind one sweep deletes at most.
 const SWEEP_BATCH: u32 = 1000;
 
-pub fn spawn(state: &AppState, key_reload: Duration, sweep: Duration) {
+pub fn spawn(
+    state: &AppState,
+    key_reload: Duration,
+    sweep: Duration,
+    audit_retention: Option<i64>,
+) {
     let provider = state.provider.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(key_reload);
@@ -44,6 +49,15 @@ pub fn spawn(state: &AppState, key_reload: Duration, sweep: Duration) {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!(rows = n, "swept expired rows"),
                 Err(e) => tracing::warn!(error = %e, "sweep failed"),
+            }
+            let Some(retention) = audit_retention else {
+                continue;
+            };
+            let before = provider.now() - retention;
+            match provider.store().sweep_audit(before, SWEEP_BATCH).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(rows = n, "swept old audit events"),
+                Err(e) => tracing::warn!(error = %e, "audit sweep failed"),
             }
         }
     });

@@ -11,6 +11,7 @@ mod error;
 mod extract;
 mod federation;
 mod limits;
+pub mod manage;
 mod oauth;
 mod ops;
 mod password;

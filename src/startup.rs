@@ -261,6 +261,7 @@ impl Application {
             &state,
             Duration::from_secs(config.key_reload_interval),
             Duration::from_secs(config.sweep_interval),
+            (config.audit_retention > 0).then_some(config.audit_retention),
         );
         let (main_metrics, own_metrics) = ops::MetricsAccess::for_listeners(
             config.metrics_token.as_ref().map(|t| t.expose_secret()),

@@ -3,17 +3,18 @@
 use super::output::say;
 use super::{CliError, output};
 use crate::config::Config;
+use crate::manage::clients::{Saved, describe};
+use crate::manage::{ManageError, Manager};
 use crate::startup::open_store;
 use clap::{Args, Subcommand};
 use serde::de::DeserializeOwned;
 use sesame_core::client::{
-    AccessTokenFormat, AuthMethod, Client, ClientMetadata, GrantType, SubjectType,
+    ADMIN_SCOPE, AccessTokenFormat, AuthMethod, Client, ClientMetadata, GrantType, SubjectType,
 };
-use sesame_core::clock::{Clock, SystemClock};
 use sesame_core::keys::Algorithm;
 use sesame_core::keys::jwe::{ContentEncryption, KeyManagement};
 use sesame_core::scope::Scopes;
-use sesame_core::secret::{Secret, random_token};
+use sesame_core::secret::Secret;
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
@@ -25,6 +26,9 @@ pub enum ClientCommand {
         client_id: Option<String>,
         #[command(flatten)]
         metadata: MetadataArgs,
+        /// A service for the admin API: client_credentials with the sesame:admin scope.
+        #[arg(long)]
+        admin: bool,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -213,43 +217,29 @@ impl MetadataArgs {
 
 pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError> {
     let store = open_store(&config).await?;
-    let now = SystemClock.now();
+    let master_key = config.master_key();
+    let manager = Manager::operator(&config, store.as_ref(), master_key.as_ref());
     let declared = |id: &str| config.clients.iter().any(|c| c.client_id == id);
     match command {
         ClientCommand::Create {
             client_id,
             metadata,
+            admin,
             json,
         } => {
             let mut m = ClientMetadata::default();
             metadata.apply(&mut m)?;
-            let secret = m
-                .token_endpoint_auth_method
-                .uses_secret()
-                .then(Secret::generate);
-            let client = Client {
-                client_id: client_id.unwrap_or_else(|| random_token(12)),
-                secret_hash: secret.as_ref().map(Secret::hash),
-                metadata: m,
-                created_at: now,
-                updated_at: now,
-            };
-            client.validate()?;
-            crate::registration::verify_remote(&client, None).await?;
-            if !store.insert_client(&client).await? {
-                return Err(CliError(format!(
-                    "a client with client_id {} already exists",
-                    client.client_id
-                )));
+            if admin {
+                admin_defaults(&mut m);
             }
-            keep_oauth1_secret(&config, store.as_ref(), &client, secret.as_ref()).await?;
-            print_client(&client, secret.as_ref(), json);
+            let saved = manager.create_client(client_id, m).await?;
+            print_saved(&saved, json);
         }
         ClientCommand::List { json } => {
             let clients = store.list_clients().await?;
             if json {
                 output::json(&serde_json::Value::Array(
-                    clients.iter().map(|c| describe(c, None)).collect(),
+                    clients.iter().map(describe).collect(),
                 ));
             } else {
                 let rows: Vec<Vec<String>> = clients
@@ -276,7 +266,7 @@ pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError>
             }
         }
         ClientCommand::Show { client_id, json } => {
-            let client = find(store.as_ref(), &client_id).await?;
+            let client = manager.find_client(&client_id).await?;
             print_client(&client, None, json);
         }
         ClientCommand::Update {
@@ -284,35 +274,24 @@ pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError>
             metadata,
             json,
         } => {
-            let mut client = find(store.as_ref(), &client_id).await?;
-            let before = client.clone();
-            let was_secret = client.metadata.token_endpoint_auth_method.uses_secret();
-            metadata.apply(&mut client.metadata)?;
-            // Switching to or from a secret-based method adds or drops the secret.
-            let now_secret = client.metadata.token_endpoint_auth_method.uses_secret();
-            let new_secret = (now_secret && !was_secret).then(Secret::generate);
-            if let Some(s) = &new_secret {
-                client.secret_hash = Some(s.hash());
-            }
-            if !now_secret {
-                client.secret_hash = None;
-            }
-            client.updated_at = now;
-            client.validate()?;
-            crate::registration::verify_remote(&client, Some(&before)).await?;
-            store.update_client(&client).await?;
-            keep_oauth1_secret(&config, store.as_ref(), &client, new_secret.as_ref()).await?;
+            let mut flags = Some(metadata);
+            let saved = manager
+                .update_client(&client_id, None, |m| {
+                    flags
+                        .take()
+                        .map_or(Ok(()), |f| f.apply(m))
+                        .map_err(|e| ManageError::invalid(None, e.0))
+                })
+                .await?;
             if declared(&client_id) {
                 eprintln!(
                     "note: {client_id} is declared in the config file; the next start restores it from there"
                 );
             }
-            print_client(&client, new_secret.as_ref(), json);
+            print_saved(&saved, json);
         }
         ClientCommand::Delete { client_id } => {
-            if !store.delete_client(&client_id).await? {
-                return Err(CliError(format!("no client with client_id {client_id}")));
-            }
+            manager.delete_client(&client_id).await?;
             if declared(&client_id) {
                 eprintln!(
                     "note: {client_id} is declared in the config file; the next start recreates it"
@@ -321,79 +300,45 @@ pub async fn run(config: Config, command: ClientCommand) -> Result<(), CliError>
             say!("deleted client {client_id}");
         }
         ClientCommand::RotateSecret { client_id, json } => {
-            let mut client = find(store.as_ref(), &client_id).await?;
-            if !client.metadata.token_endpoint_auth_method.uses_secret() {
-                return Err(CliError(format!(
-                    "client {client_id} uses {} and has no secret",
-                    client.metadata.token_endpoint_auth_method.as_str()
-                )));
-            }
-            let secret = Secret::generate();
-            client.secret_hash = Some(secret.hash());
-            client.updated_at = now;
-            store.update_client(&client).await?;
-            keep_oauth1_secret(&config, store.as_ref(), &client, Some(&secret)).await?;
-            print_client(&client, Some(&secret), json);
+            let saved = manager.rotate_client_secret(&client_id).await?;
+            print_saved(&saved, json);
         }
     }
     Ok(())
 }
 
-/// OAuth 1.0a signs with the consumer secret itself: an `oauth1` client's new secret is also
-/// kept sealed with the master key. Without a new secret, an `oauth1` client that has none
-/// gets a note: its HMAC requests fail until `rotate-secret`.
-async fn keep_oauth1_secret(
-    config: &Config,
-    store: &dyn sesame_core::store::Store,
-    client: &Client,
-    secret: Option<&Secret>,
-) -> Result<(), CliError> {
-    if !client.metadata.oauth1 || !client.metadata.token_endpoint_auth_method.uses_secret() {
-        // No longer an OAuth 1.0a consumer with a secret: the old secret must stop working.
-        store.delete_oauth1_secret(&client.client_id).await?;
-        return Ok(());
+/// `--admin`: a service for the admin API, the client_credentials grant and the admin scope,
+/// unless the flags said otherwise (validation then says what is wrong).
+fn admin_defaults(m: &mut ClientMetadata) {
+    m.admin = true;
+    if m.grant_types == ClientMetadata::default().grant_types {
+        m.grant_types = vec![GrantType::ClientCredentials];
+        m.response_types = Vec::new();
     }
-    match secret {
-        Some(secret) => {
-            let sealed = sesame_core::oauth1::seal(
-                config.master_key().as_ref(),
-                &client.client_id,
-                secret.expose(),
-            )?;
-            store.put_oauth1_secret(&client.client_id, &sealed).await?;
+    if !m.scope.contains(ADMIN_SCOPE) {
+        let mut scope = m.scope.to_string();
+        scope.push(' ');
+        scope.push_str(ADMIN_SCOPE);
+        if let Ok(s) = Scopes::parse(scope.trim()) {
+            m.scope = s;
         }
-        None if store.get_oauth1_secret(&client.client_id).await?.is_none() => {
-            eprintln!(
-                "note: {} has no OAuth 1.0a consumer secret yet; run `sesame client rotate-secret {}`",
-                client.client_id, client.client_id
-            );
-        }
-        None => {}
     }
-    Ok(())
 }
 
-async fn find(store: &dyn sesame_core::store::Store, client_id: &str) -> Result<Client, CliError> {
-    store
-        .get_client(client_id)
-        .await?
-        .ok_or_else(|| CliError(format!("no client with client_id {client_id}")))
-}
-
-/// The client as RFC 7591 metadata; never the secret's hash.
-fn describe(client: &Client, secret: Option<&Secret>) -> serde_json::Value {
-    let mut v = serde_json::to_value(&client.metadata).unwrap_or_default();
-    v["client_id"] = client.client_id.clone().into();
-    v["client_id_issued_at"] = client.created_at.into();
-    if let Some(secret) = secret {
-        v["client_secret"] = secret.expose().into();
+fn print_saved(saved: &Saved, json: bool) {
+    for note in &saved.notes {
+        eprintln!("note: {note}");
     }
-    v
+    print_client(&saved.client, saved.secret.as_ref(), json);
 }
 
 fn print_client(client: &Client, secret: Option<&Secret>, json: bool) {
     if json {
-        output::json(&describe(client, secret));
+        let mut v = describe(client);
+        if let Some(secret) = secret {
+            v["client_secret"] = secret.expose().into();
+        }
+        output::json(&v);
         return;
     }
     let m = &client.metadata;

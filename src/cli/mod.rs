@@ -1,5 +1,6 @@
 //! The `sesame` command line: one file per noun.
 
+mod audit;
 mod client;
 mod connection;
 mod keys;
@@ -47,6 +48,9 @@ enum Command {
     /// Manage upstream identity providers ("log in with ...").
     #[command(subcommand)]
     Connection(connection::ConnectionCommand),
+    /// Read the audit trail.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 /// A user-facing failure: printed as one line, exit status 1.
@@ -109,5 +113,6 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(command) => user::run(config, command).await,
         Command::Keys(command) => keys::run(config, command).await,
         Command::Connection(command) => connection::run(config, command).await,
+        Command::Audit(command) => audit::run(config, command).await,
     }
 }

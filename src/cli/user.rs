@@ -3,11 +3,10 @@
 use super::output::say;
 use super::{CliError, output};
 use crate::config::Config;
+use crate::manage::Manager;
+use crate::manage::users::describe;
 use crate::startup::open_store;
 use clap::{Args, Subcommand};
-use sesame_core::clock::{Clock, SystemClock};
-use sesame_core::store::Store;
-use sesame_core::throttle;
 use sesame_core::user::{Address, StandardClaims, User};
 use std::io::BufRead;
 
@@ -181,7 +180,6 @@ impl From<ClaimArgs> for StandardClaims {
 
 pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
     let store = open_store(&config).await?;
-    let now = SystemClock.now();
     if let Some(name) = command.changes_user()
         && config.users.iter().any(|u| u.username == name)
     {
@@ -189,6 +187,8 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
             "note: {name} is declared in the config file; the next start restores it from there"
         );
     }
+    let master_key = config.master_key();
+    let manager = Manager::operator(&config, store.as_ref(), master_key.as_ref());
     match command {
         UserCommand::Create {
             username,
@@ -196,16 +196,10 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
             claims,
             json,
         } => {
-            let claims: StandardClaims = (*claims).into();
-            claims.validate()?;
-            let mut user = User::new(&username, claims, now)?;
-            if password_stdin {
-                user.password_hash =
-                    Some(crate::password::hash_off_runtime(read_password()?).await?);
-            }
-            if !store.insert_user(&user).await? {
-                return Err(CliError(format!("a user named {username} already exists")));
-            }
+            let password = password_stdin.then(read_password).transpose()?;
+            let user = manager
+                .create_user(&username, (*claims).into(), password)
+                .await?;
             if !password_stdin {
                 eprintln!(
                     "note: {username} has no password, so cannot sign in with one; set it with \
@@ -237,10 +231,9 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
             }
         }
         UserCommand::Show { username, json } => {
-            let user = find(store.as_ref(), &username).await?;
+            let user = manager.find_user_named(&username).await?;
             let links = store.list_linked_identities(&user.id).await?;
-            let locked_until =
-                throttle::account_locked_until(store.as_ref(), &username, now).await?;
+            let locked_until = manager.locked_until(&user).await?;
             if json {
                 let mut v = describe(&user);
                 v["locked_until"] = locked_until.into();
@@ -267,12 +260,8 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
             username,
             connection,
         } => {
-            let user = find(store.as_ref(), &username).await?;
-            if !store.unlink_identity(&user.id, &connection).await? {
-                return Err(CliError(format!(
-                    "{username} has no identity linked through {connection}"
-                )));
-            }
+            let user = manager.find_user_named(&username).await?;
+            manager.unlink_identity(&user, &connection).await?;
             say!("unlinked {username} from {connection}");
         }
         UserCommand::SetPassword {
@@ -284,65 +273,42 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
                     "give the new password on standard input with --password-stdin".to_owned(),
                 ));
             }
-            let mut user = find(store.as_ref(), &username).await?;
-            user.password_hash = Some(crate::password::hash_off_runtime(read_password()?).await?);
-            save(store.as_ref(), user, now).await?;
-            // A password the operator set is one the user will now type: no hold left on it.
-            throttle::unlock_account(store.as_ref(), &username).await?;
+            let user = manager.find_user_named(&username).await?;
+            manager.set_password(user, read_password()?).await?;
             say!("password of {username} changed");
         }
         UserCommand::Disable { username } => {
-            set_disabled(store.as_ref(), &username, true, now).await?;
+            set_disabled(&manager, &username, true).await?;
             say!("{username} is disabled");
         }
         UserCommand::Enable { username } => {
-            set_disabled(store.as_ref(), &username, false, now).await?;
+            set_disabled(&manager, &username, false).await?;
             say!("{username} is enabled");
         }
         UserCommand::Unlock { username } => {
-            find(store.as_ref(), &username).await?;
-            let held = throttle::account_locked_until(store.as_ref(), &username, now).await?;
-            throttle::unlock_account(store.as_ref(), &username).await?;
-            match held {
+            let user = manager.find_user_named(&username).await?;
+            match manager.unlock_user(&user).await? {
                 Some(_) => say!("{username} is unlocked"),
                 None => say!("{username} was not locked; its failed sign-ins are forgotten"),
             }
         }
         UserCommand::Delete { username } => {
-            let user = find(store.as_ref(), &username).await?;
-            store.delete_user(&user.id).await?;
+            let user = manager.find_user_named(&username).await?;
+            manager.delete_user(&user).await?;
             say!("deleted user {username}");
         }
     }
     Ok(())
 }
 
-async fn set_disabled(
-    store: &dyn Store,
-    username: &str,
-    disabled: bool,
-    now: i64,
-) -> Result<(), CliError> {
-    let mut user = find(store, username).await?;
-    user.disabled = disabled;
-    save(store, user, now).await
-}
-
-async fn find(store: &dyn Store, username: &str) -> Result<User, CliError> {
-    store
-        .get_user_by_username(username)
-        .await?
-        .ok_or_else(|| CliError(format!("no user named {username}")))
-}
-
-async fn save(store: &dyn Store, mut user: User, now: i64) -> Result<(), CliError> {
-    user.updated_at = now;
-    if !store.update_user(&user).await? {
-        return Err(CliError(format!(
-            "user {} changed meanwhile; try again",
-            user.username
-        )));
-    }
+async fn set_disabled(manager: &Manager<'_>, username: &str, disabled: bool) -> Result<(), CliError> {
+    let user = manager.find_user_named(username).await?;
+    manager
+        .update_user(user, None, |p| {
+            p.disabled = disabled;
+            Ok(())
+        })
+        .await?;
     Ok(())
 }
 
@@ -353,17 +319,6 @@ fn read_password() -> Result<String, CliError> {
     let password = line.trim_end_matches(['\n', '\r']).to_owned();
     sesame_core::password::validate_password(&password)?;
     Ok(password)
-}
-
-/// The user as JSON: subject, username, state and claims; never the password hash.
-fn describe(user: &User) -> serde_json::Value {
-    let mut v = serde_json::to_value(&user.claims).unwrap_or_default();
-    v["sub"] = user.id.clone().into();
-    v["username"] = user.username.clone().into();
-    v["disabled"] = user.disabled.into();
-    v["has_password"] = user.password_hash.is_some().into();
-    v["created_at"] = user.created_at.into();
-    v
 }
 
 fn print_user(user: &User, json: bool) {

@@ -49,6 +49,8 @@ pub struct Config {
     pub key_reload_interval: u64,
     pub key_rotation_interval: i64,
     pub sweep_interval: u64,
+    /// Seconds audit events are kept; 0 keeps them forever.
+    pub audit_retention: i64,
     pub shutdown_timeout: u64,
     pub max_body_bytes: usize,
     pub max_header_bytes: usize,
@@ -83,6 +85,7 @@ impl Default for Config {
             key_reload_interval: 5,
             key_rotation_interval: 90 * 86_400,
             sweep_interval: 60,
+            audit_retention: 90 * 86_400,
             shutdown_timeout: 30,
             max_body_bytes: MAX_FORM_BYTES,
             max_header_bytes: 32 * 1024,
@@ -238,6 +241,12 @@ impl Config {
         if self.key_reload_interval == 0 || self.sweep_interval == 0 {
             return Err(ConfigError(
                 "key_reload_interval and sweep_interval: must be at least 1 second".to_owned(),
+            ));
+        }
+        if self.audit_retention < 0 {
+            return Err(ConfigError(
+                "audit_retention: seconds to keep audit events (0 keeps them forever), not negative"
+                    .to_owned(),
             ));
         }
         // A retired key stays published a minute past its last token: the other nodes must

@@ -1,0 +1,212 @@
+//! Clients: registered, changed, deleted and given new secrets by the same rules from the shell
+//! and the admin API (`Client::validate`, and what `registration::verify_remote` reads).
+
+use super::{ManageError, Manager, etag::matches};
+use sesame_core::audit::action;
+use sesame_core::client::{Client, ClientMetadata};
+use sesame_core::secret::{Secret, random_token};
+use sesame_core::store::StoreError;
+
+/// A client as it was saved, with the secret when a new one was made (shown once), and what
+/// the operator should know about it.
+pub struct Saved {
+    pub client: Client,
+    pub secret: Option<Secret>,
+    pub notes: Vec<String>,
+}
+
+/// The client as RFC 7591 metadata, plus `client_id` and when it was issued; never the hash of
+/// its secret. The API's representation, the CLI's `--json` and the audit trail's.
+pub fn describe(client: &Client) -> serde_json::Value {
+    let mut v = serde_json::to_value(&client.metadata).unwrap_or_default();
+    v["client_id"] = client.client_id.clone().into();
+    v["client_id_issued_at"] = client.created_at.into();
+    v
+}
+
+/// The ETag of a client's representation.
+pub fn etag(client: &Client) -> String {
+    super::etag(&describe(client))
+}
+
+fn target(client_id: &str) -> String {
+    format!("client:{client_id}")
+}
+
+impl Manager<'_> {
+    pub async fn find_client(&self, client_id: &str) -> Result<Client, ManageError> {
+        self.store
+            .get_client(client_id)
+            .await?
+            .ok_or_else(|| ManageError::NotFound(format!("no client with client_id {client_id}")))
+    }
+
+    /// Registers a client; a secret is generated for a secret-based method.
+    pub async fn create_client(
+        &self,
+        client_id: Option<String>,
+        metadata: ClientMetadata,
+    ) -> Result<Saved, ManageError> {
+        let secret = metadata
+            .token_endpoint_auth_method
+            .uses_secret()
+            .then(Secret::generate);
+        let client = Client {
+            client_id: client_id.unwrap_or_else(|| random_token(12)),
+            secret_hash: secret.as_ref().map(Secret::hash),
+            metadata,
+            created_at: self.now,
+            updated_at: self.now,
+        };
+        client.validate()?;
+        crate::registration::verify_remote(&client, None).await?;
+        if !self.store.insert_client(&client).await? {
+            return Err(ManageError::Conflict(format!(
+                "a client with client_id {} already exists",
+                client.client_id
+            )));
+        }
+        let notes = self.keep_oauth1_secret(&client, secret.as_ref()).await?;
+        let after = describe(&client);
+        self.audit(
+            action::CLIENT_CREATED,
+            target(&client.client_id),
+            serde_json::json!({ "after": after }),
+        )
+        .await;
+        Ok(Saved {
+            client,
+            secret,
+            notes,
+        })
+    }
+
+    /// Changes a client's metadata with `change`, refusing if `if_match` names another version.
+    /// Switching to or from a secret-based method makes or drops the secret.
+    pub async fn update_client(
+        &self,
+        client_id: &str,
+        if_match: Option<&str>,
+        change: impl FnOnce(&mut ClientMetadata) -> Result<(), ManageError>,
+    ) -> Result<Saved, ManageError> {
+        let mut client = self.find_client(client_id).await?;
+        if let Some(tag) = if_match
+            && !matches(tag, &etag(&client))
+        {
+            return Err(ManageError::Stale(format!(
+                "client {client_id} changed since it was read; read it again"
+            )));
+        }
+        let before = client.clone();
+        change(&mut client.metadata)?;
+        let was_secret = before.metadata.token_endpoint_auth_method.uses_secret();
+        let now_secret = client.metadata.token_endpoint_auth_method.uses_secret();
+        let secret = (now_secret && !was_secret).then(Secret::generate);
+        if let Some(s) = &secret {
+            client.secret_hash = Some(s.hash());
+        }
+        if !now_secret {
+            client.secret_hash = None;
+        }
+        client.updated_at = self.now;
+        client.validate()?;
+        crate::registration::verify_remote(&client, Some(&before)).await?;
+        if !self.store.update_client(&client).await? {
+            return Err(ManageError::NotFound(format!(
+                "no client with client_id {client_id}"
+            )));
+        }
+        let notes = self.keep_oauth1_secret(&client, secret.as_ref()).await?;
+        self.audit(
+            action::CLIENT_UPDATED,
+            target(client_id),
+            serde_json::json!({ "before": describe(&before), "after": describe(&client) }),
+        )
+        .await;
+        Ok(Saved {
+            client,
+            secret,
+            notes,
+        })
+    }
+
+    /// Deletes a client and everything issued to it.
+    pub async fn delete_client(&self, client_id: &str) -> Result<(), ManageError> {
+        let client = self.find_client(client_id).await?;
+        if !self.store.delete_client(client_id).await? {
+            return Err(ManageError::NotFound(format!(
+                "no client with client_id {client_id}"
+            )));
+        }
+        self.audit(
+            action::CLIENT_DELETED,
+            target(client_id),
+            serde_json::json!({ "before": describe(&client) }),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// A new secret, shown once; the old one stops working at once on this node and within
+    /// `client_cache_ttl` on the others.
+    pub async fn rotate_client_secret(&self, client_id: &str) -> Result<Saved, ManageError> {
+        let mut client = self.find_client(client_id).await?;
+        if !client.metadata.token_endpoint_auth_method.uses_secret() {
+            return Err(ManageError::invalid(
+                Some("token_endpoint_auth_method"),
+                format!(
+                    "client {client_id} uses {} and has no secret",
+                    client.metadata.token_endpoint_auth_method.as_str()
+                ),
+            ));
+        }
+        let secret = Secret::generate();
+        client.secret_hash = Some(secret.hash());
+        client.updated_at = self.now;
+        if !self.store.update_client(&client).await? {
+            return Err(ManageError::NotFound(format!(
+                "no client with client_id {client_id}"
+            )));
+        }
+        let notes = self.keep_oauth1_secret(&client, Some(&secret)).await?;
+        self.audit(
+            action::CLIENT_SECRET_ROTATED,
+            target(client_id),
+            serde_json::Value::Null,
+        )
+        .await;
+        Ok(Saved {
+            client,
+            secret: Some(secret),
+            notes,
+        })
+    }
+
+    /// OAuth 1.0a signs with the consumer secret itself: an `oauth1` client's new secret is
+    /// also kept sealed with the master key. Without a new secret, an `oauth1` client that has
+    /// none gets a note: its HMAC requests fail until its secret is rotated.
+    async fn keep_oauth1_secret(
+        &self,
+        client: &Client,
+        secret: Option<&Secret>,
+    ) -> Result<Vec<String>, ManageError> {
+        let id = &client.client_id;
+        if !client.metadata.oauth1 || !client.metadata.token_endpoint_auth_method.uses_secret() {
+            // No longer an OAuth 1.0a consumer with a secret: the old secret must stop working.
+            self.store.delete_oauth1_secret(id).await?;
+            return Ok(Vec::new());
+        }
+        match secret {
+            Some(secret) => {
+                let sealed = sesame_core::oauth1::seal(self.master_key, id, secret.expose())
+                    .map_err(|e| ManageError::Store(StoreError::Backend(e.to_string())))?;
+                self.store.put_oauth1_secret(id, &sealed).await?;
+                Ok(Vec::new())
+            }
+            None if self.store.get_oauth1_secret(id).await?.is_none() => Ok(vec![format!(
+                "{id} has no OAuth 1.0a consumer secret yet; rotate its secret to give it one"
+            )]),
+            None => Ok(Vec::new()),
+        }
+    }
+}

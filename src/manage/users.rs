@@ -1,0 +1,260 @@
+//! Users and what they hold: created, changed, locked out and unlocked, signed out, and their
+//! consents and linked identities withdrawn, by the same rules from the shell and the API.
+
+use super::{ManageError, Manager, etag::matches};
+use sesame_core::audit::action;
+use sesame_core::store::{Consent, UserQuery};
+use sesame_core::throttle;
+use sesame_core::user::{StandardClaims, User, validate_username};
+
+/// The user as the API and `--json` show them, shaped like a `[[users]]` table: the claims
+/// beside `sub`, `username` and the state; never the password hash.
+pub fn describe(user: &User) -> serde_json::Value {
+    let mut v = serde_json::to_value(&user.claims).unwrap_or_default();
+    v["sub"] = user.id.clone().into();
+    v["username"] = user.username.clone().into();
+    v["disabled"] = user.disabled.into();
+    v["has_password"] = user.password_hash.is_some().into();
+    v["created_at"] = user.created_at.into();
+    v["updated_at"] = user.updated_at.into();
+    v
+}
+
+pub fn etag(user: &User) -> String {
+    super::etag(&describe(user))
+}
+
+fn target(user: &User) -> String {
+    format!("user:{}", user.id)
+}
+
+/// What an update may change: the username, the claims, the state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub username: String,
+    pub claims: StandardClaims,
+    pub disabled: bool,
+}
+
+impl Manager<'_> {
+    /// By subject (the API's identifier).
+    pub async fn find_user(&self, id: &str) -> Result<User, ManageError> {
+        self.store
+            .get_user(id)
+            .await?
+            .ok_or_else(|| ManageError::NotFound(format!("no user with sub {id}")))
+    }
+
+    /// By login name (the CLI's).
+    pub async fn find_user_named(&self, username: &str) -> Result<User, ManageError> {
+        self.store
+            .get_user_by_username(username)
+            .await?
+            .ok_or_else(|| ManageError::NotFound(format!("no user named {username}")))
+    }
+
+    pub async fn list_users(&self, query: &UserQuery) -> Result<Vec<User>, ManageError> {
+        Ok(self.store.search_users(query).await?)
+    }
+
+    /// A new user; the password, when given, is checked and hashed off the runtime.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        claims: StandardClaims,
+        password: Option<String>,
+    ) -> Result<User, ManageError> {
+        claims.validate()?;
+        let mut user = User::new(username, claims, self.now)?;
+        if let Some(password) = password {
+            user.password_hash = Some(hash(password).await?);
+        }
+        if !self.store.insert_user(&user).await? {
+            return Err(ManageError::Conflict(format!(
+                "a user named {username} already exists"
+            )));
+        }
+        self.audit(
+            action::USER_CREATED,
+            target(&user),
+            serde_json::json!({ "after": describe(&user) }),
+        )
+        .await;
+        Ok(user)
+    }
+
+    /// Changes the username, claims or state with `change`, refusing a stale `if_match`.
+    /// Disabling ends the user's sessions; their tokens stop working at once (every token check
+    /// asks whether the user is still active).
+    pub async fn update_user(
+        &self,
+        user: User,
+        if_match: Option<&str>,
+        change: impl FnOnce(&mut Profile) -> Result<(), ManageError>,
+    ) -> Result<User, ManageError> {
+        if let Some(tag) = if_match
+            && !matches(tag, &etag(&user))
+        {
+            return Err(ManageError::Stale(format!(
+                "user {} changed since it was read; read it again",
+                user.username
+            )));
+        }
+        let mut profile = Profile {
+            username: user.username.clone(),
+            claims: user.claims.clone(),
+            disabled: user.disabled,
+        };
+        change(&mut profile)?;
+        validate_username(&profile.username)?;
+        profile.claims.validate()?;
+        let before = user.clone();
+        let mut user = user;
+        user.username = profile.username;
+        user.claims = profile.claims;
+        user.disabled = profile.disabled;
+        self.save(&user, &before).await?;
+        if user.disabled && !before.disabled {
+            self.store.delete_sessions(&user.id, None).await?;
+        }
+        self.audit(
+            action::USER_UPDATED,
+            target(&user),
+            serde_json::json!({ "before": describe(&before), "after": describe(&user) }),
+        )
+        .await;
+        Ok(user)
+    }
+
+    /// Sets the password (checked and hashed here) and lifts any lockout: it is the one the
+    /// user will type now.
+    pub async fn set_password(&self, user: User, password: String) -> Result<User, ManageError> {
+        let before = user.clone();
+        let mut user = user;
+        user.password_hash = Some(hash(password).await?);
+        self.save(&user, &before).await?;
+        throttle::unlock_account(self.store, &user.username).await?;
+        self.audit(action::USER_PASSWORD_SET, target(&user), serde_json::Value::Null)
+            .await;
+        Ok(user)
+    }
+
+    /// Until when repeated wrong passwords lock the account, if they do.
+    pub async fn locked_until(&self, user: &User) -> Result<Option<i64>, ManageError> {
+        Ok(throttle::account_locked_until(self.store, &user.username, self.now).await?)
+    }
+
+    /// Lifts a lockout and forgets the failed sign-ins; returns until when it was locked.
+    pub async fn unlock_user(&self, user: &User) -> Result<Option<i64>, ManageError> {
+        let held = self.locked_until(user).await?;
+        throttle::unlock_account(self.store, &user.username).await?;
+        self.audit(
+            action::USER_UNLOCKED,
+            target(user),
+            serde_json::json!({ "locked_until": held }),
+        )
+        .await;
+        Ok(held)
+    }
+
+    pub async fn delete_user(&self, user: &User) -> Result<(), ManageError> {
+        if !self.store.delete_user(&user.id).await? {
+            return Err(ManageError::NotFound(format!("no user with sub {}", user.id)));
+        }
+        self.store.delete_sessions(&user.id, None).await?;
+        self.audit(
+            action::USER_DELETED,
+            target(user),
+            serde_json::json!({ "before": describe(user) }),
+        )
+        .await;
+        Ok(())
+    }
+
+    pub async fn unlink_identity(&self, user: &User, connection: &str) -> Result<(), ManageError> {
+        if !self.store.unlink_identity(&user.id, connection).await? {
+            return Err(ManageError::NotFound(format!(
+                "{} has no identity linked through {connection}",
+                user.username
+            )));
+        }
+        self.audit(
+            action::USER_IDENTITY_UNLINKED,
+            target(user),
+            serde_json::json!({ "connection": connection }),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Ends one session (by its `sid`) or all of the user's; single sign-on stops on every node.
+    pub async fn revoke_sessions(&self, user: &User, sid: Option<&str>) -> Result<u64, ManageError> {
+        let ended = self.store.delete_sessions(&user.id, sid).await?;
+        if let Some(sid) = sid
+            && ended == 0
+        {
+            return Err(ManageError::NotFound(format!(
+                "{} has no session {sid}",
+                user.username
+            )));
+        }
+        self.audit(
+            action::SESSION_REVOKED,
+            target(user),
+            serde_json::json!({ "sid": sid, "ended": ended }),
+        )
+        .await;
+        Ok(ended)
+    }
+
+    pub async fn consents(&self, user: &User) -> Result<Vec<Consent>, ManageError> {
+        Ok(self.store.list_consents(&user.id).await?)
+    }
+
+    /// Withdraws the consent and ends every token the client holds for the user.
+    pub async fn revoke_consent(&self, user: &User, client_id: &str) -> Result<(), ManageError> {
+        let keep_until = self.now + self.revocation_memory;
+        if !self
+            .store
+            .revoke_consent(&user.id, client_id, self.now, keep_until)
+            .await?
+        {
+            return Err(ManageError::NotFound(format!(
+                "{} has not consented to {client_id}",
+                user.username
+            )));
+        }
+        self.audit(
+            action::CONSENT_REVOKED,
+            target(user),
+            serde_json::json!({ "client_id": client_id }),
+        )
+        .await;
+        Ok(())
+    }
+
+    async fn save(&self, user: &User, before: &User) -> Result<(), ManageError> {
+        let mut user = user.clone();
+        user.updated_at = self.now;
+        if self.store.update_user(&user).await? {
+            return Ok(());
+        }
+        // Either it is gone, or the new name is someone else's.
+        if self.store.get_user(&user.id).await?.is_none() {
+            Err(ManageError::NotFound(format!("no user with sub {}", user.id)))
+        } else {
+            Err(ManageError::Conflict(format!(
+                "a user named {} already exists (renaming {})",
+                user.username, before.username
+            )))
+        }
+    }
+}
+
+async fn hash(password: String) -> Result<String, ManageError> {
+    sesame_core::password::validate_password(&password)
+        .map_err(|e| ManageError::invalid(Some("password"), e.to_string()))?;
+    crate::password::hash_off_runtime(password)
+        .await
+        .map_err(|e| ManageError::Store(sesame_core::store::StoreError::Backend(e.to_string())))
+}
