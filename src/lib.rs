@@ -3,6 +3,7 @@
 //! This package is the only place axum, clap and figment appear; the protocol lives in
 //! `sesame-core` and storage in `sesame-store` (see ARCHITECTURE.md).
 
+mod admin;
 mod background;
 pub mod cli;
 mod client_address;

@@ -3,6 +3,7 @@
 use super::output::say;
 use super::{CliError, output};
 use crate::config::Config;
+use crate::manage::Manager;
 use crate::startup::open_store;
 use clap::{Args, Subcommand};
 use sesame_core::federation::{Connection, ConnectionKind};
@@ -107,10 +108,10 @@ pub async fn run(config: Config, command: ConnectionCommand) -> Result<(), CliEr
                 email_claim: a.email_claim,
                 name_claim: a.name_claim,
             };
-            connection.validate().map_err(CliError)?;
-            let sealed =
-                sesame_core::sealed::seal(config.master_key().as_ref(), &connection.id, secret)?;
-            store.upsert_connection(&connection, &sealed).await?;
+            let master_key = config.master_key();
+            Manager::operator(&config, store.as_ref(), master_key.as_ref())
+                .save_connection(&connection, secret)
+                .await?;
             say!(
                 "connection {} saved; register {}/federation/{}/callback as the redirect URI at the provider",
                 connection.id,
@@ -141,9 +142,10 @@ pub async fn run(config: Config, command: ConnectionCommand) -> Result<(), CliEr
             }
         }
         ConnectionCommand::Delete { id } => {
-            if !store.delete_connection(&id).await? {
-                return Err(CliError(format!("no connection {id}")));
-            }
+            let master_key = config.master_key();
+            Manager::operator(&config, store.as_ref(), master_key.as_ref())
+                .delete_connection(&id)
+                .await?;
             if config.connections.iter().any(|c| c.connection.id == id) {
                 eprintln!("note: {id} is declared in the config file; the next start recreates it");
             }

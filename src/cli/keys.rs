@@ -3,6 +3,8 @@
 use super::output::say;
 use super::{CliError, output};
 use crate::config::Config;
+use crate::manage::Manager;
+use crate::manage::keys::describe;
 use crate::startup::{open_store, provider};
 use clap::Subcommand;
 use sesame_core::clock::{Clock, SystemClock};
@@ -38,16 +40,7 @@ pub async fn run(config: Config, command: KeysCommand) -> Result<(), CliError> {
             let state = |k: &sesame_core::keys::StoredKey| k.state(now).as_str();
             if json {
                 output::json(&serde_json::Value::Array(
-                    keys.iter()
-                        .map(|k| {
-                            serde_json::json!({
-                                "kid": k.kid, "alg": k.alg.as_str(), "state": state(k),
-                                "encrypted": k.encrypted, "created_at": k.created_at,
-                                "activates_at": k.activates_at,
-                                "retired_at": k.retired_at, "publish_until": k.publish_until,
-                            })
-                        })
-                        .collect(),
+                    keys.iter().map(|k| describe(k, now)).collect(),
                 ));
             } else {
                 let rows: Vec<Vec<String>> = keys
@@ -81,7 +74,10 @@ pub async fn run(config: Config, command: KeysCommand) -> Result<(), CliError> {
         KeysCommand::Rotate { json } => {
             // Starting the provider creates the first keys if there are none yet.
             let provider = provider(&config, store.clone()).await?;
-            let new_keys = provider.rotate_keys().await?;
+            let master_key = config.master_key();
+            let new_keys = Manager::operator(&config, store.as_ref(), master_key.as_ref())
+                .rotate_keys(&provider)
+                .await?;
             let published_for = provider.settings().max_signed_token_ttl() + 60;
             if json {
                 output::json(&serde_json::json!({

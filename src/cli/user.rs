@@ -301,7 +301,11 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn set_disabled(manager: &Manager<'_>, username: &str, disabled: bool) -> Result<(), CliError> {
+async fn set_disabled(
+    manager: &Manager<'_>,
+    username: &str,
+    disabled: bool,
+) -> Result<(), CliError> {
     let user = manager.find_user_named(username).await?;
     manager
         .update_user(user, None, |p| {

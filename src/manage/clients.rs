@@ -116,6 +116,7 @@ impl Manager<'_> {
                 "no client with client_id {client_id}"
             )));
         }
+        self.client_changed(client_id);
         let notes = self.keep_oauth1_secret(&client, secret.as_ref()).await?;
         self.audit(
             action::CLIENT_UPDATED,
@@ -138,6 +139,7 @@ impl Manager<'_> {
                 "no client with client_id {client_id}"
             )));
         }
+        self.client_changed(client_id);
         self.audit(
             action::CLIENT_DELETED,
             target(client_id),
@@ -168,6 +170,7 @@ impl Manager<'_> {
                 "no client with client_id {client_id}"
             )));
         }
+        self.client_changed(client_id);
         let notes = self.keep_oauth1_secret(&client, Some(&secret)).await?;
         self.audit(
             action::CLIENT_SECRET_ROTATED,

@@ -5,7 +5,9 @@
 //! admin API request's (the admin client and its address).
 
 pub mod clients;
+pub mod connections;
 pub mod etag;
+pub mod keys;
 pub mod users;
 
 use crate::config::Config;
@@ -77,6 +79,8 @@ pub struct Manager<'a> {
     pub now: i64,
     /// Seconds a revoked delegation is remembered: as long as a token of it can be alive.
     pub revocation_memory: i64,
+    /// The running provider whose caches a change must reach (none at the shell).
+    provider: Option<&'a Provider>,
 }
 
 impl<'a> Manager<'a> {
@@ -96,6 +100,7 @@ impl<'a> Manager<'a> {
             revocation_memory: settings
                 .refresh_token_max_lifetime
                 .max(settings.max_signed_token_ttl()),
+            provider: None,
         }
     }
 
@@ -110,6 +115,14 @@ impl<'a> Manager<'a> {
             revocation_memory: settings
                 .refresh_token_max_lifetime
                 .max(settings.max_signed_token_ttl()),
+            provider: Some(provider),
+        }
+    }
+
+    /// A client changed: this node stops using its cached copy now.
+    fn client_changed(&self, client_id: &str) {
+        if let Some(provider) = self.provider {
+            provider.forget_client(client_id);
         }
     }
 

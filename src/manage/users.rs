@@ -134,8 +134,12 @@ impl Manager<'_> {
         user.password_hash = Some(hash(password).await?);
         self.save(&user, &before).await?;
         throttle::unlock_account(self.store, &user.username).await?;
-        self.audit(action::USER_PASSWORD_SET, target(&user), serde_json::Value::Null)
-            .await;
+        self.audit(
+            action::USER_PASSWORD_SET,
+            target(&user),
+            serde_json::Value::Null,
+        )
+        .await;
         Ok(user)
     }
 
@@ -159,7 +163,10 @@ impl Manager<'_> {
 
     pub async fn delete_user(&self, user: &User) -> Result<(), ManageError> {
         if !self.store.delete_user(&user.id).await? {
-            return Err(ManageError::NotFound(format!("no user with sub {}", user.id)));
+            return Err(ManageError::NotFound(format!(
+                "no user with sub {}",
+                user.id
+            )));
         }
         self.store.delete_sessions(&user.id, None).await?;
         self.audit(
@@ -188,7 +195,11 @@ impl Manager<'_> {
     }
 
     /// Ends one session (by its `sid`) or all of the user's; single sign-on stops on every node.
-    pub async fn revoke_sessions(&self, user: &User, sid: Option<&str>) -> Result<u64, ManageError> {
+    pub async fn revoke_sessions(
+        &self,
+        user: &User,
+        sid: Option<&str>,
+    ) -> Result<u64, ManageError> {
         let ended = self.store.delete_sessions(&user.id, sid).await?;
         if let Some(sid) = sid
             && ended == 0
@@ -241,7 +252,10 @@ impl Manager<'_> {
         }
         // Either it is gone, or the new name is someone else's.
         if self.store.get_user(&user.id).await?.is_none() {
-            Err(ManageError::NotFound(format!("no user with sub {}", user.id)))
+            Err(ManageError::NotFound(format!(
+                "no user with sub {}",
+                user.id
+            )))
         } else {
             Err(ManageError::Conflict(format!(
                 "a user named {} already exists (renaming {})",

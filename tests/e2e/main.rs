@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod admin_api;
 mod authorize_errors;
 mod browser;
 mod cli;

@@ -288,6 +288,14 @@ impl Provider {
     }
 }
 
+impl Provider {
+    /// Drops this node's cached copy of a client that was just changed here, so the change
+    /// holds on this node at once (other nodes see it within `client_cache_ttl`).
+    pub fn forget_client(&self, client_id: &str) {
+        self.clients.forget(client_id);
+    }
+}
+
 /// Clients are read on every token request; caching them for a few seconds saves a store round
 /// trip per request. A change made elsewhere (CLI, another node) is seen within the TTL.
 struct ClientCache {

@@ -1,0 +1,143 @@
+//! Request bodies of the admin API: JSON (or a JSON merge patch, RFC 7396), parsed so that a
+//! wrong member is named by a JSON Pointer in the problem, never a bare 400.
+
+use super::problem::Problem;
+use crate::manage::ManageError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// A JSON object body, as sent.
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        let json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .is_some_and(|v| v == "application/json" || v == "application/merge-patch+json");
+        if !json {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the body as application/json (or application/merge-patch+json for PATCH)",
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| Problem::new(e.status(), e.body_text()))?;
+        match serde_json::from_slice(&bytes) {
+            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(_) => Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "the body must be a JSON object",
+            )),
+            Err(e) => Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not JSON: {e}"),
+            )),
+        }
+    }
+}
+
+/// Reads `value` as a `T`; a member of the wrong type or name is invalid, pointed at (a 422).
+pub fn parse<T: DeserializeOwned>(value: Value) -> Result<T, ManageError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let pointer = pointer(e.path());
+        let message = e.inner().to_string();
+        let member = pointer.trim_start_matches('/');
+        let detail = if member.is_empty() {
+            message
+        } else {
+            format!("{member}: {message}")
+        };
+        ManageError::invalid((!pointer.is_empty()).then_some(pointer.as_str()), detail)
+    })
+}
+
+/// A serde path as a JSON Pointer (RFC 6901): `/redirect_uris/0`.
+fn pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|s| match s {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.replace('~', "~0").replace('/', "~1")),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .map(|s| format!("/{s}"))
+        .collect()
+}
+
+/// RFC 7396: `patch` merged into `target` (`null` removes a member).
+pub fn merge_patch(target: &mut Value, patch: Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch;
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    if let Value::Object(t) = target {
+        for (key, value) in patch {
+            if value.is_null() {
+                t.remove(&key);
+            } else {
+                merge_patch(t.entry(key).or_insert(Value::Null), value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rfc7396_appendix_a_examples() {
+        let cases = [
+            (json!({"a": "b"}), json!({"a": "c"}), json!({"a": "c"})),
+            (
+                json!({"a": "b"}),
+                json!({"b": "c"}),
+                json!({"a": "b", "b": "c"}),
+            ),
+            (json!({"a": "b"}), json!({"a": null}), json!({})),
+            (json!({"a": ["b"]}), json!({"a": "c"}), json!({"a": "c"})),
+            (
+                json!({"a": {"b": "c"}}),
+                json!({"a": {"b": "d", "c": null}}),
+                json!({"a": {"b": "d"}}),
+            ),
+            (json!(["a", "b"]), json!(["c", "d"]), json!(["c", "d"])),
+            (
+                json!({"e": null}),
+                json!({"a": 1}),
+                json!({"e": null, "a": 1}),
+            ),
+        ];
+        for (mut target, patch, want) in cases {
+            merge_patch(&mut target, patch);
+            assert_eq!(target, want);
+        }
+    }
+
+    #[test]
+    fn a_wrong_member_is_pointed_at() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct T {
+            list: Vec<u32>,
+        }
+        let problem = Problem::from(parse::<T>(json!({"list": [1, "x"]})).unwrap_err());
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.errors[0].pointer, "/list/1");
+    }
+}

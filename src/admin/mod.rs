@@ -1,0 +1,157 @@
+//! The admin API (`/admin/v1`): clients, users and what they hold, connections, signing keys and
+//! the audit trail, over JSON with RFC 9457 problems, ETags and `If-Match`. The routes and the
+//! OpenAPI 3.1 document (`/admin/v1/openapi.json`) come from the same declarations, so neither
+//! can list a route the other lacks. Every change goes through `crate::manage`, as the CLI's do.
+
+mod audit;
+mod auth;
+mod body;
+mod clients;
+mod connections;
+mod keys;
+mod problem;
+mod schema;
+mod users;
+
+use crate::manage::Manager;
+use crate::state::AppState;
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sesame_core::audit::Origin;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Where the admin API lives.
+pub const BASE: &str = "/admin/v1";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Sesame admin API",
+        description = "Manage clients, users, sessions, consents, connections, signing keys and \
+                       read the audit trail. Authenticate with a bearer access token granted the \
+                       `sesame:admin` scope by the client_credentials grant of an admin client \
+                       (`sesame client create --admin`). Errors are RFC 9457 problem details.",
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags((name = "clients"), (name = "users"), (name = "connections"), (name = "keys"), (name = "audit")),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The routes, and the document that describes exactly them.
+fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(clients::list, clients::create))
+        .routes(routes!(clients::get, clients::update, clients::delete))
+        .routes(routes!(clients::rotate_secret))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::update, users::delete))
+        .routes(routes!(users::set_password))
+        .routes(routes!(users::unlock))
+        .routes(routes!(users::sessions, users::revoke_sessions))
+        .routes(routes!(users::revoke_session))
+        .routes(routes!(users::consents))
+        .routes(routes!(users::revoke_consent))
+        .routes(routes!(users::identities))
+        .routes(routes!(users::unlink))
+        .routes(routes!(connections::list))
+        .routes(routes!(
+            connections::get,
+            connections::put,
+            connections::delete
+        ))
+        .routes(routes!(keys::list))
+        .routes(routes!(keys::rotate))
+        .routes(routes!(audit::list))
+        .split_for_parts();
+    api.servers = Some(vec![utoipa::openapi::Server::new(BASE)]);
+    (router, api)
+}
+
+/// `/admin/v1/...`, nested into the main router.
+pub fn router() -> Router<AppState> {
+    let (routes, api) = routes();
+    let document: std::sync::Arc<str> = api.to_json().unwrap_or_default().into();
+    Router::new().nest(
+        BASE,
+        routes
+            .route(
+                "/openapi.json",
+                axum::routing::get(move || {
+                    let document = document.clone();
+                    async move {
+                        (
+                            [(header::CONTENT_TYPE, "application/json")],
+                            document.to_string(),
+                        )
+                    }
+                }),
+            )
+            .fallback(|| async {
+                problem::Problem::new(StatusCode::NOT_FOUND, "no such admin API resource")
+            }),
+    )
+}
+
+fn manager(state: &AppState, origin: Origin) -> Manager<'_> {
+    Manager::for_request(&state.provider, origin)
+}
+
+fn if_match(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok())
+}
+
+/// A resource with its ETag.
+struct Tagged {
+    etag: String,
+    body: serde_json::Value,
+}
+
+impl IntoResponse for Tagged {
+    fn into_response(self) -> Response {
+        let mut response =
+            ([(header::CACHE_CONTROL, "no-store")], axum::Json(self.body)).into_response();
+        if let Ok(v) = HeaderValue::from_str(&self.etag) {
+            response.headers_mut().insert(header::ETAG, v);
+        }
+        response
+    }
+}
+
+/// A resource just made: 201 with its `Location` and ETag.
+struct Created {
+    location: String,
+    etag: String,
+    body: serde_json::Value,
+}
+
+impl IntoResponse for Created {
+    fn into_response(self) -> Response {
+        let mut response = Tagged {
+            etag: self.etag,
+            body: self.body,
+        }
+        .into_response();
+        *response.status_mut() = StatusCode::CREATED;
+        if let Ok(v) = HeaderValue::from_str(&self.location) {
+            response.headers_mut().insert(header::LOCATION, v);
+        }
+        response
+    }
+}
