@@ -4,6 +4,7 @@
 //! `sesame-core` and storage in `sesame-store` (see ARCHITECTURE.md).
 
 mod admin;
+mod audit_trail;
 mod background;
 pub mod cli;
 mod client_address;

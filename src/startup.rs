@@ -85,10 +85,13 @@ pub fn settings(config: &Config) -> Settings {
 pub async fn provider(config: &Config, store: Arc<dyn Store>) -> Result<Provider, StartupError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     Ok(
-        Provider::start(store, clock, settings(config), config.master_key())
+        Provider::start(store.clone(), clock, settings(config), config.master_key())
             .await?
             .with_password_verifier(Arc::new(crate::password::BlockingVerifier))
-            .with_event_sink(Arc::new(crate::telemetry::Telemetry))
+            .with_event_sink(Arc::new(crate::audit_trail::AuditTrail::spawn(
+                store,
+                Arc::new(crate::telemetry::Telemetry),
+            )))
             .with_network(network()?),
     )
 }

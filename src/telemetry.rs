@@ -92,6 +92,11 @@ impl EventSink for Telemetry {
                 tracing::warn!(throttle = %key, "device code entry locked after repeated wrong codes");
                 metrics::counter!("sesame_user_code_lockouts_total").increment(1);
             }
+            // Counted where they happen (tokens issued, revocations) or kept by the audit trail.
+            Event::SignedIn { .. }
+            | Event::ConsentGranted { .. }
+            | Event::TokenRefused { .. }
+            | Event::TokenRevoked { .. } => {}
         }
     }
 }

@@ -14,6 +14,11 @@ pub async fn revoke(
     let OAuthForm { params, sender } = form;
     sesame_core::revocation::revoke(&state.provider, sender.caller(), params).await?;
     metrics::counter!("sesame_revocations_total").increment(1);
+    state
+        .provider
+        .record(sesame_core::events::Event::TokenRevoked {
+            address: sender.caller().address,
+        });
     // RFC 7009 §2.2: 200 with an empty body, whether or not the token was known.
     Ok((
         StatusCode::OK,

@@ -9,15 +9,19 @@ use sesame_core::client::{AccessTokenFormat, AuthMethod};
 use sesame_core::scope::Scopes;
 use sesame_core::secret::Secret;
 
-/// An admin client (`sesame client create --admin`) and a token of it.
+/// The admin client `ops-bot` (as `sesame client create --admin` makes it); its secret.
+pub async fn admin_client(app: &TestApp) -> Secret {
+    app.client_with("ops-bot", AuthMethod::ClientSecretBasic, |m| {
+        m.admin = true;
+        m.scope = Scopes::parse("sesame:admin").unwrap();
+    })
+    .await
+    .unwrap()
+}
+
+/// An admin client and a token of it.
 pub async fn admin_token(app: &TestApp) -> String {
-    let secret = app
-        .client_with("ops-bot", AuthMethod::ClientSecretBasic, |m| {
-            m.admin = true;
-            m.scope = Scopes::parse("sesame:admin").unwrap();
-        })
-        .await
-        .unwrap();
+    let secret = admin_client(app).await;
     app.access_token("ops-bot", &secret).await
 }
 
@@ -54,6 +58,32 @@ pub fn assert_problem(reply: &Reply, status: u16, says: &str) -> Value {
     let detail = problem["detail"].as_str().unwrap_or_default();
     assert!(detail.contains(says), "{detail}");
     problem
+}
+
+/// The newest event of `action` by (or, for users, about) `who`, waiting for the writer.
+async fn trail_has(app: &TestApp, admin: &str, action: &str, who: &str) -> Value {
+    for _ in 0..50 {
+        let page = call(
+            app,
+            Some(admin),
+            Method::GET,
+            &format!("/audit-events?action={action}"),
+            None,
+        )
+        .await
+        .json();
+        let found = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["actor"] == who || e["target"] == who)
+            .cloned();
+        if let Some(event) = found {
+            return event;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+    }
+    panic!("no {action} event of {who} in the audit trail");
 }
 
 /// The document's operations as (method, path with `{param}`s).
@@ -583,6 +613,11 @@ async fn users_are_paged_searched_changed_and_their_sessions_and_consents_revoke
         )
         .await;
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    // The sign-in and the consent are in the trail (written a moment later, off the hot path).
+    let signed_in = trail_has(&app, &admin, "login.succeeded", &format!("user:{sub}")).await;
+    assert_eq!(signed_in["address"], "127.0.0.1");
+    let consented = trail_has(&app, &admin, "consent.granted", &format!("user:{sub}")).await;
+    assert_eq!(consented["details"]["client_id"], "web");
     let user = call(&app, token, Method::GET, &format!("/users/{sub}"), None).await;
     assert_eq!(user.json()["email"], "alice@example.com");
     assert!(user.json()["locked_until"].is_null());
@@ -666,6 +701,11 @@ async fn users_are_paged_searched_changed_and_their_sessions_and_consents_revoke
         )
         .await;
     refused.assert_error(400, "invalid_grant", "");
+    let failure = trail_has(&app, &admin, "token.refused", "anonymous").await;
+    assert_eq!(
+        failure["details"],
+        json!({"grant_type": "refresh_token", "error": "invalid_grant"})
+    );
     assert_problem(
         &call(
             &app,

@@ -643,3 +643,80 @@ fn help_lists_the_environment_and_admin_output_is_scriptable() {
     assert_eq!(rotated["signing"].as_array().unwrap().len(), 4, "{rotated}");
     assert!(rotated["previous_keys_published_for"].as_i64().unwrap() > 3600);
 }
+
+#[tokio::test]
+async fn an_admin_client_made_at_the_shell_drives_the_admin_api_and_the_shell_reads_the_trail() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/sesame.db", dir.path().display());
+    let env = [("SESAME_DATABASE_URL", db.as_str())];
+    let made = sesame(
+        &[
+            "client",
+            "create",
+            "--client-id",
+            "ops",
+            "--admin",
+            "--json",
+        ],
+        &env,
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let json: Value = serde_json::from_slice(&made.stdout).unwrap();
+    assert_eq!(json["admin"], true);
+    assert_eq!(
+        json["grant_types"],
+        serde_json::json!(["client_credentials"])
+    );
+    assert_eq!(json["scope"], "sesame:admin");
+    let secret = json["client_secret"].as_str().unwrap().to_owned();
+    let refused = sesame(
+        &[
+            "client",
+            "create",
+            "--client-id",
+            "web",
+            "--scope",
+            "openid sesame:admin",
+            "--grant-type",
+            "client_credentials",
+        ],
+        &env,
+    );
+    assert_eq!(
+        stderr(&refused).trim(),
+        "error: scope: sesame:admin is only for admin clients (admin = true)"
+    );
+
+    let server = Server::start(&db, &[]).await;
+    let issued: Value = token(&server.base, "ops", &secret)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let access = issued["access_token"].as_str().unwrap();
+    let http = reqwest::Client::new();
+    let created = http
+        .post(format!("{}/admin/v1/users", server.base))
+        .bearer_auth(access)
+        .json(&serde_json::json!({"username": "grace", "email": "grace@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+
+    let trail = sesame(&["audit", "list", "--action", "user"], &env);
+    let text = String::from_utf8_lossy(&trail.stdout);
+    assert!(
+        text.starts_with("SEQ") && text.contains("user.created") && text.contains("client:ops"),
+        "{text}"
+    );
+    let mine = sesame(&["audit", "list", "--actor", "operator", "--json"], &env);
+    let events: Value = serde_json::from_slice(&mine.stdout).unwrap();
+    assert_eq!(events[0]["action"], "client.created");
+    assert_eq!(events[0]["target"], "client:ops");
+    assert!(!String::from_utf8_lossy(&mine.stdout).contains(&secret));
+    let none = sesame(&["audit", "list", "--action", "nothing"], &env);
+    assert_eq!(stderr(&none).trim(), "no events match");
+    let bad = sesame(&["audit", "list", "--limit", "0"], &env);
+    assert!(!bad.status.success());
+}

@@ -372,3 +372,91 @@ async fn rfc6749_4_1_2_racing_redemptions_on_postgres() {
     crate::code_and_refresh_errors::racing_redemptions_have_one_winner_whose_tokens_the_replays_revoke(&s)
         .await;
 }
+
+#[tokio::test]
+async fn an_admin_change_on_one_node_holds_on_the_other() {
+    use crate::admin_api::{admin_client, call};
+    use crate::interaction::{Browser, REDIRECT, alice, web_client};
+    use reqwest::Method;
+    let Some(base) = postgres_url() else { return };
+    let db = fresh_schema(&base).await;
+    let (a, b) = (node(&db).await, node(&db).await);
+    let admin_secret = admin_client(&a).await;
+    // Each test node has an issuer of its own, so each signs its own tokens.
+    let admin = a.access_token("ops-bot", &admin_secret).await;
+    let admin_b = b.access_token("ops-bot", &admin_secret).await;
+
+    // A client created over A's API works at once for client_credentials on B.
+    let created = call(
+        &a,
+        Some(&admin),
+        Method::POST,
+        "/clients",
+        Some(json!({"client_id": "batch", "grant_types": ["client_credentials"], "scope": "api:read"})),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let secret = sesame_core::secret::Secret::new(
+        created.json()["client_secret"].as_str().unwrap().to_owned(),
+    );
+    assert_eq!(b.client_credentials("batch", &secret).await.status, 200);
+
+    // A session revoked on A stops single sign-on on B.
+    let sub = alice(&a).await;
+    let web = web_client(&a, "web", AuthMethod::ClientSecretPost, |_| {})
+        .await
+        .unwrap();
+    let browser = Browser::new(&b);
+    let params = [("scope", "openid"), ("nonce", "n")];
+    browser
+        .code_tokens(&b, ("web", web.expose(), REDIRECT), &params)
+        .await;
+    let query = crate::helpers::serde_urlencoded(&[
+        ("client_id", "web"),
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT),
+        ("scope", "openid"),
+        ("nonce", "n"),
+    ]);
+    let authorize = format!("{}/authorize?{query}", b.base);
+    let signed_in = browser.get(&authorize).await;
+    assert!(
+        signed_in
+            .location
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with(REDIRECT),
+        "single sign-on before the revocation"
+    );
+    let ended = call(
+        &a,
+        Some(&admin),
+        Method::DELETE,
+        &format!("/users/{sub}/sessions"),
+        None,
+    )
+    .await;
+    assert_eq!(ended.json()["ended"], 1, "{}", ended.body);
+    let after = browser.follow(&browser.get(&authorize).await).await;
+    assert!(
+        after.is_login(),
+        "B asks again: {} {}",
+        after.status,
+        after.body
+    );
+    // And the trail A wrote is B's to read.
+    let trail = call(
+        &b,
+        Some(&admin_b),
+        Method::GET,
+        "/audit-events?action=session",
+        None,
+    )
+    .await;
+    assert_eq!(
+        trail.json()["items"][0]["target"],
+        format!("user:{sub}"),
+        "{}",
+        trail.body
+    );
+}

@@ -1,6 +1,9 @@
 //! What happened that the operator counts or is warned about, reported by the core as typed
 //! events: the server turns them into metrics and log lines (`src/telemetry.rs`), tests record
-//! them. An event never carries a secret; an account name is the throttle's key, not a password.
+//! them, and the audit trail keeps them. An event never carries a secret; an account name is the
+//! throttle's key, not a password.
+
+use std::net::IpAddr;
 
 /// Why a sign-in with a password was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +38,22 @@ pub enum Event {
         key: String,
         until: i64,
     },
+    /// A password sign-in succeeded.
+    SignedIn { user_id: String, address: IpAddr },
+    /// A user approved scopes for a client on the consent page.
+    ConsentGranted {
+        user_id: String,
+        client_id: String,
+        scope: String,
+    },
+    /// The token endpoint refused a request (a poll told to wait is not a refusal).
+    TokenRefused {
+        grant_type: String,
+        error: &'static str,
+        address: IpAddr,
+    },
+    /// A client revoked a token (RFC 7009).
+    TokenRevoked { address: IpAddr },
 }
 
 /// Receives the core's events; called inline, so it must be quick and must not fail.

@@ -64,6 +64,10 @@ pub async fn authenticate(
     let why = match user {
         Some(user) if verified && user.may_sign_in() => {
             attempt.succeeded(provider).await?;
+            provider.record(Event::SignedIn {
+                user_id: user.id.clone(),
+                address,
+            });
             return Ok(Ok(user));
         }
         Some(_) if verified => Refusal::Disabled,

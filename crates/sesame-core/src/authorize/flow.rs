@@ -238,6 +238,11 @@ pub async fn finish_consent(
         .put_consent(&user.id, &client.client_id, &merged, provider.now())
         .await
         .map_err(|e| request.error(issuer, e.into()))?;
+    provider.record(crate::events::Event::ConsentGranted {
+        user_id: user.id.clone(),
+        client_id: client.client_id.clone(),
+        scope: merged.to_string(),
+    });
     issue(provider, client, request, user, session)
         .await
         .map_err(|e| request.error(issuer, e))
