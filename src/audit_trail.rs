@@ -67,7 +67,9 @@ fn audit_event(event: &Event, now: i64) -> AuditEvent {
             "anonymous".to_owned(),
             None,
             None,
-            serde_json::json!({ "account": account, "why": match why {
+            // What was typed as a username, shortened: it may be a password typed in the
+            // wrong box, and an attacker chooses it.
+            serde_json::json!({ "account": account.chars().take(64).collect::<String>(), "why": match why {
                 Refusal::Invalid => "invalid",
                 Refusal::Disabled => "disabled",
                 Refusal::Locked => "locked",

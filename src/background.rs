@@ -7,6 +7,8 @@ use std::time::Duration;
 
 /// How many rows of each kind one sweep deletes at most.
 const SWEEP_BATCH: u32 = 1000;
+/// Audit batches one sweep deletes at most.
+const AUDIT_SWEEP_ROUNDS: u32 = 50;
 
 pub fn spawn(
     state: &AppState,
@@ -53,11 +55,18 @@ pub fn spawn(
             let Some(retention) = audit_retention else {
                 continue;
             };
+            // A busy trail can grow by more than a batch per interval: sweep until a batch
+            // comes back short (bounded, so one sweep never holds the writer for long).
             let before = provider.now() - retention;
-            match provider.store().sweep_audit(before, SWEEP_BATCH).await {
-                Ok(0) => {}
-                Ok(n) => tracing::debug!(rows = n, "swept old audit events"),
-                Err(e) => tracing::warn!(error = %e, "audit sweep failed"),
+            for _ in 0..AUDIT_SWEEP_ROUNDS {
+                match provider.store().sweep_audit(before, SWEEP_BATCH).await {
+                    Ok(n) if n < u64::from(SWEEP_BATCH) => break,
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "audit sweep failed");
+                        break;
+                    }
+                }
             }
         }
     });

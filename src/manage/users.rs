@@ -113,7 +113,7 @@ impl Manager<'_> {
         user.username = profile.username;
         user.claims = profile.claims;
         user.disabled = profile.disabled;
-        self.save(&user, &before).await?;
+        let user = self.save(user, &before).await?;
         if user.disabled && !before.disabled {
             self.store.delete_sessions(&user.id, None).await?;
         }
@@ -132,7 +132,7 @@ impl Manager<'_> {
         let before = user.clone();
         let mut user = user;
         user.password_hash = Some(hash(password).await?);
-        self.save(&user, &before).await?;
+        let user = self.save(user, &before).await?;
         throttle::unlock_account(self.store, &user.username).await?;
         self.audit(
             action::USER_PASSWORD_SET,
@@ -244,11 +244,12 @@ impl Manager<'_> {
         Ok(())
     }
 
-    async fn save(&self, user: &User, before: &User) -> Result<(), ManageError> {
-        let mut user = user.clone();
+    /// Writes the user and returns it as stored (with its new `updated_at`, so its ETag is
+    /// the one a later `If-Match` must send).
+    async fn save(&self, mut user: User, before: &User) -> Result<User, ManageError> {
         user.updated_at = self.now;
         if self.store.update_user(&user).await? {
-            return Ok(());
+            return Ok(user);
         }
         // Either it is gone, or the new name is someone else's.
         if self.store.get_user(&user.id).await?.is_none() {

@@ -733,6 +733,19 @@ async fn users_are_paged_searched_changed_and_their_sessions_and_consents_revoke
     assert_eq!(changed.status, 200, "{}", changed.body);
     assert_eq!(changed.json()["name"], "Alice L.");
     assert!(changed.json().get("email").is_none());
+    // The answer's ETag is the current one: a later If-Match with it is accepted.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let next_tag = changed.headers["etag"].to_str().unwrap().to_owned();
+    let followed = send(
+        app.http
+            .patch(app.url(&format!("/admin/v1/users/{sub}")))
+            .bearer_auth(&admin)
+            .header("content-type", "application/json")
+            .header("if-match", next_tag)
+            .body(json!({"nickname": "Al"}).to_string()),
+    )
+    .await;
+    assert_eq!(followed.status, 200, "{}", followed.body);
     let stale = send(
         app.http
             .patch(app.url(&format!("/admin/v1/users/{sub}")))

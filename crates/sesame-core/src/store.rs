@@ -196,8 +196,9 @@ pub trait DelegationStore: Send + Sync {
     async fn is_delegation_revoked(&self, delegation_id: &str) -> Result<bool, StoreError>;
     /// Withdraws what a user let a client do, in one transaction: deletes the consent and
     /// revokes (as [`DelegationStore::revoke_delegation`]) every delegation of the user to the
-    /// client that still has a live code, refresh token or access token. `Ok(true)` if there was
-    /// a consent; the delegations are revoked either way (a `skip_consent` client has none).
+    /// client that a code (used or not: its tokens may be being minted), refresh token or access
+    /// token names. `Ok(true)` if there was a consent; the delegations are revoked either way
+    /// (a `skip_consent` client has none).
     async fn revoke_consent(
         &self,
         user_id: &str,

@@ -60,21 +60,16 @@ impl AuditStore for SqlStore {
     }
 
     async fn list_audit(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
-        // A noun matches its actions: `client` is `client` or `client.%` (no wildcard in a noun).
-        let noun = q
-            .action
-            .as_deref()
-            .filter(|a| !a.contains(['%', '_', '\\']))
-            .map(|a| format!("{a}.%"));
+        // A noun matches its actions: `client` is `client` or begins with `client.` (compared
+        // as text, not LIKE, whose case rules differ between the backends).
         sqlx::query_as::<_, EventRow>(
             "SELECT seq, at, action, actor, address, target, details FROM audit_events \
-             WHERE ($1 IS NULL OR action = $1 OR action LIKE $2) \
-             AND ($3 IS NULL OR actor = $3) AND ($4 IS NULL OR target = $4) \
-             AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR seq < $6) \
-             ORDER BY seq DESC LIMIT $7",
+             WHERE ($1 IS NULL OR action = $1 OR substr(action, 1, length($1) + 1) = $1 || '.') \
+             AND ($2 IS NULL OR actor = $2) AND ($3 IS NULL OR target = $3) \
+             AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR seq < $5) \
+             ORDER BY seq DESC LIMIT $6",
         )
         .bind(q.action.as_deref())
-        .bind(noun)
         .bind(q.actor.as_deref())
         .bind(q.target.as_deref())
         .bind(q.since)

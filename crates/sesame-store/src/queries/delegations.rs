@@ -233,16 +233,16 @@ impl DelegationStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-        // Every delegation with something still alive: an unused code, a refresh token, or a
-        // recorded access token (JWTs included).
+        // Every delegation any record still names: a code (a used one too: its tokens may be
+        // being minted right now, and the revoked delegation is what catches them), a refresh
+        // token, or a recorded access token (JWTs included). Revoking twice changes nothing.
         let delegations: Vec<String> = sqlx::query_scalar(
             "SELECT delegation_id FROM authorization_codes \
-             WHERE user_id = $1 AND client_id = $2 AND used_at IS NULL \
+             WHERE user_id = $1 AND client_id = $2 \
              UNION SELECT delegation_id FROM refresh_tokens \
-             WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL \
+             WHERE user_id = $1 AND client_id = $2 \
              UNION SELECT delegation_id FROM access_tokens \
-             WHERE subject = $1 AND client_id = $2 AND delegation_id IS NOT NULL \
-             AND revoked_at IS NULL",
+             WHERE subject = $1 AND client_id = $2 AND delegation_id IS NOT NULL",
         )
         .bind(user_id)
         .bind(client_id)

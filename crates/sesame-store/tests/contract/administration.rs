@@ -163,6 +163,18 @@ async fn a_revoked_consent_ends_every_token_under_it(store: Arc<dyn Store>) {
         used_at: None,
     };
     store.insert_code(&code).await.unwrap();
+    // A code just redeemed, whose tokens are being minted while the consent is revoked.
+    let mut redeemed = code.clone();
+    redeemed.code_hash = SecretHash::of("code-redeemed");
+    redeemed.delegation.delegation_id = "d-minting".into();
+    store.insert_code(&redeemed).await.unwrap();
+    assert!(
+        store
+            .consume_code(&redeemed.code_hash, "web", 100)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let mut access = token(&SecretHash::of("at"), 5000);
     access.client_id = "web".into();
     access.subject = "usr_1".into();
@@ -181,7 +193,7 @@ async fn a_revoked_consent_ends_every_token_under_it(store: Arc<dyn Store>) {
             .await
             .unwrap()
     );
-    for id in ["d-refresh", "d-code", "d-access"] {
+    for id in ["d-refresh", "d-code", "d-access", "d-minting"] {
         assert!(store.is_delegation_revoked(id).await.unwrap(), "{id}");
     }
     assert!(!store.is_delegation_revoked("d-other").await.unwrap());
@@ -260,6 +272,14 @@ async fn audit_events_list_newest_first_with_filters_and_sweep_by_age(store: Arc
         .unwrap();
     assert_eq!(clients.len(), 1);
     assert_eq!(clients[0].action, action::CLIENT_UPDATED);
+    for other in ["CLIENT", "clien", "client.%"] {
+        let none = AuditQuery {
+            action: Some(other.into()),
+            limit: 10,
+            ..Default::default()
+        };
+        assert!(store.list_audit(&none).await.unwrap().is_empty(), "{other}");
+    }
     let older = store
         .list_audit(&AuditQuery {
             action: Some("client".into()),
