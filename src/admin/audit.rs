@@ -1,9 +1,10 @@
 //! `/admin/v1/audit-events`: the audit trail, newest first, a page at a time.
 
 use super::auth::Admin;
+use super::body::QueryParams;
 use super::problem::Problem;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -33,7 +34,7 @@ pub struct ListParams {
 pub async fn list(
     State(state): State<AppState>,
     _admin: Admin,
-    Query(p): Query<ListParams>,
+    QueryParams(p): QueryParams<ListParams>,
 ) -> Result<Response, Problem> {
     let limit = p.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {

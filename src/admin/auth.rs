@@ -24,7 +24,12 @@ impl FromRequestParts<AppState> for Admin {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        let token = bearer::token_of(authorization, None).map_err(refused)?;
+        // RFC 6750 §3.1: another scheme (Basic, say) is no token at all, a bare challenge.
+        let bearer = authorization.filter(|v| {
+            v.split_once(' ')
+                .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        });
+        let token = bearer::token_of(bearer, None).map_err(refused)?;
         let provider = &state.provider;
         let known = find_active_token(provider, &token)
             .await

@@ -4,7 +4,8 @@
 use super::problem::Problem;
 use crate::manage::ManageError;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -43,6 +44,19 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
                 format!("the body is not JSON: {e}"),
             )),
         }
+    }
+}
+
+/// A query string, refused as a problem (not axum's plain text) when it does not parse.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| Self(q.0))
+            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))
     }
 }
 

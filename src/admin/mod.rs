@@ -105,6 +105,12 @@ pub fn router() -> Router<AppState> {
             )
             .fallback(|| async {
                 problem::Problem::new(StatusCode::NOT_FOUND, "no such admin API resource")
+            })
+            .method_not_allowed_fallback(|| async {
+                problem::Problem::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "this resource does not answer that method (see /admin/v1/openapi.json)",
+                )
             }),
     )
 }

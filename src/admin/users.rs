@@ -2,13 +2,13 @@
 //! `username` and `disabled`), and what they hold: sessions, consents, linked identities.
 
 use super::auth::Admin;
-use super::body::{JsonObject, merge_patch, parse};
+use super::body::{JsonObject, QueryParams, merge_patch, parse};
 use super::problem::Problem;
 use super::{Created, Tagged, if_match, manager};
 use crate::manage::users::{describe, etag};
 use crate::manage::{ManageError, Manager};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -45,7 +45,7 @@ pub struct ListParams {
 pub async fn list(
     State(state): State<AppState>,
     Admin(origin): Admin,
-    Query(params): Query<ListParams>,
+    QueryParams(params): QueryParams<ListParams>,
 ) -> Result<Response, Problem> {
     let limit = params.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
@@ -105,16 +105,9 @@ pub async fn create(
     };
     let disabled = take_bool(&mut body, "disabled")?.unwrap_or(false);
     let claims = parse(Value::Object(body))?;
-    let manager = manager(&state, origin);
-    let mut user = manager.create_user(&username, claims, password).await?;
-    if disabled {
-        user = manager
-            .update_user(user, None, |p| {
-                p.disabled = true;
-                Ok(())
-            })
-            .await?;
-    }
+    let user = manager(&state, origin)
+        .create_user(&username, claims, password, disabled)
+        .await?;
     Ok(Created {
         location: format!("{}/users/{}", super::BASE, user.id),
         etag: etag(&user),

@@ -198,7 +198,7 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
         } => {
             let password = password_stdin.then(read_password).transpose()?;
             let user = manager
-                .create_user(&username, (*claims).into(), password)
+                .create_user(&username, (*claims).into(), password, false)
                 .await?;
             if !password_stdin {
                 eprintln!(

@@ -90,12 +90,11 @@ impl Manager<'_> {
         change: impl FnOnce(&mut ClientMetadata) -> Result<(), ManageError>,
     ) -> Result<Saved, ManageError> {
         let mut client = self.find_client(client_id).await?;
+        let what = || format!("client {client_id}");
         if let Some(tag) = if_match
             && !matches(tag, &etag(&client))
         {
-            return Err(ManageError::Stale(format!(
-                "client {client_id} changed since it was read; read it again"
-            )));
+            return Err(Self::changed_meanwhile(what(), if_match));
         }
         let before = client.clone();
         change(&mut client.metadata)?;
@@ -108,13 +107,17 @@ impl Manager<'_> {
         if !now_secret {
             client.secret_hash = None;
         }
-        client.updated_at = self.now;
+        client.updated_at = self.next_version(before.updated_at);
         client.validate()?;
         crate::registration::verify_remote(&client, Some(&before)).await?;
-        if !self.store.update_client(&client).await? {
-            return Err(ManageError::NotFound(format!(
-                "no client with client_id {client_id}"
-            )));
+        if !self
+            .store
+            .replace_client(&client, before.updated_at)
+            .await?
+        {
+            // Gone, or changed by someone else since it was read: never overwritten.
+            self.find_client(client_id).await?;
+            return Err(Self::changed_meanwhile(what(), if_match));
         }
         self.client_changed(client_id);
         let notes = self.keep_oauth1_secret(&client, secret.as_ref()).await?;
@@ -163,12 +166,12 @@ impl Manager<'_> {
             ));
         }
         let secret = Secret::generate();
+        let read_at = client.updated_at;
         client.secret_hash = Some(secret.hash());
-        client.updated_at = self.now;
-        if !self.store.update_client(&client).await? {
-            return Err(ManageError::NotFound(format!(
-                "no client with client_id {client_id}"
-            )));
+        client.updated_at = self.next_version(read_at);
+        if !self.store.replace_client(&client, read_at).await? {
+            self.find_client(client_id).await?;
+            return Err(Self::changed_meanwhile(format!("client {client_id}"), None));
         }
         self.client_changed(client_id);
         let notes = self.keep_oauth1_secret(&client, Some(&secret)).await?;

@@ -97,9 +97,7 @@ impl<'a> Manager<'a> {
             master_key,
             origin: Origin::operator(),
             now: SystemClock.now(),
-            revocation_memory: settings
-                .refresh_token_max_lifetime
-                .max(settings.max_signed_token_ttl()),
+            revocation_memory: settings.revocation_memory(),
             provider: None,
         }
     }
@@ -112,10 +110,28 @@ impl<'a> Manager<'a> {
             master_key: provider.master_key(),
             origin,
             now: provider.now(),
-            revocation_memory: settings
-                .refresh_token_max_lifetime
-                .max(settings.max_signed_token_ttl()),
+            revocation_memory: settings.revocation_memory(),
             provider: Some(provider),
+        }
+    }
+
+    /// The `updated_at` of a change to a resource read with `read_at`: now, and always later
+    /// than the version it replaces, so `updated_at` tells versions apart (the store's
+    /// compare-and-set relies on it).
+    fn next_version(&self, read_at: i64) -> i64 {
+        self.now.max(read_at + 1)
+    }
+
+    /// Why a compare-and-set found the resource changed: a stale `If-Match` (412), or a change
+    /// that raced this one (409: read it again and retry).
+    fn changed_meanwhile(what: String, if_match: Option<&str>) -> ManageError {
+        match if_match {
+            Some(_) => {
+                ManageError::Stale(format!("{what} changed since it was read; read it again"))
+            }
+            None => ManageError::Conflict(format!(
+                "{what} changed while this change was made; try again"
+            )),
         }
     }
 

@@ -63,9 +63,11 @@ impl Manager<'_> {
         username: &str,
         claims: StandardClaims,
         password: Option<String>,
+        disabled: bool,
     ) -> Result<User, ManageError> {
         claims.validate()?;
         let mut user = User::new(username, claims, self.now)?;
+        user.disabled = disabled;
         if let Some(password) = password {
             user.password_hash = Some(hash(password).await?);
         }
@@ -84,8 +86,8 @@ impl Manager<'_> {
     }
 
     /// Changes the username, claims or state with `change`, refusing a stale `if_match`.
-    /// Disabling ends the user's sessions; their tokens stop working at once (every token check
-    /// asks whether the user is still active).
+    /// Disabling ends the user's sessions and revokes every delegation (so enabling the account
+    /// again brings back no token issued before).
     pub async fn update_user(
         &self,
         user: User,
@@ -95,10 +97,10 @@ impl Manager<'_> {
         if let Some(tag) = if_match
             && !matches(tag, &etag(&user))
         {
-            return Err(ManageError::Stale(format!(
-                "user {} changed since it was read; read it again",
-                user.username
-            )));
+            return Err(Self::changed_meanwhile(
+                format!("user {}", user.username),
+                if_match,
+            ));
         }
         let mut profile = Profile {
             username: user.username.clone(),
@@ -113,9 +115,9 @@ impl Manager<'_> {
         user.username = profile.username;
         user.claims = profile.claims;
         user.disabled = profile.disabled;
-        let user = self.save(user, &before).await?;
+        let user = self.save(user, &before, if_match).await?;
         if user.disabled && !before.disabled {
-            self.store.delete_sessions(&user.id, None).await?;
+            self.sign_out_everywhere(&user).await?;
         }
         self.audit(
             action::USER_UPDATED,
@@ -127,13 +129,15 @@ impl Manager<'_> {
     }
 
     /// Sets the password (checked and hashed here) and lifts any lockout: it is the one the
-    /// user will type now.
+    /// user will type now. Whoever held the old one is signed out: sessions end and every
+    /// delegation is revoked.
     pub async fn set_password(&self, user: User, password: String) -> Result<User, ManageError> {
         let before = user.clone();
         let mut user = user;
         user.password_hash = Some(hash(password).await?);
-        let user = self.save(user, &before).await?;
+        let user = self.save(user, &before, None).await?;
         throttle::unlock_account(self.store, &user.username).await?;
+        self.sign_out_everywhere(&user).await?;
         self.audit(
             action::USER_PASSWORD_SET,
             target(&user),
@@ -244,24 +248,42 @@ impl Manager<'_> {
         Ok(())
     }
 
-    /// Writes the user and returns it as stored (with its new `updated_at`, so its ETag is
-    /// the one a later `If-Match` must send).
-    async fn save(&self, mut user: User, before: &User) -> Result<User, ManageError> {
-        user.updated_at = self.now;
-        if self.store.update_user(&user).await? {
+    /// Ends every session of the user and revokes every delegation, at every client.
+    async fn sign_out_everywhere(&self, user: &User) -> Result<(), ManageError> {
+        self.store.delete_sessions(&user.id, None).await?;
+        let keep_until = self.now + self.revocation_memory;
+        self.store
+            .revoke_user_delegations(&user.id, self.now, keep_until)
+            .await?;
+        Ok(())
+    }
+
+    /// Writes the user if nobody changed it since `before` was read, and returns it as stored
+    /// (with its new `updated_at`, so its ETag is the one a later `If-Match` must send).
+    async fn save(
+        &self,
+        mut user: User,
+        before: &User,
+        if_match: Option<&str>,
+    ) -> Result<User, ManageError> {
+        user.updated_at = self.next_version(before.updated_at);
+        if self.store.replace_user(&user, before.updated_at).await? {
             return Ok(user);
         }
-        // Either it is gone, or the new name is someone else's.
-        if self.store.get_user(&user.id).await?.is_none() {
-            Err(ManageError::NotFound(format!(
+        // Gone, changed meanwhile, or the new name is someone else's.
+        match self.store.get_user(&user.id).await? {
+            None => Err(ManageError::NotFound(format!(
                 "no user with sub {}",
                 user.id
-            )))
-        } else {
-            Err(ManageError::Conflict(format!(
+            ))),
+            Some(now) if now.updated_at != before.updated_at => Err(Self::changed_meanwhile(
+                format!("user {}", before.username),
+                if_match,
+            )),
+            Some(_) => Err(ManageError::Conflict(format!(
                 "a user named {} already exists (renaming {})",
                 user.username, before.username
-            )))
+            ))),
         }
     }
 }

@@ -1040,3 +1040,118 @@ async fn a_revoked_admin_token_or_a_demoted_client_loses_access_at_once() {
     let demoted = call(&app, Some(&admin), Method::GET, "/keys", None).await;
     assert_problem(&demoted, 403, "not an admin client");
 }
+
+#[tokio::test]
+async fn disabling_a_user_or_setting_their_password_ends_what_they_held_for_good() {
+    let app = spawn_app().await;
+    let admin = admin_token(&app).await;
+    let token = Some(admin.as_str());
+    let sub = alice(&app).await;
+    let secret = web_client(&app, "web", AuthMethod::ClientSecretPost, |_| {})
+        .await
+        .unwrap();
+    let refresh_with = |refresh: String| {
+        let app = &app;
+        let secret = secret.expose().to_owned();
+        async move {
+            app.post_form(
+                "/token",
+                None,
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", &refresh),
+                    ("client_id", "web"),
+                    ("client_secret", &secret),
+                ],
+            )
+            .await
+        }
+    };
+    let sign_in = || async {
+        let tokens = Browser::new(&app)
+            .code_tokens(
+                &app,
+                ("web", secret.expose(), REDIRECT),
+                &[("scope", "openid offline_access"), ("nonce", "n")],
+            )
+            .await;
+        tokens["refresh_token"].as_str().unwrap().to_owned()
+    };
+
+    // Disabled, then enabled again: the refresh token from before stays dead.
+    let refresh = sign_in().await;
+    for disabled in [true, false] {
+        let patched = call(
+            &app,
+            token,
+            Method::PATCH,
+            &format!("/users/{sub}"),
+            Some(json!({ "disabled": disabled })),
+        )
+        .await;
+        assert_eq!(patched.status, 200, "{}", patched.body);
+    }
+    refresh_with(refresh)
+        .await
+        .assert_error(400, "invalid_grant", "");
+
+    // A password set by an operator signs out whoever held the old one.
+    let refresh = sign_in().await;
+    let set = call(
+        &app,
+        token,
+        Method::PUT,
+        &format!("/users/{sub}/password"),
+        Some(json!({"password": "another long passphrase"})),
+    )
+    .await;
+    assert_eq!(set.status, 204);
+    refresh_with(refresh)
+        .await
+        .assert_error(400, "invalid_grant", "");
+    let sessions = call(
+        &app,
+        token,
+        Method::GET,
+        &format!("/users/{sub}/sessions"),
+        None,
+    )
+    .await;
+    assert_eq!(sessions.json()["items"], json!([]));
+}
+
+#[tokio::test]
+async fn malformed_requests_get_problems_too() {
+    let app = spawn_app().await;
+    let admin = admin_token(&app).await;
+    let token = Some(admin.as_str());
+    let basic = send(
+        app.http
+            .get(app.url("/admin/v1/keys"))
+            .basic_auth("ops-bot", Some("x")),
+    )
+    .await;
+    assert_problem(&basic, 401, "bearer access token");
+    assert!(
+        !basic.headers["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("error="),
+        "RFC 6750 §3.1"
+    );
+    let not_allowed = call(&app, token, Method::PUT, "/keys", Some(json!({}))).await;
+    assert_problem(&not_allowed, 405, "does not answer that method");
+    let bad_query = call(&app, token, Method::GET, "/users?limit=many", None).await;
+    assert_problem(&bad_query, 400, "limit");
+    let bad_since = call(
+        &app,
+        token,
+        Method::GET,
+        "/audit-events?since=yesterday",
+        None,
+    )
+    .await;
+    assert_problem(&bad_since, 400, "since");
+    let array = call(&app, token, Method::POST, "/users", Some(json!(["alice"]))).await;
+    assert_problem(&array, 400, "JSON object");
+}

@@ -88,6 +88,12 @@ impl Settings {
     pub fn max_signed_token_ttl(&self) -> i64 {
         self.access_token_ttl.max(self.id_token_ttl)
     }
+
+    /// How long a revoked delegation is remembered: as long as any token of it can be alive.
+    pub fn revocation_memory(&self) -> i64 {
+        self.refresh_token_max_lifetime
+            .max(self.max_signed_token_ttl())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

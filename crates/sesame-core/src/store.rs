@@ -40,6 +40,10 @@ pub trait ClientStore: Send + Sync {
     async fn upsert_client(&self, client: &Client) -> Result<(), StoreError>;
     /// Replaces an existing client; `Ok(false)` if there is none.
     async fn update_client(&self, client: &Client) -> Result<bool, StoreError>;
+    /// Replaces the client only if its stored `updated_at` is still `read_at`, i.e. nobody
+    /// changed it since it was read (a compare-and-set: of two racing changes from one read,
+    /// one wins); `Ok(false)` otherwise, or if it is gone.
+    async fn replace_client(&self, client: &Client, read_at: i64) -> Result<bool, StoreError>;
     /// `Ok(false)` if there was no such client. Everything issued to it ends with it, in the
     /// same transaction: the `jti`s of its recorded JWTs are revoked; its codes, refresh tokens,
     /// opaque tokens, device codes, consents and OAuth 1.0a secret and credentials are deleted.
@@ -86,6 +90,9 @@ pub trait UserStore: Send + Sync {
     async fn insert_user(&self, user: &User) -> Result<bool, StoreError>;
     /// Replaces the user with this id; `Ok(false)` if there is none, or the new username is taken.
     async fn update_user(&self, user: &User) -> Result<bool, StoreError>;
+    /// [`UserStore::update_user`], only if the stored `updated_at` is still `read_at` (as
+    /// [`ClientStore::replace_client`]); `Ok(false)` also when it changed meanwhile.
+    async fn replace_user(&self, user: &User, read_at: i64) -> Result<bool, StoreError>;
     /// `Ok(false)` if there was no such user. Its linked identities go with it.
     async fn delete_user(&self, id: &str) -> Result<bool, StoreError>;
 }
@@ -206,6 +213,15 @@ pub trait DelegationStore: Send + Sync {
         now: i64,
         keep_until: i64,
     ) -> Result<bool, StoreError>;
+    /// Revokes every delegation of the user at every client, as [`DelegationStore::revoke_consent`]
+    /// finds them, keeping the consents (a disabled account, a password set by an operator);
+    /// returns how many delegations were revoked.
+    async fn revoke_user_delegations(
+        &self,
+        user_id: &str,
+        now: i64,
+        keep_until: i64,
+    ) -> Result<u64, StoreError>;
 }
 
 #[async_trait]

@@ -34,11 +34,7 @@ pub async fn user_of(provider: &Provider, delegation: &Delegation) -> Result<Use
 /// Ends a delegation: every token issued under it, now and by requests racing this one.
 pub async fn revoke(provider: &Provider, delegation_id: &str) -> Result<(), TokenError> {
     let now = provider.now();
-    let keep_until = now
-        + provider
-            .settings()
-            .refresh_token_max_lifetime
-            .max(provider.settings().max_signed_token_ttl());
+    let keep_until = now + provider.settings().revocation_memory();
     provider
         .store()
         .revoke_delegation(delegation_id, now, keep_until)

@@ -116,6 +116,22 @@ impl ClientStore for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn replace_client(&self, client: &Client, read_at: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE clients SET secret_hash = $2, metadata = $3, updated_at = $4 \
+             WHERE client_id = $1 AND updated_at = $5",
+        )
+        .bind(&client.client_id)
+        .bind(client.secret_hash.as_ref().map(hash_bytes))
+        .bind(to_json("client metadata", &client.metadata)?)
+        .bind(client.updated_at)
+        .bind(read_at)
+        .execute(self.writes())
+        .await
+        .map_err(store_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         // Everything issued to the client ends with it, and a client made again under this id

@@ -233,28 +233,52 @@ impl DelegationStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-        // Every delegation any record still names: a code (a used one too: its tokens may be
-        // being minted right now, and the revoked delegation is what catches them), a refresh
-        // token, or a recorded access token (JWTs included). Revoking twice changes nothing.
-        let delegations: Vec<String> = sqlx::query_scalar(
-            "SELECT delegation_id FROM authorization_codes \
-             WHERE user_id = $1 AND client_id = $2 \
-             UNION SELECT delegation_id FROM refresh_tokens \
-             WHERE user_id = $1 AND client_id = $2 \
-             UNION SELECT delegation_id FROM access_tokens \
-             WHERE subject = $1 AND client_id = $2 AND delegation_id IS NOT NULL",
-        )
-        .bind(user_id)
-        .bind(client_id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        for id in &delegations {
-            revoke(&mut tx, id, now, keep_until).await?;
-        }
+        revoke_of(&mut tx, user_id, Some(client_id), now, keep_until).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(deleted.rows_affected() == 1)
     }
+
+    async fn revoke_user_delegations(
+        &self,
+        user_id: &str,
+        now: i64,
+        keep_until: i64,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let revoked = revoke_of(&mut tx, user_id, None, now, keep_until).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(revoked)
+    }
+}
+
+/// Revokes, inside the caller's transaction, every delegation of the user (to `client_id`, or to
+/// anyone) that any record names: a code (a used one too: its tokens may be being minted right
+/// now, and the revoked delegation is what catches them), a refresh token, or a recorded access
+/// token (JWTs included). Revoking twice changes nothing. Returns how many there were.
+async fn revoke_of(
+    tx: &mut sqlx::Transaction<'_, super::Db>,
+    user_id: &str,
+    client_id: Option<&str>,
+    now: i64,
+    keep_until: i64,
+) -> Result<u64, StoreError> {
+    let delegations: Vec<String> = sqlx::query_scalar(
+        "SELECT delegation_id FROM authorization_codes \
+         WHERE user_id = $1 AND ($2 IS NULL OR client_id = $2) \
+         UNION SELECT delegation_id FROM refresh_tokens \
+         WHERE user_id = $1 AND ($2 IS NULL OR client_id = $2) \
+         UNION SELECT delegation_id FROM access_tokens \
+         WHERE subject = $1 AND ($2 IS NULL OR client_id = $2) AND delegation_id IS NOT NULL",
+    )
+    .bind(user_id)
+    .bind(client_id)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(store_error)?;
+    for id in &delegations {
+        revoke(tx, id, now, keep_until).await?;
+    }
+    Ok(delegations.len() as u64)
 }
 
 /// [`DelegationStore::revoke_delegation`] inside a caller's transaction.

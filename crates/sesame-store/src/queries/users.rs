@@ -72,6 +72,31 @@ fn contains_pattern(text: &str) -> String {
     pattern
 }
 
+/// Replaces the user (only if its `updated_at` is still `read_at`, when given); `Ok(false)` if
+/// it is gone, changed meanwhile, or the new username is someone else's.
+async fn update(store: &SqlStore, user: &User, read_at: Option<i64>) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE users SET username = $2, password_hash = $3, disabled = $4, claims = $5, \
+         updated_at = $6, email = $7 WHERE id = $1 AND ($8 IS NULL OR updated_at = $8)",
+    )
+    .bind(&user.id)
+    .bind(&user.username)
+    .bind(&user.password_hash)
+    .bind(user.disabled)
+    .bind(to_json("user claims", &user.claims)?)
+    .bind(user.updated_at)
+    .bind(email_column(user))
+    .bind(read_at)
+    .execute(store.writes())
+    .await;
+    match done {
+        Ok(done) => Ok(done.rows_affected() == 1),
+        // The new username belongs to someone else.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(store_error(e)),
+    }
+}
+
 /// Inserts a user; `Ok(false)` when the username or id is taken. Federation calls it inside its
 /// own transaction, so it takes any executor.
 pub(super) async fn insert<'e, E>(executor: E, user: &User) -> Result<bool, StoreError>
@@ -148,25 +173,11 @@ impl UserStore for SqlStore {
     }
 
     async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE users SET username = $2, password_hash = $3, disabled = $4, claims = $5, \
-             updated_at = $6, email = $7 WHERE id = $1",
-        )
-        .bind(&user.id)
-        .bind(&user.username)
-        .bind(&user.password_hash)
-        .bind(user.disabled)
-        .bind(to_json("user claims", &user.claims)?)
-        .bind(user.updated_at)
-        .bind(email_column(user))
-        .execute(self.writes())
-        .await;
-        match done {
-            Ok(done) => Ok(done.rows_affected() == 1),
-            // The new username belongs to someone else.
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
-            Err(e) => Err(store_error(e)),
-        }
+        update(self, user, None).await
+    }
+
+    async fn replace_user(&self, user: &User, read_at: i64) -> Result<bool, StoreError> {
+        update(self, user, Some(read_at)).await
     }
 
     async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {

@@ -16,7 +16,89 @@ contract!(
     sessions_list_and_end_one_or_all,
     a_revoked_consent_ends_every_token_under_it,
     audit_events_list_newest_first_with_filters_and_sweep_by_age,
+    a_change_from_a_stale_read_loses_to_the_change_made_meanwhile,
+    every_delegation_of_a_user_is_revoked_at_once,
 );
+
+async fn a_change_from_a_stale_read_loses_to_the_change_made_meanwhile(store: Arc<dyn Store>) {
+    use sesame_core::testing::web_client;
+    let mut client = web_client("web", None);
+    client.updated_at = 100;
+    assert!(store.insert_client(&client).await.unwrap());
+    let (mut first, mut second) = (client.clone(), client.clone());
+    first.metadata.client_name = Some("First".into());
+    first.updated_at = 101;
+    second.metadata.client_name = Some("Second".into());
+    second.updated_at = 101;
+    assert!(store.replace_client(&first, 100).await.unwrap());
+    assert!(
+        !store.replace_client(&second, 100).await.unwrap(),
+        "read before the first change"
+    );
+    let stored = store.get_client("web").await.unwrap().unwrap();
+    assert_eq!(stored.metadata.client_name.as_deref(), Some("First"));
+    let mut gone = client.clone();
+    gone.client_id = "nobody".into();
+    assert!(!store.replace_client(&gone, 100).await.unwrap());
+
+    let user = User::new("ann", StandardClaims::default(), 100).unwrap();
+    assert!(store.insert_user(&user).await.unwrap());
+    let (mut a, mut b) = (user.clone(), user.clone());
+    a.claims.name = Some("A".into());
+    a.updated_at = 101;
+    b.claims.name = Some("B".into());
+    b.updated_at = 101;
+    assert!(store.replace_user(&a, 100).await.unwrap());
+    assert!(!store.replace_user(&b, 100).await.unwrap());
+    let stored = store.get_user(&user.id).await.unwrap().unwrap();
+    assert_eq!(stored.claims.name.as_deref(), Some("A"));
+}
+
+async fn every_delegation_of_a_user_is_revoked_at_once(store: Arc<dyn Store>) {
+    let scope = Scopes::parse("openid").unwrap();
+    store.put_consent("usr_1", "web", &scope, 90).await.unwrap();
+    for (hash, id, client) in [("r1", "d1", "web"), ("r2", "d2", "other")] {
+        let mut d = delegation(id);
+        d.client_id = client.into();
+        let refresh = StoredRefreshToken {
+            token_hash: SecretHash::of(hash),
+            delegation: d,
+            issued_at: 100,
+            expires_at: 10_000,
+            used_at: None,
+            revoked_at: None,
+        };
+        store.insert_refresh_token(&refresh).await.unwrap();
+    }
+    let mut someone_else = delegation("d3");
+    someone_else.user_id = "usr_2".into();
+    store
+        .insert_refresh_token(&StoredRefreshToken {
+            token_hash: SecretHash::of("r3"),
+            delegation: someone_else,
+            issued_at: 100,
+            expires_at: 10_000,
+            used_at: None,
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .revoke_user_delegations("usr_1", 120, 10_000)
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(store.is_delegation_revoked("d1").await.unwrap());
+    assert!(store.is_delegation_revoked("d2").await.unwrap());
+    assert!(!store.is_delegation_revoked("d3").await.unwrap());
+    assert_eq!(
+        store.list_consents("usr_1").await.unwrap().len(),
+        1,
+        "consents stay"
+    );
+}
 
 async fn users_page_by_username_and_search_username_or_email(store: Arc<dyn Store>) {
     for (name, email) in [

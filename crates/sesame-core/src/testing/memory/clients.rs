@@ -48,6 +48,18 @@ impl ClientStore for MemoryStore {
         Ok(true)
     }
 
+    async fn replace_client(&self, client: &Client, read_at: i64) -> Result<bool, StoreError> {
+        let unchanged = self
+            .tables()
+            .clients
+            .get(&client.client_id)
+            .is_some_and(|c| c.updated_at == read_at);
+        if !unchanged {
+            return Ok(false);
+        }
+        self.update_client(client).await
+    }
+
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
         let mut t = self.tables();
         let jtis: Vec<(String, i64)> = t

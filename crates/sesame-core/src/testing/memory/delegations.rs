@@ -1,5 +1,5 @@
 use super::{MemoryStore, Tables};
-use crate::delegation::{Delegation, StoredCode, StoredRefreshToken};
+use crate::delegation::{StoredCode, StoredRefreshToken};
 use crate::secret::SecretHash;
 use crate::store::{DelegationStore, StoreError};
 use async_trait::async_trait;
@@ -105,26 +105,55 @@ impl DelegationStore for MemoryStore {
             .consents
             .remove(&(user_id.to_owned(), client_id.to_owned()))
             .is_some();
-        let ours = |d: &Delegation| d.user_id == user_id && d.client_id == client_id;
-        let mut ids: Vec<String> = t
-            .codes
-            .values()
-            .map(|c| &c.delegation)
-            .chain(t.refresh_tokens.values().map(|r| &r.delegation))
-            .filter(|d| ours(d))
-            .map(|d| d.delegation_id.clone())
-            .collect();
-        ids.extend(
-            t.tokens
-                .values()
-                .filter(|a| a.subject == user_id && a.client_id == client_id)
-                .filter_map(|a| a.delegation_id.clone()),
-        );
-        for id in ids {
-            revoke(&mut t, &id, now, keep_until);
-        }
+        revoke_of(&mut t, user_id, Some(client_id), now, keep_until);
         Ok(had)
     }
+
+    async fn revoke_user_delegations(
+        &self,
+        user_id: &str,
+        now: i64,
+        keep_until: i64,
+    ) -> Result<u64, StoreError> {
+        Ok(revoke_of(
+            &mut self.tables(),
+            user_id,
+            None,
+            now,
+            keep_until,
+        ))
+    }
+}
+
+/// Revokes every delegation of the user (to `client_id`, or to anyone) a record names.
+fn revoke_of(
+    t: &mut Tables,
+    user_id: &str,
+    client_id: Option<&str>,
+    now: i64,
+    keep_until: i64,
+) -> u64 {
+    let ours = |user: &str, client: &str| user == user_id && client_id.is_none_or(|c| c == client);
+    let mut ids: Vec<String> = t
+        .codes
+        .values()
+        .map(|c| &c.delegation)
+        .chain(t.refresh_tokens.values().map(|r| &r.delegation))
+        .filter(|d| ours(&d.user_id, &d.client_id))
+        .map(|d| d.delegation_id.clone())
+        .collect();
+    ids.extend(
+        t.tokens
+            .values()
+            .filter(|a| ours(&a.subject, &a.client_id))
+            .filter_map(|a| a.delegation_id.clone()),
+    );
+    ids.sort();
+    ids.dedup();
+    for id in &ids {
+        revoke(t, id, now, keep_until);
+    }
+    ids.len() as u64
 }
 
 fn revoke(t: &mut Tables, delegation_id: &str, now: i64, keep_until: i64) {

@@ -53,6 +53,18 @@ impl UserStore for MemoryStore {
         }
     }
 
+    async fn replace_user(&self, user: &User, read_at: i64) -> Result<bool, StoreError> {
+        let unchanged = self
+            .tables()
+            .users
+            .get(&user.id)
+            .is_some_and(|u| u.updated_at == read_at);
+        if !unchanged {
+            return Ok(false);
+        }
+        self.update_user(user).await
+    }
+
     async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
         let mut t = self.tables();
         t.links.retain(|_, user| user != id);
