@@ -30,7 +30,7 @@ pub struct ListParams {
 /// List audit events, newest first.
 #[utoipa::path(get, path = "/audit-events", tag = "audit", params(ListParams),
     responses((status = 200, description = "A page of events; `next` is the cursor of the next page", body = super::schema::AuditPage),
-              (status = 422, body = Problem)))]
+              (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
     _admin: Admin,

@@ -35,8 +35,7 @@ fn with_secret(saved: &crate::manage::clients::Saved) -> Value {
 
 /// List clients.
 #[utoipa::path(get, path = "/clients", tag = "clients",
-    responses((status = 200, description = "Every client, by client_id", body = super::schema::ClientList),
-              (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, description = "Every client, by client_id", body = super::schema::ClientList)))]
 pub async fn list(State(state): State<AppState>, _admin: Admin) -> Result<Response, Problem> {
     let mut clients = state.provider.store().list_clients().await?;
     clients.sort_by(|a, b| a.client_id.cmp(&b.client_id));
@@ -48,7 +47,7 @@ pub async fn list(State(state): State<AppState>, _admin: Admin) -> Result<Respon
 #[utoipa::path(post, path = "/clients", tag = "clients",
     request_body(content = super::schema::ClientMetadata, description = "RFC 7591 metadata, and client_id (default: generated)"),
     responses((status = 201, description = "Registered; client_secret shown once", body = super::schema::Client),
-              (status = 409, body = Problem), (status = 422, body = Problem)))]
+              (status = 409, description = "Taken, or changed by a racing request", body = Problem), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -89,7 +88,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/clients/{client_id}", tag = "clients",
     params(("client_id" = String, Path)),
     responses((status = 200, description = "The client, with its ETag", body = super::schema::Client),
-              (status = 404, body = Problem)))]
+              (status = 404, description = "No such resource", body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -109,7 +108,7 @@ pub async fn get(
     params(("client_id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag read")),
     request_body(content = super::schema::ClientMetadata, content_type = "application/merge-patch+json"),
     responses((status = 200, description = "Changed; a secret is shown once if the change made one", body = super::schema::Client),
-              (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+              (status = 404, description = "No such resource", body = Problem), (status = 412, description = "Changed since the If-Match ETag was read", body = Problem), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -148,7 +147,7 @@ pub async fn update(
 /// Delete a client and everything issued to it.
 #[utoipa::path(delete, path = "/clients/{client_id}", tag = "clients",
     params(("client_id" = String, Path)),
-    responses((status = 204, description = "Deleted"), (status = 404, body = Problem)))]
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such resource", body = Problem)))]
 pub async fn delete(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -163,7 +162,7 @@ pub async fn delete(
 #[utoipa::path(post, path = "/clients/{client_id}/secret", tag = "clients",
     params(("client_id" = String, Path)),
     responses((status = 200, description = "The client with its new client_secret", body = super::schema::Client),
-              (status = 404, body = Problem), (status = 422, body = Problem)))]
+              (status = 404, description = "No such resource", body = Problem), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn rotate_secret(
     State(state): State<AppState>,
     Admin(origin): Admin,

@@ -22,7 +22,7 @@ pub async fn list(State(state): State<AppState>, _admin: Admin) -> Result<Respon
 
 /// Read one connection (without its secret).
 #[utoipa::path(get, path = "/connections/{id}", tag = "connections", params(("id" = String, Path)),
-    responses((status = 200, description = "The connection", body = super::schema::Connection), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The connection", body = super::schema::Connection), (status = 404, description = "No such resource", body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
     _admin: Admin,
@@ -40,7 +40,7 @@ pub async fn get(
 /// Create or replace a connection; `client_secret` is its secret at the provider.
 #[utoipa::path(put, path = "/connections/{id}", tag = "connections", params(("id" = String, Path)),
     request_body(content = super::schema::Connection, description = "The connection, with client_secret"),
-    responses((status = 200, description = "Saved", body = super::schema::Connection), (status = 422, body = Problem)))]
+    responses((status = 200, description = "Saved", body = super::schema::Connection), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn put(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -77,7 +77,7 @@ pub async fn put(
 
 /// Delete a connection and the identities linked through it.
 #[utoipa::path(delete, path = "/connections/{id}", tag = "connections", params(("id" = String, Path)),
-    responses((status = 204, description = "Deleted"), (status = 404, body = Problem)))]
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such resource", body = Problem)))]
 pub async fn delete(
     State(state): State<AppState>,
     Admin(origin): Admin,

@@ -54,6 +54,55 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// What every operation answers beside its own responses, said once: the refusals of
+/// `auth::Admin`, and problems as `application/problem+json` (utoipa writes bodies as JSON).
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Content, RefOr, ResponseBuilder, schema::Ref};
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                for (status, description) in [
+                    (
+                        "401",
+                        "No valid bearer token (RFC 6750 challenge in WWW-Authenticate)",
+                    ),
+                    (
+                        "403",
+                        "The token lacks sesame:admin, or its client is not an admin client",
+                    ),
+                ] {
+                    responses.entry(status.to_owned()).or_insert_with(|| {
+                        let body = Content::new(Some(Ref::from_schema_name("Problem")));
+                        let response = ResponseBuilder::new()
+                            .description(description)
+                            .content("application/problem+json", body);
+                        RefOr::T(response.build())
+                    });
+                }
+                for (status, response) in responses.iter_mut() {
+                    if let (true, RefOr::T(response)) = (status.as_str() >= "400", response)
+                        && let Some(json) = response.content.shift_remove("application/json")
+                    {
+                        response
+                            .content
+                            .insert("application/problem+json".to_owned(), json);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The routes, and the document that describes exactly them.
 fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -80,6 +129,8 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(keys::rotate))
         .routes(routes!(audit::list))
         .split_for_parts();
+    // After the routes: the modifiers of `ApiDoc` ran before they were added.
+    utoipa::Modify::modify(&CommonResponses, &mut api);
     api.servers = Some(vec![utoipa::openapi::Server::new(BASE)]);
     (router, api)
 }

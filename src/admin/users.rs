@@ -41,7 +41,7 @@ pub struct ListParams {
 /// List users in username order, a page at a time.
 #[utoipa::path(get, path = "/users", tag = "users", params(ListParams),
     responses((status = 200, description = "A page of users; `next` is the cursor of the next page", body = super::schema::UserPage),
-              (status = 422, body = Problem)))]
+              (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -78,7 +78,7 @@ pub async fn list(
 #[utoipa::path(post, path = "/users", tag = "users",
     request_body(content = super::schema::NewUser),
     responses((status = 201, description = "Created", body = super::schema::User),
-              (status = 409, body = Problem), (status = 422, body = Problem)))]
+              (status = 409, description = "Taken, or changed by a racing request", body = Problem), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -134,7 +134,7 @@ async fn find(manager: &Manager<'_>, sub: &str) -> Result<User, Problem> {
 /// Read one user, with `locked_until` when repeated wrong passwords locked the account.
 #[utoipa::path(get, path = "/users/{sub}", tag = "users", params(("sub" = String, Path)),
     responses((status = 200, description = "The user, with its ETag", body = super::schema::User),
-              (status = 404, body = Problem)))]
+              (status = 404, description = "No such resource", body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -157,8 +157,8 @@ pub async fn get(
     params(("sub" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag read")),
     request_body(content = super::schema::UserPatch, content_type = "application/merge-patch+json"),
     responses((status = 200, description = "Changed", body = super::schema::User),
-              (status = 404, body = Problem), (status = 409, body = Problem),
-              (status = 412, body = Problem), (status = 422, body = Problem)))]
+              (status = 404, description = "No such resource", body = Problem), (status = 409, description = "Taken, or changed by a racing request", body = Problem),
+              (status = 412, description = "Changed since the If-Match ETag was read", body = Problem), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -219,7 +219,7 @@ pub async fn update(
 
 /// Delete a user, their sessions and linked identities.
 #[utoipa::path(delete, path = "/users/{sub}", tag = "users", params(("sub" = String, Path)),
-    responses((status = 204, description = "Deleted"), (status = 404, body = Problem)))]
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such resource", body = Problem)))]
 pub async fn delete(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -240,7 +240,7 @@ pub struct NewPassword {
 /// Set the user's password (and lift a lockout).
 #[utoipa::path(put, path = "/users/{sub}/password", tag = "users", params(("sub" = String, Path)),
     request_body(content = NewPassword),
-    responses((status = 204, description = "Set"), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204, description = "Set"), (status = 404, description = "No such resource", body = Problem), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn set_password(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -257,7 +257,7 @@ pub async fn set_password(
 /// Lift a lockout after repeated wrong passwords, and forget the failures.
 #[utoipa::path(post, path = "/users/{sub}/unlock", tag = "users", params(("sub" = String, Path)),
     responses((status = 200, description = "Until when it had been locked (null: it was not)", body = super::schema::Unlocked),
-              (status = 404, body = Problem)))]
+              (status = 404, description = "No such resource", body = Problem)))]
 pub async fn unlock(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -271,7 +271,7 @@ pub async fn unlock(
 
 /// The user's unexpired sessions, newest sign-in first.
 #[utoipa::path(get, path = "/users/{sub}/sessions", tag = "users", params(("sub" = String, Path)),
-    responses((status = 200, description = "Sessions by sid", body = super::schema::SessionList), (status = 404, body = Problem)))]
+    responses((status = 200, description = "Sessions by sid", body = super::schema::SessionList), (status = 404, description = "No such resource", body = Problem)))]
 pub async fn sessions(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -289,7 +289,7 @@ pub async fn sessions(
 
 /// End every session of the user: single sign-on stops on every node.
 #[utoipa::path(delete, path = "/users/{sub}/sessions", tag = "users", params(("sub" = String, Path)),
-    responses((status = 200, description = "How many ended", body = super::schema::Ended), (status = 404, body = Problem)))]
+    responses((status = 200, description = "How many ended", body = super::schema::Ended), (status = 404, description = "No such resource", body = Problem)))]
 pub async fn revoke_sessions(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -304,7 +304,7 @@ pub async fn revoke_sessions(
 /// End one session.
 #[utoipa::path(delete, path = "/users/{sub}/sessions/{sid}", tag = "users",
     params(("sub" = String, Path), ("sid" = String, Path)),
-    responses((status = 204, description = "Ended"), (status = 404, body = Problem)))]
+    responses((status = 204, description = "Ended"), (status = 404, description = "No such resource", body = Problem)))]
 pub async fn revoke_session(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -318,7 +318,7 @@ pub async fn revoke_session(
 
 /// The clients the user has consented to, and the scopes.
 #[utoipa::path(get, path = "/users/{sub}/consents", tag = "users", params(("sub" = String, Path)),
-    responses((status = 200, description = "Consents by client_id", body = super::schema::ConsentList), (status = 404, body = Problem)))]
+    responses((status = 200, description = "Consents by client_id", body = super::schema::ConsentList), (status = 404, description = "No such resource", body = Problem)))]
 pub async fn consents(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -338,7 +338,7 @@ pub async fn consents(
 /// Withdraw a consent: every token the client holds for the user stops working.
 #[utoipa::path(delete, path = "/users/{sub}/consents/{client_id}", tag = "users",
     params(("sub" = String, Path), ("client_id" = String, Path)),
-    responses((status = 204, description = "Withdrawn, and the client's tokens for the user revoked"), (status = 404, body = Problem)))]
+    responses((status = 204, description = "Withdrawn, and the client's tokens for the user revoked"), (status = 404, description = "No such resource", body = Problem)))]
 pub async fn revoke_consent(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -352,7 +352,7 @@ pub async fn revoke_consent(
 
 /// The upstream identities linked to the user.
 #[utoipa::path(get, path = "/users/{sub}/identities", tag = "users", params(("sub" = String, Path)),
-    responses((status = 200, description = "Linked identities", body = super::schema::IdentityList), (status = 404, body = Problem)))]
+    responses((status = 200, description = "Linked identities", body = super::schema::IdentityList), (status = 404, description = "No such resource", body = Problem)))]
 pub async fn identities(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -373,7 +373,7 @@ pub async fn identities(
 /// Unlink the user's identity at one connection.
 #[utoipa::path(delete, path = "/users/{sub}/identities/{connection}", tag = "users",
     params(("sub" = String, Path), ("connection" = String, Path)),
-    responses((status = 204, description = "Unlinked"), (status = 404, body = Problem)))]
+    responses((status = 204, description = "Unlinked"), (status = 404, description = "No such resource", body = Problem)))]
 pub async fn unlink(
     State(state): State<AppState>,
     Admin(origin): Admin,

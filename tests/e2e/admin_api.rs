@@ -186,6 +186,48 @@ async fn the_openapi_document_is_openapi_3_1_and_names_every_route() {
 }
 
 #[tokio::test]
+async fn an_independent_validator_accepts_the_openapi_document() {
+    let module = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/node/node_modules/@seriousme/openapi-schema-validator"
+    );
+    if crate::helpers::missing((!std::path::Path::new(module).exists()).then_some(
+        "the OpenAPI validator is not installed (npm ci --prefix tests/node), so the document was not validated",
+    )) {
+        return;
+    }
+    let app = spawn_app().await;
+    let document = app.get("/admin/v1/openapi.json").await.body;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node/openapi.mjs");
+    let output = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = std::process::Command::new("node")
+            .arg(script)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("node runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(document.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "the document is not valid OpenAPI:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let verdict: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(verdict["version"], "3.1");
+}
+
+#[tokio::test]
 async fn every_route_refuses_a_missing_token_and_a_token_without_the_admin_scope() {
     let app = spawn_app().await;
     let doc = app.get("/admin/v1/openapi.json").await.json();

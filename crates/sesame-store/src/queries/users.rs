@@ -149,13 +149,17 @@ impl UserStore for SqlStore {
     }
 
     async fn search_users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError> {
-        // lower() and ASCII lower-casing agree on ASCII, which is all the search folds.
+        // ASCII case is ignored on both backends (PostgreSQL's lower() folds other letters too).
+        // The cursor is a plain range (every username is longer than ''), so a deep page starts
+        // where the index says. The inner query reads only the `users_search` index: a search
+        // that matches few users scans it instead of rows that also carry the claims.
         sqlx::query_as::<_, UserRow>(concat!(
             "SELECT ",
             columns!(),
-            " FROM users WHERE ($1 IS NULL OR lower(username) LIKE $1 ESCAPE '\\' \
-             OR email LIKE $1 ESCAPE '\\') AND ($2 IS NULL OR username > $2) \
-             ORDER BY username LIMIT $3"
+            " FROM users WHERE username IN (SELECT username FROM users \
+             WHERE ($1 IS NULL OR lower(username) LIKE $1 ESCAPE '\\' \
+             OR email LIKE $1 ESCAPE '\\') AND username > coalesce($2, '') \
+             ORDER BY username LIMIT $3) ORDER BY username"
         ))
         .bind(query.search.as_deref().map(contains_pattern))
         .bind(query.after.as_deref())
