@@ -22,7 +22,7 @@ pub async fn list(State(state): State<AppState>, _admin: Admin) -> Result<Respon
 
 /// Read one connection (without its secret).
 #[utoipa::path(get, path = "/connections/{id}", tag = "connections", params(("id" = String, Path)),
-    responses((status = 200, description = "The connection", body = super::schema::Connection), (status = 404, description = "No such resource", body = Problem)))]
+    responses((status = 200, description = "The connection", body = Connection), (status = 404, description = "No such resource", body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
     _admin: Admin,
@@ -39,8 +39,8 @@ pub async fn get(
 
 /// Create or replace a connection; `client_secret` is its secret at the provider.
 #[utoipa::path(put, path = "/connections/{id}", tag = "connections", params(("id" = String, Path)),
-    request_body(content = super::schema::Connection, description = "The connection, with client_secret"),
-    responses((status = 200, description = "Saved", body = super::schema::Connection), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
+    request_body(content = super::schema::NewConnection, description = "The connection, with client_secret"),
+    responses((status = 200, description = "Saved", body = Connection), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn put(
     State(state): State<AppState>,
     Admin(origin): Admin,

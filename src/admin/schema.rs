@@ -1,43 +1,74 @@
-//! The shapes of the admin API's bodies, for the OpenAPI document. The resources' members are
-//! the configuration file's (RFC 7591 metadata for clients, OIDC standard claims for users),
-//! documented there (`sesame.example.toml`) and validated by the core; here they are objects.
+//! The shapes of the admin API's bodies, for the OpenAPI document: the core's own types (client
+//! metadata, standard claims, connections derive their schemas with the `openapi` feature) and
+//! the members the API puts beside them. The handlers build the same shapes from `manage`'s
+//! `describe` functions; the e2e tests read them back.
 
 #![allow(dead_code)] // read by the OpenAPI derive only
 
+use serde::Serialize;
+use sesame_core::client::ClientMetadata as Metadata;
+use sesame_core::user::StandardClaims;
 use utoipa::ToSchema;
 
-/// RFC 7591 client metadata in the names of a `[[clients]]` table: redirect_uris,
-/// grant_types, response_types, token_endpoint_auth_method, scope, admin, ...
-#[derive(ToSchema)]
-#[schema(value_type = Object)]
-pub struct ClientMetadata(serde_json::Value);
+/// RFC 7591 client metadata in the names of a `[[clients]]` table, and `client_id` (generated
+/// when left out).
+#[derive(Serialize, ToSchema)]
+pub struct NewClient {
+    client_id: Option<String>,
+    #[serde(flatten)]
+    metadata: Metadata,
+}
 
 /// A client: its metadata, `client_id` and `client_id_issued_at`; `client_secret` only in the
 /// answer that made it.
-#[derive(ToSchema)]
-#[schema(value_type = Object)]
-pub struct Client(serde_json::Value);
+#[derive(Serialize, ToSchema)]
+pub struct Client {
+    client_id: String,
+    client_id_issued_at: i64,
+    /// Shown once, in the answer that made it.
+    client_secret: Option<String>,
+    #[serde(flatten)]
+    metadata: Metadata,
+}
 
 #[derive(ToSchema)]
 pub struct ClientList {
     items: Vec<Client>,
 }
 
-/// A user: `sub`, `username`, `disabled`, `has_password`, `created_at`, `updated_at` and the
-/// OIDC standard claims (email, name, ..., address, localized); `locked_until` when read alone.
-#[derive(ToSchema)]
-#[schema(value_type = Object)]
-pub struct User(serde_json::Value);
+/// A user: the OIDC standard claims beside `sub`, `username` and the state.
+#[derive(Serialize, ToSchema)]
+pub struct User {
+    sub: String,
+    username: String,
+    disabled: bool,
+    has_password: bool,
+    created_at: i64,
+    updated_at: i64,
+    /// When read alone: until when repeated wrong passwords lock the account.
+    locked_until: Option<i64>,
+    #[serde(flatten)]
+    claims: StandardClaims,
+}
 
-/// `username`, an optional `password` and `disabled`, and OIDC standard claims.
-#[derive(ToSchema)]
-#[schema(value_type = Object)]
-pub struct NewUser(serde_json::Value);
+/// A new user: `username`, an optional `password` (stored hashed) and `disabled`, and claims.
+#[derive(Serialize, ToSchema)]
+pub struct NewUser {
+    username: String,
+    password: Option<String>,
+    disabled: Option<bool>,
+    #[serde(flatten)]
+    claims: StandardClaims,
+}
 
-/// `username`, `disabled` and claims; `null` removes a claim.
-#[derive(ToSchema)]
-#[schema(value_type = Object)]
-pub struct UserPatch(serde_json::Value);
+/// What may change: `username`, `disabled` and claims; `null` removes a claim.
+#[derive(Serialize, ToSchema)]
+pub struct UserPatch {
+    username: Option<String>,
+    disabled: Option<bool>,
+    #[serde(flatten)]
+    claims: StandardClaims,
+}
 
 #[derive(ToSchema)]
 pub struct UserPage {
@@ -91,15 +122,18 @@ pub struct IdentityList {
     items: Vec<Identity>,
 }
 
-/// A `[[connections]]` table: id, kind, display_name, issuer or endpoints, client_id, scopes,
-/// claim mapping; `client_secret` is written only.
-#[derive(ToSchema)]
-#[schema(value_type = Object)]
-pub struct Connection(serde_json::Value);
+/// A connection as written: a `[[connections]]` table with its `client_secret` (never read
+/// back; `id` may be left out, it is the path's).
+#[derive(Serialize, ToSchema)]
+pub struct NewConnection {
+    client_secret: String,
+    #[serde(flatten)]
+    connection: sesame_core::federation::Connection,
+}
 
 #[derive(ToSchema)]
 pub struct ConnectionList {
-    items: Vec<Connection>,
+    items: Vec<sesame_core::federation::Connection>,
 }
 
 #[derive(ToSchema)]

@@ -175,6 +175,17 @@ async fn the_openapi_document_is_openapi_3_1_and_names_every_route() {
             }
         }
     }
+    // The resources' members come from the core's types: the metadata is RFC 7591's, and the
+    // request shape beside it did not take its name.
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["ClientMetadata"]["properties"]["redirect_uris"].is_object());
+    assert!(
+        schemas["ClientMetadata"]["properties"]
+            .get("client_id")
+            .is_none()
+    );
+    assert!(schemas["StandardClaims"]["properties"]["email"].is_object());
+    assert_eq!(schemas["GrantType"]["enum"][0], "authorization_code");
     let text = doc.to_string();
     for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
         let name = &reference[..reference.find('"').unwrap()];

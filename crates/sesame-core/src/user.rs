@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 /// row's). Unknown names are refused, so a typo in the config is an error, not a lost claim.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StandardClaims {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -79,6 +80,7 @@ pub fn is_language_tag(tag: &str) -> bool {
 /// The `address` claim (OIDC Core §5.1.1): a postal address, whole or in parts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Address {
     /// The full mailing address, formatted for display; lines separated by "\n".
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -19,6 +19,7 @@ use std::fmt;
 
 /// `grant_types` values (RFC 7591 §2, RFC 8628 §7.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum GrantType {
     #[serde(rename = "authorization_code")]
     AuthorizationCode,
@@ -69,6 +70,7 @@ impl fmt::Display for GrantType {
 /// `token_endpoint_auth_method` values (RFC 7591 §2, OIDC Core §9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AuthMethod {
     #[default]
     ClientSecretBasic,
@@ -102,6 +104,7 @@ impl AuthMethod {
 /// How access tokens for this client are issued (Sesame's own metadata).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AccessTokenFormat {
     /// RFC 9068 JWT: verifiable by a resource server with the JWKS alone.
     #[default]
@@ -114,6 +117,7 @@ pub enum AccessTokenFormat {
 /// one made for its sector alone, so that clients of different sectors cannot correlate users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SubjectType {
     #[default]
     Public,
@@ -132,6 +136,7 @@ impl SubjectType {
 /// The metadata of a client, everything but its identifier and secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
@@ -140,6 +145,8 @@ pub struct ClientMetadata {
     pub grant_types: Vec<GrantType>,
     pub response_types: Vec<String>,
     pub token_endpoint_auth_method: AuthMethod,
+    /// Space-separated scopes the client may ask for.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub scope: Scopes,
     pub id_token_signed_response_alg: Algorithm,
     pub access_token_format: AccessTokenFormat,
@@ -151,6 +158,7 @@ pub struct ClientMetadata {
     /// RFC 7591 `jwks`: the client's public keys, for `private_key_jwt` and for encrypting
     /// ID tokens and UserInfo responses to it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub jwks: Option<serde_json::Value>,
     /// RFC 7591 `jwks_uri`: where the client publishes that JWK Set instead (so it can rotate
     /// keys without re-registering); read when needed and kept a few minutes.

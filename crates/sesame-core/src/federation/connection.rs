@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ConnectionKind {
     /// Endpoints and keys by OpenID Connect Discovery; identity from the validated ID token.
     Oidc,
@@ -17,6 +18,7 @@ pub enum ConnectionKind {
 /// client secret is kept apart, sealed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Connection {
     /// Used in `/federation/{id}/start` and `/callback`.
     pub id: String,

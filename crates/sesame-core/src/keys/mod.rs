@@ -26,6 +26,7 @@ pub const KEY_PUBLISH_AHEAD: i64 = 86_400;
 
 /// JWS algorithms Sesame signs with (RFC 7518 §3, RFC 8037 §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Algorithm {
     RS256,
     PS256,

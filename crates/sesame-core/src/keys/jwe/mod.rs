@@ -18,6 +18,7 @@ pub use recipient::select_key;
 
 /// JWE `alg` values Sesame encrypts a content key with (RFC 7518 §4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum KeyManagement {
     #[serde(rename = "RSA-OAEP-256")]
     RsaOaep256,
@@ -63,6 +64,7 @@ impl fmt::Display for KeyManagement {
 
 /// JWE `enc` values (RFC 7518 §5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ContentEncryption {
     /// OIDC Registration §2: the default `enc` when only an `alg` is registered.
     #[default]
