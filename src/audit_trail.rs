@@ -1,14 +1,16 @@
 //! The core's security events into the audit trail: sign-ins, refusals, lockouts, consents,
 //! refused token requests and revocations. They happen on hot paths, so they are handed to a
 //! bounded queue and written in batches by one task; a flood that fills the queue drops events
-//! (counted in `sesame_audit_dropped_total`) rather than slowing sign-in down.
+//! (counted in `sesame_audit_dropped_total`) rather than slowing sign-in down. A node that stops
+//! gracefully flushes the queue first.
 
 use sesame_core::audit::{AuditEvent, action};
 use sesame_core::clock::{Clock, SystemClock};
 use sesame_core::events::{Event, EventSink, Guess, Refusal};
 use sesame_core::store::Store;
 use std::sync::Arc;
-use tokio::sync::mpsc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 
 /// Events waiting to be written, at most.
 const QUEUE: usize = 4096;
@@ -20,23 +22,63 @@ const BATCH: usize = 256;
 pub struct AuditTrail {
     inner: Arc<dyn EventSink>,
     queue: mpsc::Sender<AuditEvent>,
+    /// Asks the writer to write everything queued, and to say when it has.
+    flushes: mpsc::Sender<oneshot::Sender<()>>,
 }
 
 impl AuditTrail {
     /// Starts the writer on the current runtime.
     pub fn spawn(store: Arc<dyn Store>, inner: Arc<dyn EventSink>) -> Self {
         let (queue, mut events) = mpsc::channel::<AuditEvent>(QUEUE);
+        let (flushes, mut flush_requests) = mpsc::channel::<oneshot::Sender<()>>(4);
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
-            while events.recv_many(&mut batch, BATCH).await > 0 {
-                if let Err(e) = store.record_audit(&batch).await {
-                    tracing::warn!(error = %e, events = batch.len(), "could not write audit events");
+            loop {
+                tokio::select! {
+                    taken = events.recv_many(&mut batch, BATCH) => {
+                        if taken == 0 {
+                            return;
+                        }
+                        write(store.as_ref(), &mut batch).await;
+                    }
+                    Some(done) = flush_requests.recv() => {
+                        while let Ok(event) = events.try_recv() {
+                            batch.push(event);
+                            if batch.len() == BATCH {
+                                write(store.as_ref(), &mut batch).await;
+                            }
+                        }
+                        write(store.as_ref(), &mut batch).await;
+                        let _ = done.send(());
+                    }
                 }
-                batch.clear();
             }
         });
-        Self { inner, queue }
+        Self {
+            inner,
+            queue,
+            flushes,
+        }
     }
+
+    /// Writes what is queued, waiting at most a few seconds (a store that is down loses the
+    /// queue's events, as it would have anyway).
+    pub async fn flush(&self) {
+        let (done, written) = oneshot::channel();
+        if self.flushes.send(done).await.is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), written).await;
+        }
+    }
+}
+
+async fn write(store: &dyn Store, batch: &mut Vec<AuditEvent>) {
+    if batch.is_empty() {
+        return;
+    }
+    if let Err(e) = store.record_audit(batch).await {
+        tracing::warn!(error = %e, events = batch.len(), "could not write audit events");
+    }
+    batch.clear();
 }
 
 impl EventSink for AuditTrail {

@@ -77,7 +77,7 @@ pub fn router(state: AppState, metrics: ops::MetricsAccess, demo: bool) -> Route
         routes = routes.route(ui::home::HOME, get(ui::home::home));
     }
     routes
-        .merge(crate::admin::router())
+        .merge(crate::admin::router(&state.provider.settings().issuer))
         .fallback(ui::home::not_found)
         .layer(axum::middleware::from_fn_with_state(
             issuer_path,

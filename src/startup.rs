@@ -1,6 +1,7 @@
 //! Building a running node from a configuration: store, migrations, declarative clients,
 //! provider, router, listener.
 
+use crate::audit_trail::AuditTrail;
 use crate::config::Config;
 use crate::federation::upstream::HttpUpstream;
 use crate::router::router;
@@ -81,19 +82,23 @@ pub fn settings(config: &Config) -> Settings {
     settings
 }
 
-/// The provider on `store`, with a signing key for every algorithm.
-pub async fn provider(config: &Config, store: Arc<dyn Store>) -> Result<Provider, StartupError> {
+/// The provider on `store`, with a signing key for every algorithm, and the audit trail its
+/// events go to (flush it before the process ends).
+pub async fn provider(
+    config: &Config,
+    store: Arc<dyn Store>,
+) -> Result<(Provider, Arc<AuditTrail>), StartupError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    Ok(
-        Provider::start(store.clone(), clock, settings(config), config.master_key())
-            .await?
-            .with_password_verifier(Arc::new(crate::password::BlockingVerifier))
-            .with_event_sink(Arc::new(crate::audit_trail::AuditTrail::spawn(
-                store,
-                Arc::new(crate::telemetry::Telemetry),
-            )))
-            .with_network(network()?),
-    )
+    let trail = Arc::new(AuditTrail::spawn(
+        store.clone(),
+        Arc::new(crate::telemetry::Telemetry),
+    ));
+    let provider = Provider::start(store, clock, settings(config), config.master_key())
+        .await?
+        .with_password_verifier(Arc::new(crate::password::BlockingVerifier))
+        .with_event_sink(trail.clone())
+        .with_network(network()?);
+    Ok((provider, trail))
 }
 
 /// The network for upstream providers and clients' jwks_uri: HTTP with timeouts, no redirects.
@@ -220,6 +225,8 @@ pub struct Application {
     ops: Option<(TcpListener, Router)>,
     state: AppState,
     shutdown_timeout: Duration,
+    /// Written out when the node stops.
+    audit: Arc<AuditTrail>,
 }
 
 impl Application {
@@ -246,7 +253,8 @@ impl Application {
     ) -> Result<Self, StartupError> {
         let store = open_store(config).await?;
         apply_declared(config, store.as_ref()).await?;
-        let provider = Arc::new(provider(config, store).await?);
+        let (provider, audit) = provider(config, store).await?;
+        let provider = Arc::new(provider);
         let state = AppState {
             discovery: discovery::metadata(provider.settings()).to_string().into(),
             provider,
@@ -280,6 +288,7 @@ impl Application {
             ops,
             state,
             shutdown_timeout: Duration::from_secs(config.shutdown_timeout),
+            audit,
         })
     }
 
@@ -335,13 +344,15 @@ impl Application {
                 std::future::pending::<()>().await;
             }
         };
-        tokio::select! {
+        let stopped = tokio::select! {
             result = serve => result,
             _ = drain_deadline => {
                 tracing::warn!("shutdown timeout reached with requests still in flight");
                 Ok(())
             }
-        }
+        };
+        self.audit.flush().await;
+        stopped
     }
 }
 

@@ -4,7 +4,7 @@
 use super::auth::Admin;
 use super::body::{JsonObject, merge_patch, parse};
 use super::problem::Problem;
-use super::{Created, Tagged, if_match, manager};
+use super::{Created, Tagged, if_match, location, manager};
 use crate::manage::clients::{describe, etag};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -75,7 +75,7 @@ pub async fn create(
     let saved = manager(&state, origin)
         .create_client(client_id, metadata)
         .await?;
-    let location = format!("{}/clients/{}", super::BASE, saved.client.client_id);
+    let location = location(&state, &["clients", &saved.client.client_id]);
     Ok(Created {
         location,
         etag: etag(&saved.client),

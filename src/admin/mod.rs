@@ -103,8 +103,8 @@ impl utoipa::Modify for CommonResponses {
     }
 }
 
-/// The routes, and the document that describes exactly them.
-fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+/// The routes, and the document that describes exactly them, served from `issuer`.
+fn routes(issuer: &str) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(clients::list, clients::create))
         .routes(routes!(clients::get, clients::update, clients::delete))
@@ -131,13 +131,16 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts();
     // After the routes: the modifiers of `ApiDoc` ran before they were added.
     utoipa::Modify::modify(&CommonResponses, &mut api);
-    api.servers = Some(vec![utoipa::openapi::Server::new(BASE)]);
+    api.servers = Some(vec![utoipa::openapi::Server::new(format!(
+        "{}{BASE}",
+        issuer.trim_end_matches('/')
+    ))]);
     (router, api)
 }
 
-/// `/admin/v1/...`, nested into the main router.
-pub fn router() -> Router<AppState> {
-    let (routes, api) = routes();
+/// `/admin/v1/...`, nested into the main router of the node serving `issuer`.
+pub fn router(issuer: &str) -> Router<AppState> {
+    let (routes, api) = routes(issuer);
     let document: std::sync::Arc<str> = api.to_json().unwrap_or_default().into();
     Router::new().nest(
         BASE,
@@ -168,6 +171,22 @@ pub fn router() -> Router<AppState> {
 
 fn manager(state: &AppState, origin: Origin) -> Manager<'_> {
     Manager::for_request(&state.provider, origin)
+}
+
+/// The URL of a resource of the API: under the issuer (a proxy's path prefix included), its
+/// segments percent-encoded.
+fn location(state: &AppState, segments: &[&str]) -> String {
+    let base = format!(
+        "{}{BASE}",
+        state.provider.settings().issuer.trim_end_matches('/')
+    );
+    let Ok(mut url) = url::Url::parse(&base) else {
+        return base;
+    };
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.extend(segments);
+    }
+    url.to_string()
 }
 
 fn if_match(headers: &HeaderMap) -> Option<&str> {

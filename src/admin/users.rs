@@ -4,7 +4,7 @@
 use super::auth::Admin;
 use super::body::{JsonObject, QueryParams, merge_patch, parse};
 use super::problem::Problem;
-use super::{Created, Tagged, if_match, manager};
+use super::{Created, Tagged, if_match, location, manager};
 use crate::manage::users::{describe, etag};
 use crate::manage::{ManageError, Manager};
 use crate::state::AppState;
@@ -109,7 +109,7 @@ pub async fn create(
         .create_user(&username, claims, password, disabled)
         .await?;
     Ok(Created {
-        location: format!("{}/users/{}", super::BASE, user.id),
+        location: location(&state, &["users", &user.id]),
         etag: etag(&user),
         body: describe(&user),
     }

@@ -73,11 +73,12 @@ pub async fn run(config: Config, command: KeysCommand) -> Result<(), CliError> {
         }
         KeysCommand::Rotate { json } => {
             // Starting the provider creates the first keys if there are none yet.
-            let provider = provider(&config, store.clone()).await?;
+            let (provider, audit) = provider(&config, store.clone()).await?;
             let master_key = config.master_key();
             let new_keys = Manager::operator(&config, store.as_ref(), master_key.as_ref())
                 .rotate_keys(&provider)
                 .await?;
+            audit.flush().await;
             let published_for = provider.settings().max_signed_token_ttl() + 60;
             if json {
                 output::json(&serde_json::json!({

@@ -703,7 +703,18 @@ async fn an_admin_client_made_at_the_shell_drives_the_admin_api_and_the_shell_re
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
+    // A refused token request just before a graceful stop is in the trail after it.
+    let refused = token(&server.base, "ops", "not-the-secret").await;
+    assert_eq!(refused.status(), 401);
+    let (stopped, _) = server.terminate();
+    assert!(stopped);
 
+    let trail = sesame(
+        &["audit", "list", "--action", "token.refused", "--json"],
+        &env,
+    );
+    let events: Value = serde_json::from_slice(&trail.stdout).unwrap();
+    assert_eq!(events[0]["details"]["error"], "invalid_client", "{events}");
     let trail = sesame(&["audit", "list", "--action", "user"], &env);
     let text = String::from_utf8_lossy(&trail.stdout);
     assert!(

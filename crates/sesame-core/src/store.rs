@@ -93,7 +93,8 @@ pub trait UserStore: Send + Sync {
     /// [`UserStore::update_user`], only if the stored `updated_at` is still `read_at` (as
     /// [`ClientStore::replace_client`]); `Ok(false)` also when it changed meanwhile.
     async fn replace_user(&self, user: &User, read_at: i64) -> Result<bool, StoreError>;
-    /// `Ok(false)` if there was no such user. Its linked identities go with it.
+    /// `Ok(false)` if there was no such user. Its linked identities, sessions and consents go
+    /// with it, in the same transaction (its tokens are refused anyway: the user is gone).
     async fn delete_user(&self, id: &str) -> Result<bool, StoreError>;
 }
 

@@ -94,7 +94,7 @@ impl FederationStore for SqlStore {
         // land on the old users.
         let unlink = "DELETE FROM identity_links WHERE connection_id = $1";
         let delete = "DELETE FROM connections WHERE id = $1";
-        super::delete_with_links(self, unlink, delete, id).await
+        delete_with_links(self, unlink, delete, id).await
     }
 
     async fn find_linked_user(
@@ -193,4 +193,27 @@ impl FederationStore for SqlStore {
                 .map_err(store_error)?;
         data.map(|d| from_json("federation state", &d)).transpose()
     }
+}
+
+/// Deletes a connection (`delete`, binding its id) and, in the same transaction, the identity
+/// links that name it (`unlink`).
+async fn delete_with_links(
+    store: &SqlStore,
+    unlink: &'static str,
+    delete: &'static str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let mut tx = store.begin_write().await?;
+    sqlx::query(unlink)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+    let done = sqlx::query(delete)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(done.rows_affected() == 1)
 }

@@ -15,8 +15,6 @@
 //! `TryFrom`: a column change touches the migration, the row struct and its query, in one file.
 
 use super::{Db, SqlStore};
-use crate::errors::store_error;
-use sesame_core::store::StoreError;
 
 mod audit;
 mod clients;
@@ -33,26 +31,3 @@ mod tokens;
 mod users;
 
 type Pool = sqlx::Pool<Db>;
-
-/// Deletes a user or a connection (`delete`, binding its id) and, in the same transaction, the
-/// identity links that name it (`unlink`).
-async fn delete_with_links(
-    store: &SqlStore,
-    unlink: &'static str,
-    delete: &'static str,
-    id: &str,
-) -> Result<bool, StoreError> {
-    let mut tx = store.begin_write().await?;
-    sqlx::query(unlink)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
-    let done = sqlx::query(delete)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
-    tx.commit().await.map_err(store_error)?;
-    Ok(done.rows_affected() == 1)
-}

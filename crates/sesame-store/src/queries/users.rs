@@ -185,8 +185,24 @@ impl UserStore for SqlStore {
     }
 
     async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
-        let unlink = "DELETE FROM identity_links WHERE user_id = $1";
-        let delete = "DELETE FROM users WHERE id = $1";
-        super::delete_with_links(self, unlink, delete, id).await
+        let mut tx = self.begin_write().await?;
+        for sql in [
+            "DELETE FROM identity_links WHERE user_id = $1",
+            "DELETE FROM browser_sessions WHERE user_id = $1",
+            "DELETE FROM consents WHERE user_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        }
+        let done = sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(done.rows_affected() == 1)
     }
 }

@@ -208,6 +208,23 @@ async fn sessions_list_and_end_one_or_all(store: Arc<dyn Store>) {
     assert_eq!(store.delete_sessions("usr_1", None).await.unwrap(), 2);
     assert!(store.list_sessions("usr_1", 0).await.unwrap().is_empty());
     assert_eq!(sids(store.list_sessions("usr_2", 0).await.unwrap()), ["s4"]);
+
+    // A deleted user's sessions and consents go with it.
+    let user = User::new("gone", StandardClaims::default(), 100).unwrap();
+    assert!(store.insert_user(&user).await.unwrap());
+    let kept = session("s5", &user.id, 100, 1000);
+    store
+        .insert_session(&SecretHash::of("c5"), &kept)
+        .await
+        .unwrap();
+    let scope = Scopes::parse("openid").unwrap();
+    store
+        .put_consent(&user.id, "web", &scope, 100)
+        .await
+        .unwrap();
+    assert!(store.delete_user(&user.id).await.unwrap());
+    assert!(store.list_sessions(&user.id, 0).await.unwrap().is_empty());
+    assert!(store.list_consents(&user.id).await.unwrap().is_empty());
 }
 
 async fn a_revoked_consent_ends_every_token_under_it(store: Arc<dyn Store>) {

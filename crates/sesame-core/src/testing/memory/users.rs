@@ -68,6 +68,8 @@ impl UserStore for MemoryStore {
     async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
         let mut t = self.tables();
         t.links.retain(|_, user| user != id);
+        t.sessions.retain(|_, s| s.user_id != id);
+        t.consents.retain(|(user, _), _| user != id);
         Ok(t.users.remove(id).is_some())
     }
 }
