@@ -226,23 +226,28 @@ impl Manager<'_> {
         Ok(self.store.list_consents(&user.id).await?)
     }
 
-    /// Withdraws the consent and ends every token the client holds for the user.
+    /// Withdraws the consent and ends every token the client holds for the user (a
+    /// `skip_consent` client has no consent, only tokens: those end too).
     pub async fn revoke_consent(&self, user: &User, client_id: &str) -> Result<(), ManageError> {
         let keep_until = self.now + self.revocation_memory;
-        if !self
+        let withdrawn = self
             .store
             .revoke_consent(&user.id, client_id, self.now, keep_until)
-            .await?
-        {
+            .await?;
+        if !withdrawn.consent && withdrawn.delegations == 0 {
             return Err(ManageError::NotFound(format!(
-                "{} has not consented to {client_id}",
+                "{} has neither consented to {client_id} nor holds its tokens",
                 user.username
             )));
         }
         self.audit(
             action::CONSENT_REVOKED,
             target(user),
-            serde_json::json!({ "client_id": client_id }),
+            serde_json::json!({
+                "client_id": client_id,
+                "consent": withdrawn.consent,
+                "delegations": withdrawn.delegations,
+            }),
         )
         .await;
         Ok(())

@@ -771,7 +771,7 @@ async fn users_are_paged_searched_changed_and_their_sessions_and_consents_revoke
         )
         .await,
         404,
-        "not consented",
+        "neither consented",
     );
 
     // Claims by merge patch with the ETag; a rename to a taken name is a conflict.

@@ -204,16 +204,16 @@ pub trait DelegationStore: Send + Sync {
     async fn is_delegation_revoked(&self, delegation_id: &str) -> Result<bool, StoreError>;
     /// Withdraws what a user let a client do, in one transaction: deletes the consent and
     /// revokes (as [`DelegationStore::revoke_delegation`]) every delegation of the user to the
-    /// client that a code (used or not: its tokens may be being minted), refresh token or access
-    /// token names. `Ok(true)` if there was a consent; the delegations are revoked either way
-    /// (a `skip_consent` client has none).
+    /// client that a code (used or not: its tokens may be being minted), refresh token, access
+    /// token or approved device code names. Returns what it reached: the consent (a
+    /// `skip_consent` client has none) and the delegations.
     async fn revoke_consent(
         &self,
         user_id: &str,
         client_id: &str,
         now: i64,
         keep_until: i64,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Withdrawn, StoreError>;
     /// Revokes every delegation of the user at every client, as [`DelegationStore::revoke_consent`]
     /// finds them, keeping the consents (a disabled account, a password set by an operator);
     /// returns how many delegations were revoked.
@@ -269,6 +269,15 @@ pub trait InteractionStore: Send + Sync {
     /// Ends the user's session with this `sid`, or all of them when `sid` is `None`; returns
     /// how many ended. Every node stops honouring them at once (sessions are not cached).
     async fn delete_sessions(&self, user_id: &str, sid: Option<&str>) -> Result<u64, StoreError>;
+}
+
+/// What [`DelegationStore::revoke_consent`] reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Withdrawn {
+    /// There was a consent, and it is gone.
+    pub consent: bool,
+    /// How many delegations were revoked.
+    pub delegations: u64,
 }
 
 /// What a user approved for one client, and when.

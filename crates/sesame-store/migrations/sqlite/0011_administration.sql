@@ -32,5 +32,12 @@ CREATE INDEX authorization_codes_user_client ON authorization_codes (user_id, cl
 ALTER TABLE refresh_tokens ADD COLUMN user_id TEXT;
 UPDATE refresh_tokens SET user_id = json_extract(delegation, '$.user_id');
 CREATE INDEX refresh_tokens_user_client ON refresh_tokens (user_id, client_id);
+ALTER TABLE device_codes ADD COLUMN user_id TEXT;
+ALTER TABLE device_codes ADD COLUMN delegation_id TEXT;
+UPDATE device_codes SET user_id = json_extract(delegation, '$.user_id'),
+       delegation_id = coalesce(json_extract(delegation, '$.delegation_id'), json_extract(delegation, '$.grant_id'))
+ WHERE delegation IS NOT NULL;
+CREATE INDEX device_codes_user_client ON device_codes (user_id, client_id)
+    WHERE user_id IS NOT NULL;
 CREATE INDEX access_tokens_subject_client ON access_tokens (subject, client_id)
     WHERE delegation_id IS NOT NULL;

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sesame_core::delegation::{CodeData, Delegation, StoredCode, StoredRefreshToken};
 use sesame_core::secret::SecretHash;
-use sesame_core::store::{DelegationStore, StoreError};
+use sesame_core::store::{DelegationStore, StoreError, Withdrawn};
 
 macro_rules! code_columns {
     () => {
@@ -225,7 +225,7 @@ impl DelegationStore for SqlStore {
         client_id: &str,
         now: i64,
         keep_until: i64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Withdrawn, StoreError> {
         let mut tx = self.begin_write().await?;
         let deleted = sqlx::query("DELETE FROM consents WHERE user_id = $1 AND client_id = $2")
             .bind(user_id)
@@ -233,9 +233,12 @@ impl DelegationStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-        revoke_of(&mut tx, user_id, Some(client_id), now, keep_until).await?;
+        let delegations = revoke_of(&mut tx, user_id, Some(client_id), now, keep_until).await?;
         tx.commit().await.map_err(store_error)?;
-        Ok(deleted.rows_affected() == 1)
+        Ok(Withdrawn {
+            consent: deleted.rows_affected() == 1,
+            delegations,
+        })
     }
 
     async fn revoke_user_delegations(
@@ -253,8 +256,9 @@ impl DelegationStore for SqlStore {
 
 /// Revokes, inside the caller's transaction, every delegation of the user (to `client_id`, or to
 /// anyone) that any record names: a code (a used one too: its tokens may be being minted right
-/// now, and the revoked delegation is what catches them), a refresh token, or a recorded access
-/// token (JWTs included). Revoking twice changes nothing. Returns how many there were.
+/// now, and the revoked delegation is what catches them), a refresh token, a recorded access
+/// token (JWTs included), or an approved device code its device has not polled for yet.
+/// Returns how many were not revoked already.
 async fn revoke_of(
     tx: &mut sqlx::Transaction<'_, super::Db>,
     user_id: &str,
@@ -263,12 +267,16 @@ async fn revoke_of(
     keep_until: i64,
 ) -> Result<u64, StoreError> {
     let delegations: Vec<String> = sqlx::query_scalar(
-        "SELECT delegation_id FROM authorization_codes \
+        "SELECT delegation_id FROM (\
+         SELECT delegation_id FROM authorization_codes \
          WHERE user_id = $1 AND ($2 IS NULL OR client_id = $2) \
          UNION SELECT delegation_id FROM refresh_tokens \
          WHERE user_id = $1 AND ($2 IS NULL OR client_id = $2) \
          UNION SELECT delegation_id FROM access_tokens \
-         WHERE subject = $1 AND ($2 IS NULL OR client_id = $2) AND delegation_id IS NOT NULL",
+         WHERE subject = $1 AND ($2 IS NULL OR client_id = $2) AND delegation_id IS NOT NULL \
+         UNION SELECT delegation_id FROM device_codes \
+         WHERE user_id = $1 AND ($2 IS NULL OR client_id = $2) AND delegation_id IS NOT NULL\
+         ) AS named WHERE delegation_id NOT IN (SELECT delegation_id FROM revoked_delegations)",
     )
     .bind(user_id)
     .bind(client_id)

@@ -136,13 +136,15 @@ impl DeviceStore for SqlStore {
         now: i64,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE device_codes SET status = $2, delegation = $3 \
-             WHERE user_code = $1 AND status = 'pending' AND expires_at > $4",
+            "UPDATE device_codes SET status = $2, delegation = $3, user_id = $5, \
+             delegation_id = $6 WHERE user_code = $1 AND status = 'pending' AND expires_at > $4",
         )
         .bind(user_code)
         .bind(status.as_str())
         .bind(delegation_json(delegation)?)
         .bind(now)
+        .bind(delegation.map(|d| d.user_id.as_str()))
+        .bind(delegation.map(|d| d.delegation_id.as_str()))
         .execute(self.writes())
         .await
         .map_err(store_error)?;

@@ -279,6 +279,30 @@ async fn a_revoked_consent_ends_every_token_under_it(store: Arc<dyn Store>) {
     access.subject = "usr_1".into();
     access.delegation_id = Some("d-access".into());
     store.insert_access_token(&access).await.unwrap();
+    // A device the user approved, which has not polled for its tokens yet.
+    let device = sesame_core::device::DeviceCode {
+        device_code_hash: SecretHash::of("sdc"),
+        user_code: "BCDFGHJK".into(),
+        client_id: "web".into(),
+        scope: scope.clone(),
+        status: sesame_core::device::DeviceStatus::Pending,
+        delegation: None,
+        interval: 5,
+        last_polled_at: None,
+        expires_at: 700,
+    };
+    assert!(store.insert_device_code(&device).await.unwrap());
+    let approved = delegation("d-device");
+    let settled = store
+        .settle_device_code(
+            "BCDFGHJK",
+            sesame_core::device::DeviceStatus::Approved,
+            Some(&approved),
+            100,
+        )
+        .await
+        .unwrap();
+    assert!(settled);
     // Another client's delegation of the same user stays.
     let mut elsewhere = refresh.clone();
     elsewhere.token_hash = SecretHash::of("rt-other");
@@ -286,13 +310,13 @@ async fn a_revoked_consent_ends_every_token_under_it(store: Arc<dyn Store>) {
     elsewhere.delegation.client_id = "other".into();
     store.insert_refresh_token(&elsewhere).await.unwrap();
 
-    assert!(
-        store
-            .revoke_consent("usr_1", "web", 120, 10_000)
-            .await
-            .unwrap()
-    );
-    for id in ["d-refresh", "d-code", "d-access", "d-minting"] {
+    let withdrawn = store
+        .revoke_consent("usr_1", "web", 120, 10_000)
+        .await
+        .unwrap();
+    assert!(withdrawn.consent);
+    assert_eq!(withdrawn.delegations, 5);
+    for id in ["d-refresh", "d-code", "d-access", "d-minting", "d-device"] {
         assert!(store.is_delegation_revoked(id).await.unwrap(), "{id}");
     }
     assert!(!store.is_delegation_revoked("d-other").await.unwrap());
@@ -301,13 +325,11 @@ async fn a_revoked_consent_ends_every_token_under_it(store: Arc<dyn Store>) {
     assert!(store.is_jti_revoked(&access.jti).await.unwrap());
     let consents = store.list_consents("usr_1").await.unwrap();
     assert_eq!(consents.len(), 1);
-    assert!(
-        !store
-            .revoke_consent("usr_1", "web", 130, 10_000)
-            .await
-            .unwrap(),
-        "no consent left to revoke"
-    );
+    let again = store
+        .revoke_consent("usr_1", "web", 130, 10_000)
+        .await
+        .unwrap();
+    assert!(!again.consent, "no consent left to revoke");
 }
 
 async fn audit_events_list_newest_first_with_filters_and_sweep_by_age(store: Arc<dyn Store>) {

@@ -1,7 +1,7 @@
 use super::{MemoryStore, Tables};
 use crate::delegation::{StoredCode, StoredRefreshToken};
 use crate::secret::SecretHash;
-use crate::store::{DelegationStore, StoreError};
+use crate::store::{DelegationStore, StoreError, Withdrawn};
 use async_trait::async_trait;
 
 #[async_trait]
@@ -99,14 +99,17 @@ impl DelegationStore for MemoryStore {
         client_id: &str,
         now: i64,
         keep_until: i64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Withdrawn, StoreError> {
         let mut t = self.tables();
         let had = t
             .consents
             .remove(&(user_id.to_owned(), client_id.to_owned()))
             .is_some();
-        revoke_of(&mut t, user_id, Some(client_id), now, keep_until);
-        Ok(had)
+        let delegations = revoke_of(&mut t, user_id, Some(client_id), now, keep_until);
+        Ok(Withdrawn {
+            consent: had,
+            delegations,
+        })
     }
 
     async fn revoke_user_delegations(
@@ -125,7 +128,8 @@ impl DelegationStore for MemoryStore {
     }
 }
 
-/// Revokes every delegation of the user (to `client_id`, or to anyone) a record names.
+/// Revokes every delegation of the user (to `client_id`, or to anyone) a record names and that
+/// is not revoked already; returns how many.
 fn revoke_of(
     t: &mut Tables,
     user_id: &str,
@@ -139,6 +143,11 @@ fn revoke_of(
         .values()
         .map(|c| &c.delegation)
         .chain(t.refresh_tokens.values().map(|r| &r.delegation))
+        .chain(
+            t.device_codes
+                .values()
+                .filter_map(|c| c.delegation.as_ref()),
+        )
         .filter(|d| ours(&d.user_id, &d.client_id))
         .map(|d| d.delegation_id.clone())
         .collect();
@@ -148,6 +157,7 @@ fn revoke_of(
             .filter(|a| ours(&a.subject, &a.client_id))
             .filter_map(|a| a.delegation_id.clone()),
     );
+    ids.retain(|id| !t.revoked_delegations.contains_key(id));
     ids.sort();
     ids.dedup();
     for id in &ids {
