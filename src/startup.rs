@@ -9,12 +9,12 @@ use crate::state::AppState;
 use crate::{background, ops};
 use axum::Router;
 use secrecy::ExposeSecret;
+use sesame_core::Provider;
 use sesame_core::clock::{Clock, SystemClock};
 use sesame_core::oidc::discovery;
 use sesame_core::provider::ProviderError;
 use sesame_core::store::{Store, StoreError};
 use sesame_core::user::{StandardClaims, User};
-use sesame_core::{Provider, Settings};
 use sesame_store::PoolSettings;
 use std::future::Future;
 use std::sync::Arc;
@@ -58,30 +58,6 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartupError>
     Ok(store)
 }
 
-pub fn settings(config: &Config) -> Settings {
-    let mut settings = Settings::new(config.issuer.clone());
-    settings.access_token_ttl = config.access_token_ttl;
-    settings.id_token_ttl = config.id_token_ttl;
-    settings.refresh_token_ttl = config.refresh_token_ttl;
-    settings.refresh_token_max_lifetime = config.refresh_token_max_lifetime;
-    settings.session_ttl = config.session_ttl;
-    settings.access_token_signing_alg = config.access_token_signing_alg;
-    settings.access_token_audience = config.access_token_audience.clone();
-    settings.client_cache_ttl = config.client_cache_ttl;
-    settings.claims_locales_supported = config.claims_locales_supported.clone();
-    settings.key_rotation_interval =
-        (config.key_rotation_interval != 0).then_some(config.key_rotation_interval);
-    if !settings
-        .signing_algorithms
-        .contains(&config.access_token_signing_alg)
-    {
-        settings
-            .signing_algorithms
-            .push(config.access_token_signing_alg);
-    }
-    settings
-}
-
 /// The provider on `store`, with a signing key for every algorithm, and the audit trail its
 /// events go to (flush it before the process ends).
 pub async fn provider(
@@ -93,7 +69,7 @@ pub async fn provider(
         store.clone(),
         Arc::new(crate::telemetry::Telemetry),
     ));
-    let provider = Provider::start(store, clock, settings(config), config.master_key())
+    let provider = Provider::start(store, clock, config.settings(), config.master_key())
         .await?
         .with_password_verifier(Arc::new(crate::password::BlockingVerifier))
         .with_event_sink(trail.clone())

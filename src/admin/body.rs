@@ -89,6 +89,21 @@ fn pointer(path: &serde_path_to_error::Path) -> String {
         .collect()
 }
 
+/// Refuses a patch that names a member the caller cannot write, saying where it is written.
+pub fn refuse_members(
+    patch: &Map<String, Value>,
+    members: &[&str],
+    instead: &str,
+) -> Result<(), Problem> {
+    match members.iter().find(|m| patch.contains_key(**m)) {
+        Some(member) => Err(Problem::invalid(
+            Some(member),
+            format!("{member}: cannot be changed here ({instead})"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// RFC 7396: `patch` merged into `target` (`null` removes a member).
 pub fn merge_patch(target: &mut Value, patch: Value) {
     let Value::Object(patch) = patch else {

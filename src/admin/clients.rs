@@ -2,7 +2,7 @@
 //! `[[clients]]` table and `sesame client show --json`.
 
 use super::auth::Admin;
-use super::body::{JsonObject, merge_patch, parse};
+use super::body::{JsonObject, merge_patch, parse, refuse_members};
 use super::problem::Problem;
 use super::{Created, Tagged, if_match, location, manager};
 use crate::manage::clients::{describe, etag};
@@ -12,9 +12,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use sesame_core::client::ClientMetadata;
-
-/// Every member a client's representation has beyond its metadata: read-only.
-const READ_ONLY: [&str; 2] = ["client_id", "client_id_issued_at"];
 
 /// As in the configuration file: response types not given follow the grant types given
 /// (`code` for authorization_code, none for a service).
@@ -116,16 +113,11 @@ pub async fn update(
     headers: HeaderMap,
     JsonObject(patch): JsonObject,
 ) -> Result<Response, Problem> {
-    for member in READ_ONLY.iter().chain(&["client_secret"]) {
-        if patch.contains_key(*member) {
-            return Err(Problem::invalid(
-                Some(member),
-                format!(
-                    "{member}: cannot be changed (rotate the secret at /clients/{{client_id}}/secret)"
-                ),
-            ));
-        }
-    }
+    refuse_members(
+        &patch,
+        &["client_id", "client_id_issued_at", "client_secret"],
+        "the secret rotates at /clients/{client_id}/secret",
+    )?;
     let saved = manager(&state, origin)
         .update_client(&client_id, if_match(&headers), |m| {
             let follows =

@@ -2,7 +2,7 @@
 //! `username` and `disabled`), and what they hold: sessions, consents, linked identities.
 
 use super::auth::Admin;
-use super::body::{JsonObject, QueryParams, merge_patch, parse};
+use super::body::{JsonObject, QueryParams, merge_patch, parse, refuse_members};
 use super::problem::Problem;
 use super::{Created, Tagged, if_match, location, manager};
 use crate::manage::users::{describe, etag};
@@ -15,18 +15,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use sesame_core::audit::Origin;
 use sesame_core::store::UserQuery;
 use sesame_core::user::User;
 use utoipa::IntoParams;
-
-/// Members of a user's representation that are not claims and cannot be written.
-const READ_ONLY: [&str; 5] = [
-    "sub",
-    "has_password",
-    "created_at",
-    "updated_at",
-    "locked_until",
-];
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListParams {
@@ -127,8 +119,15 @@ fn take_bool(body: &mut Map<String, Value>, member: &str) -> Result<Option<bool>
     }
 }
 
-async fn find(manager: &Manager<'_>, sub: &str) -> Result<User, Problem> {
-    Ok(manager.find_user(sub).await?)
+/// The request's manager and the user its path names.
+async fn subject<'a>(
+    state: &'a AppState,
+    origin: Origin,
+    sub: &str,
+) -> Result<(Manager<'a>, User), Problem> {
+    let manager = manager(state, origin);
+    let user = manager.find_user(sub).await?;
+    Ok((manager, user))
 }
 
 /// Read one user, with `locked_until` when repeated wrong passwords locked the account.
@@ -140,8 +139,7 @@ pub async fn get(
     Admin(origin): Admin,
     Path(sub): Path<String>,
 ) -> Result<Response, Problem> {
-    let manager = manager(&state, origin);
-    let user = find(&manager, &sub).await?;
+    let (manager, user) = subject(&state, origin, &sub).await?;
     let mut body = describe(&user);
     body["locked_until"] = manager.locked_until(&user).await?.into();
     Ok(Tagged {
@@ -166,18 +164,19 @@ pub async fn update(
     headers: HeaderMap,
     JsonObject(patch): JsonObject,
 ) -> Result<Response, Problem> {
-    for member in READ_ONLY.iter().chain(&["password"]) {
-        if patch.contains_key(*member) {
-            return Err(Problem::invalid(
-                Some(member),
-                format!(
-                    "{member}: cannot be changed here (passwords: PUT /users/{{sub}}/password)"
-                ),
-            ));
-        }
-    }
-    let manager = manager(&state, origin);
-    let user = find(&manager, &sub).await?;
+    refuse_members(
+        &patch,
+        &[
+            "sub",
+            "has_password",
+            "created_at",
+            "updated_at",
+            "locked_until",
+            "password",
+        ],
+        "passwords are set at PUT /users/{sub}/password",
+    )?;
+    let (manager, user) = subject(&state, origin, &sub).await?;
     let user = manager
         .update_user(user, if_match(&headers), |profile| {
             let mut current = serde_json::to_value(&profile.claims).unwrap_or_default();
@@ -225,8 +224,7 @@ pub async fn delete(
     Admin(origin): Admin,
     Path(sub): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    let manager = manager(&state, origin);
-    let user = find(&manager, &sub).await?;
+    let (manager, user) = subject(&state, origin, &sub).await?;
     manager.delete_user(&user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -248,8 +246,7 @@ pub async fn set_password(
     JsonObject(body): JsonObject,
 ) -> Result<StatusCode, Problem> {
     let NewPassword { password } = parse(Value::Object(body))?;
-    let manager = manager(&state, origin);
-    let user = find(&manager, &sub).await?;
+    let (manager, user) = subject(&state, origin, &sub).await?;
     manager.set_password(user, password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -263,8 +260,7 @@ pub async fn unlock(
     Admin(origin): Admin,
     Path(sub): Path<String>,
 ) -> Result<Response, Problem> {
-    let manager = manager(&state, origin);
-    let user = find(&manager, &sub).await?;
+    let (manager, user) = subject(&state, origin, &sub).await?;
     let held = manager.unlock_user(&user).await?;
     Ok(axum::Json(json!({ "was_locked_until": held })).into_response())
 }
@@ -277,8 +273,7 @@ pub async fn sessions(
     Admin(origin): Admin,
     Path(sub): Path<String>,
 ) -> Result<Response, Problem> {
-    let manager = manager(&state, origin);
-    let user = find(&manager, &sub).await?;
+    let (manager, user) = subject(&state, origin, &sub).await?;
     let sessions = manager.store.list_sessions(&user.id, manager.now).await?;
     let items: Vec<Value> = sessions
         .iter()
@@ -295,8 +290,7 @@ pub async fn revoke_sessions(
     Admin(origin): Admin,
     Path(sub): Path<String>,
 ) -> Result<Response, Problem> {
-    let manager = manager(&state, origin);
-    let user = find(&manager, &sub).await?;
+    let (manager, user) = subject(&state, origin, &sub).await?;
     let ended = manager.revoke_sessions(&user, None).await?;
     Ok(axum::Json(json!({ "ended": ended })).into_response())
 }
@@ -310,8 +304,7 @@ pub async fn revoke_session(
     Admin(origin): Admin,
     Path((sub, sid)): Path<(String, String)>,
 ) -> Result<StatusCode, Problem> {
-    let manager = manager(&state, origin);
-    let user = find(&manager, &sub).await?;
+    let (manager, user) = subject(&state, origin, &sub).await?;
     manager.revoke_sessions(&user, Some(&sid)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -324,8 +317,7 @@ pub async fn consents(
     Admin(origin): Admin,
     Path(sub): Path<String>,
 ) -> Result<Response, Problem> {
-    let manager = manager(&state, origin);
-    let user = find(&manager, &sub).await?;
+    let (manager, user) = subject(&state, origin, &sub).await?;
     let items: Vec<Value> = manager
         .consents(&user)
         .await?
@@ -344,8 +336,7 @@ pub async fn revoke_consent(
     Admin(origin): Admin,
     Path((sub, client_id)): Path<(String, String)>,
 ) -> Result<StatusCode, Problem> {
-    let manager = manager(&state, origin);
-    let user = find(&manager, &sub).await?;
+    let (manager, user) = subject(&state, origin, &sub).await?;
     manager.revoke_consent(&user, &client_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -358,8 +349,7 @@ pub async fn identities(
     Admin(origin): Admin,
     Path(sub): Path<String>,
 ) -> Result<Response, Problem> {
-    let manager = manager(&state, origin);
-    let user = find(&manager, &sub).await?;
+    let (manager, user) = subject(&state, origin, &sub).await?;
     let items: Vec<Value> = manager
         .store
         .list_linked_identities(&user.id)
@@ -379,8 +369,7 @@ pub async fn unlink(
     Admin(origin): Admin,
     Path((sub, connection)): Path<(String, String)>,
 ) -> Result<StatusCode, Problem> {
-    let manager = manager(&state, origin);
-    let user = find(&manager, &sub).await?;
+    let (manager, user) = subject(&state, origin, &sub).await?;
     manager.unlink_identity(&user, &connection).await?;
     Ok(StatusCode::NO_CONTENT)
 }

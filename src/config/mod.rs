@@ -302,6 +302,32 @@ impl Config {
             .and_then(|k| sesame_core::keys::MasterKey::from_base64(k.expose_secret()).ok())
     }
 
+    /// The protocol core's settings this configuration makes.
+    pub fn settings(&self) -> sesame_core::Settings {
+        let config = self;
+        let mut settings = sesame_core::Settings::new(config.issuer.clone());
+        settings.access_token_ttl = config.access_token_ttl;
+        settings.id_token_ttl = config.id_token_ttl;
+        settings.refresh_token_ttl = config.refresh_token_ttl;
+        settings.refresh_token_max_lifetime = config.refresh_token_max_lifetime;
+        settings.session_ttl = config.session_ttl;
+        settings.access_token_signing_alg = config.access_token_signing_alg;
+        settings.access_token_audience = config.access_token_audience.clone();
+        settings.client_cache_ttl = config.client_cache_ttl;
+        settings.claims_locales_supported = config.claims_locales_supported.clone();
+        settings.key_rotation_interval =
+            (config.key_rotation_interval != 0).then_some(config.key_rotation_interval);
+        if !settings
+            .signing_algorithms
+            .contains(&config.access_token_signing_alg)
+        {
+            settings
+                .signing_algorithms
+                .push(config.access_token_signing_alg);
+        }
+        settings
+    }
+
     /// The names of every top-level key, as serde sees them (for the example-file test).
     pub fn keys() -> &'static [&'static str] {
         field_names::of::<Config>()

@@ -91,7 +91,7 @@ impl<'a> Manager<'a> {
         store: &'a dyn Store,
         master_key: Option<&'a MasterKey>,
     ) -> Self {
-        let settings = crate::startup::settings(config);
+        let settings = config.settings();
         Self {
             store,
             master_key,
