@@ -104,19 +104,34 @@ fn audit_event(event: &Event, now: i64) -> AuditEvent {
             Some(format!("user:{user_id}")),
             serde_json::Value::Null,
         ),
-        Event::SignInRefused { account, why } => (
-            action::LOGIN_FAILED,
-            "anonymous".to_owned(),
-            None,
-            None,
-            // What was typed as a username, shortened: it may be a password typed in the
-            // wrong box, and an attacker chooses it.
-            serde_json::json!({ "account": account.chars().take(64).collect::<String>(), "why": match why {
+        Event::SignInRefused {
+            account,
+            why,
+            user_id,
+            address,
+        } => {
+            let why = match why {
                 Refusal::Invalid => "invalid",
                 Refusal::Disabled => "disabled",
                 Refusal::Locked => "locked",
-            }}),
-        ),
+            };
+            // A known account is named by its id; a name that matched no account is kept
+            // shortened (it may be a password typed into the wrong box).
+            let details = match user_id {
+                Some(_) => serde_json::json!({ "why": why }),
+                None => serde_json::json!({
+                    "why": why,
+                    "account": account.chars().take(64).collect::<String>(),
+                }),
+            };
+            (
+                action::LOGIN_FAILED,
+                "anonymous".to_owned(),
+                Some(address.to_string()),
+                user_id.as_ref().map(|id| format!("user:{id}")),
+                details,
+            )
+        }
         Event::Locked { guess, key, until } => (
             action::LOCKOUT,
             "anonymous".to_owned(),

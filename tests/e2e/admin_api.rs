@@ -858,6 +858,13 @@ async fn users_are_paged_searched_changed_and_their_sessions_and_consents_revoke
         .await;
     let old = fresh.log_in(&login, "alice", PASSWORD).await;
     assert!(old.is_login(), "the old password is refused");
+    let failed = trail_has(&app, &admin, "login.failed", &format!("user:{sub}")).await;
+    assert_eq!(failed["address"], "127.0.0.1");
+    assert_eq!(
+        failed["details"],
+        json!({"why": "invalid"}),
+        "a known account by id, not by name"
+    );
     let login = fresh
         .follow(&fresh.get(&format!("{}/authorize?{query}", app.base)).await)
         .await;

@@ -29,8 +29,14 @@ pub enum Guess {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// A password sign-in was refused.
-    SignInRefused { account: String, why: Refusal },
+    /// A password sign-in was refused. `account` is the name as typed (lower-cased);
+    /// `user_id` the account it named, when one exists and was looked up.
+    SignInRefused {
+        account: String,
+        why: Refusal,
+        user_id: Option<String>,
+        address: IpAddr,
+    },
     /// Repeated wrong guesses locked `key` (an account, or a device page's browser or address)
     /// until `until`.
     Locked {

@@ -41,17 +41,19 @@ pub async fn authenticate(
 ) -> Result<Result<User, LoginFailure>, StoreError> {
     let username = username.trim();
     let account = username.to_lowercase();
-    let refused = |why| {
+    let refused = |why, user_id: Option<&str>| {
         provider.record(Event::SignInRefused {
             account: account.clone(),
             why,
+            user_id: user_id.map(str::to_owned),
+            address,
         })
     };
     let targets = [Target::Account(&account), Target::PasswordsFrom(address)];
     let attempt = match throttle::attempt(provider, Guess::Password, &targets).await? {
         Ok(attempt) => attempt,
         Err(Locked { until }) => {
-            refused(Refusal::Locked);
+            refused(Refusal::Locked, None);
             return Ok(Err(LoginFailure::Locked { until }));
         }
     };
@@ -61,19 +63,19 @@ pub async fn authenticate(
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| DECOY_HASH.clone());
     let verified = provider.passwords().verify(hash, password.to_owned()).await;
-    let why = match user {
+    let why = match &user {
         Some(user) if verified && user.may_sign_in() => {
             attempt.succeeded(provider).await?;
             provider.record(Event::SignedIn {
                 user_id: user.id.clone(),
                 address,
             });
-            return Ok(Ok(user));
+            return Ok(Ok(user.clone()));
         }
         Some(_) if verified => Refusal::Disabled,
         _ => Refusal::Invalid,
     };
-    refused(why);
+    refused(why, user.as_ref().map(|u| u.id.as_str()));
     let lock = attempt.failed(provider).await?;
     Ok(Err(match (lock, why) {
         (Some(until), _) => LoginFailure::Locked { until },
@@ -141,7 +143,9 @@ mod tests {
             recorded.last(),
             Some(&Event::SignInRefused {
                 account: "alice".into(),
-                why: Refusal::Locked
+                why: Refusal::Locked,
+                user_id: None,
+                address: ADDRESS,
             })
         );
         clock.advance(30);
@@ -241,11 +245,19 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(r.unwrap_err(), LoginFailure::Disabled);
+        let alice_id = store
+            .get_user_by_username("alice")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
         assert_eq!(
             events.take().last(),
             Some(&Event::SignInRefused {
                 account: "alice".into(),
-                why: Refusal::Disabled
+                why: Refusal::Disabled,
+                user_id: Some(alice_id),
+                address: ADDRESS,
             })
         );
         for _ in 0..3 {
