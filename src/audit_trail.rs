@@ -183,3 +183,73 @@ fn audit_event(event: &Event, now: i64) -> AuditEvent {
         details,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sesame_core::audit::AuditQuery;
+    use sesame_core::events::Discard;
+    use sesame_core::store::AuditStore;
+    use sesame_core::testing::MemoryStore;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    const ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+    async fn written(store: &MemoryStore) -> Vec<AuditEvent> {
+        let all = AuditQuery {
+            limit: 1000,
+            ..Default::default()
+        };
+        store.list_audit(&all).await.unwrap()
+    }
+
+    // One thread: the writer runs only when the test awaits, so what flush delivers is seen.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_flush_writes_everything_queued_before_it() {
+        let store = Arc::new(MemoryStore::default());
+        let trail = AuditTrail::spawn(store.clone(), Arc::new(Discard));
+        for i in 0..300 {
+            trail.record(Event::SignedIn {
+                user_id: format!("usr_{i}"),
+                address: ADDRESS,
+            });
+        }
+        assert!(
+            written(&store).await.is_empty(),
+            "nothing is written inline"
+        );
+        trail.flush().await;
+        let events = written(&store).await;
+        assert_eq!(events.len(), 300, "more than one batch, all of it");
+        assert_eq!(events[0].target.as_deref(), Some("user:usr_299"));
+        assert_eq!(events[0].action, action::LOGIN_SUCCEEDED);
+    }
+
+    #[test]
+    fn a_refusal_names_a_known_account_by_id_and_an_unknown_one_by_a_short_name() {
+        let known = audit_event(
+            &Event::SignInRefused {
+                account: "alice".into(),
+                why: Refusal::Invalid,
+                user_id: Some("usr_1".into()),
+                address: ADDRESS,
+            },
+            100,
+        );
+        assert_eq!(known.target.as_deref(), Some("user:usr_1"));
+        assert_eq!(known.details, serde_json::json!({"why": "invalid"}));
+        let typed = "x".repeat(200);
+        let unknown = audit_event(
+            &Event::SignInRefused {
+                account: typed,
+                why: Refusal::Invalid,
+                user_id: None,
+                address: ADDRESS,
+            },
+            100,
+        );
+        assert_eq!(unknown.target, None);
+        assert_eq!(unknown.details["account"].as_str().unwrap().len(), 64);
+        assert_eq!(unknown.address.as_deref(), Some("127.0.0.1"));
+    }
+}

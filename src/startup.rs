@@ -159,6 +159,7 @@ async fn apply_declared_users(config: &Config, store: &dyn Store) -> Result<(), 
         };
         user.claims = declared.claims.clone();
         user.disabled = declared.disabled;
+        user.roles = declared.roles.clone();
         user.updated_at = now;
         if let Some(hash) = &declared.password_hash {
             user.password_hash = Some(hash.clone());

@@ -20,6 +20,15 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        // No text Sesame keeps may hold a NUL (PostgreSQL refuses it): a path or query that
+        // would put one in an identifier or a search is refused before anything reads it.
+        let uri = parts.uri.to_string();
+        if uri.to_ascii_lowercase().contains("%00") {
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "the request's path or query holds a NUL character",
+            ));
+        }
         let authorization = parts
             .headers
             .get(header::AUTHORIZATION)

@@ -44,7 +44,7 @@ pub async fn list(State(state): State<AppState>, _admin: Admin) -> Result<Respon
 #[utoipa::path(post, path = "/clients", tag = "clients",
     request_body(content = super::schema::NewClient, description = "RFC 7591 metadata, and client_id (default: generated)"),
     responses((status = 201, description = "Registered; client_secret shown once", body = super::schema::Client),
-              (status = 409, description = "Taken, or changed by a racing request", body = Problem), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
+              (status = 409, description = "The id or username is taken", body = Problem), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -105,7 +105,7 @@ pub async fn get(
     params(("client_id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag read")),
     request_body(content = ClientMetadata, content_type = "application/merge-patch+json"),
     responses((status = 200, description = "Changed; a secret is shown once if the change made one", body = super::schema::Client),
-              (status = 404, description = "No such resource", body = Problem), (status = 412, description = "Changed since the If-Match ETag was read", body = Problem), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
+              (status = 404, description = "No such resource", body = Problem), (status = 409, description = "Taken, or changed by a racing request", body = Problem), (status = 412, description = "Changed since the If-Match ETag was read", body = Problem), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(origin): Admin,

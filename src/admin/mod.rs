@@ -62,16 +62,22 @@ impl utoipa::Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{Content, RefOr, ResponseBuilder, schema::Ref};
         for item in openapi.paths.paths.values_mut() {
+            // Whether the operation writes: only a write can race another one.
             let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
+                (&mut item.get, false),
+                (&mut item.put, true),
+                (&mut item.post, true),
+                (&mut item.delete, true),
+                (&mut item.patch, true),
             ];
-            for operation in operations.into_iter().flatten() {
+            for (operation, writes) in operations {
+                let Some(operation) = operation else { continue };
                 let responses = &mut operation.responses.responses;
-                for (status, description) in [
+                let mut common = vec![
+                    (
+                        "400",
+                        "Malformed: a body that is not a JSON object, a bad query string",
+                    ),
                     (
                         "401",
                         "No valid bearer token (RFC 6750 challenge in WWW-Authenticate)",
@@ -80,7 +86,14 @@ impl utoipa::Modify for CommonResponses {
                         "403",
                         "The token lacks sesame:admin, or its client is not an admin client",
                     ),
-                ] {
+                ];
+                if writes {
+                    common.push((
+                        "409",
+                        "Changed by a request racing this one: read it again and retry",
+                    ));
+                }
+                for (status, description) in common {
                     responses.entry(status.to_owned()).or_insert_with(|| {
                         let body = Content::new(Some(Ref::from_schema_name("Problem")));
                         let response = ResponseBuilder::new()

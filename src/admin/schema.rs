@@ -42,6 +42,7 @@ pub struct User {
     sub: String,
     username: String,
     disabled: bool,
+    roles: Vec<sesame_core::user::Role>,
     has_password: bool,
     created_at: i64,
     updated_at: i64,
@@ -57,6 +58,7 @@ pub struct NewUser {
     username: String,
     password: Option<String>,
     disabled: Option<bool>,
+    roles: Option<Vec<sesame_core::user::Role>>,
     #[serde(flatten)]
     claims: StandardClaims,
 }
@@ -66,6 +68,7 @@ pub struct NewUser {
 pub struct UserPatch {
     username: Option<String>,
     disabled: Option<bool>,
+    roles: Option<Vec<sesame_core::user::Role>>,
     #[serde(flatten)]
     claims: StandardClaims,
 }

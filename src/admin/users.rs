@@ -5,7 +5,7 @@ use super::auth::Admin;
 use super::body::{JsonObject, QueryParams, merge_patch, parse, refuse_members};
 use super::problem::Problem;
 use super::{Created, Tagged, if_match, location, manager};
-use crate::manage::users::{describe, etag};
+use crate::manage::users::{NewUser, describe, etag};
 use crate::manage::{ManageError, Manager};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sesame_core::audit::Origin;
 use sesame_core::store::UserQuery;
-use sesame_core::user::User;
+use sesame_core::user::{Role, User};
 use utoipa::IntoParams;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -50,6 +50,7 @@ pub async fn list(
                 .decode(&cursor)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
+                .filter(|name| !name.contains('\0'))
                 .ok_or_else(|| Problem::invalid(Some("after"), "after: not a cursor this API gave"))
         })
         .transpose()?;
@@ -70,7 +71,7 @@ pub async fn list(
 #[utoipa::path(post, path = "/users", tag = "users",
     request_body(content = super::schema::NewUser),
     responses((status = 201, description = "Created", body = super::schema::User),
-              (status = 409, description = "Taken, or changed by a racing request", body = Problem), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
+              (status = 409, description = "The id or username is taken", body = Problem), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(origin): Admin,
@@ -96,16 +97,35 @@ pub async fn create(
         }
     };
     let disabled = take_bool(&mut body, "disabled")?.unwrap_or(false);
+    let roles = roles_of(body.remove("roles"))?;
     let claims = parse(Value::Object(body))?;
-    let user = manager(&state, origin)
-        .create_user(&username, claims, password, disabled)
-        .await?;
+    let new = NewUser {
+        username,
+        claims,
+        password,
+        disabled,
+        roles,
+    };
+    let user = manager(&state, origin).create_user(new).await?;
     Ok(Created {
         location: location(&state, &["users", &user.id]),
         etag: etag(&user),
         body: describe(&user),
     }
     .into_response())
+}
+
+/// The `roles` member: a list of roles (`admin`); absent or `null` is none.
+fn roles_of(value: Option<Value>) -> Result<Vec<Role>, ManageError> {
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(v) => parse::<Vec<Role>>(v).map_err(|e| match e {
+            ManageError::Invalid { message, .. } => {
+                ManageError::invalid(Some("roles"), format!("roles: {message}"))
+            }
+            other => other,
+        }),
+    }
 }
 
 fn take_bool(body: &mut Map<String, Value>, member: &str) -> Result<Option<bool>, Problem> {
@@ -182,6 +202,7 @@ pub async fn update(
             let mut current = serde_json::to_value(&profile.claims).unwrap_or_default();
             current["username"] = profile.username.clone().into();
             current["disabled"] = profile.disabled.into();
+            current["roles"] = serde_json::to_value(&profile.roles).unwrap_or_default();
             merge_patch(&mut current, Value::Object(patch));
             let Value::Object(mut merged) = current else {
                 return Err(ManageError::invalid(None, "the patch must be an object"));
@@ -205,6 +226,7 @@ pub async fn update(
                     ));
                 }
             };
+            profile.roles = roles_of(merged.remove("roles"))?;
             profile.claims = parse(Value::Object(merged))?;
             Ok(())
         })

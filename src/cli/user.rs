@@ -4,10 +4,10 @@ use super::output::say;
 use super::{CliError, output};
 use crate::config::Config;
 use crate::manage::Manager;
-use crate::manage::users::describe;
+use crate::manage::users::{NewUser, describe};
 use crate::startup::open_store;
 use clap::{Args, Subcommand};
-use sesame_core::user::{Address, StandardClaims, User};
+use sesame_core::user::{Address, Role, StandardClaims, User};
 use std::io::BufRead;
 
 #[derive(Debug, Subcommand)]
@@ -19,6 +19,9 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// admin: may sign in to the admin console (/admin). Repeat for several.
+        #[arg(long = "role", value_parser = parse_role)]
+        roles: Vec<Role>,
         #[command(flatten)]
         claims: Box<ClaimArgs>,
         /// Print JSON instead of text.
@@ -193,13 +196,19 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
         UserCommand::Create {
             username,
             password_stdin,
+            roles,
             claims,
             json,
         } => {
             let password = password_stdin.then(read_password).transpose()?;
-            let user = manager
-                .create_user(&username, (*claims).into(), password, false)
-                .await?;
+            let new = NewUser {
+                username: username.clone(),
+                claims: (*claims).into(),
+                password,
+                disabled: false,
+                roles,
+            };
+            let user = manager.create_user(new).await?;
             if !password_stdin {
                 eprintln!(
                     "note: {username} has no password, so cannot sign in with one; set it with \
@@ -314,6 +323,11 @@ async fn set_disabled(
         })
         .await?;
     Ok(())
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned()))
+        .map_err(|_| format!("{value:?} is not a role (admin)"))
 }
 
 /// The first line of standard input, without its line ending.

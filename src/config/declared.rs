@@ -7,7 +7,7 @@ use serde::Deserialize;
 use sesame_core::client::{Client, ClientMetadata, validate_client_secret};
 use sesame_core::password::{validate_password, validate_password_hash};
 use sesame_core::secret::Secret;
-use sesame_core::user::{StandardClaims, validate_username};
+use sesame_core::user::{Role, StandardClaims, validate_username};
 use std::collections::BTreeMap;
 
 /// A `[[connections]]` table: an upstream identity provider and its client secret there.
@@ -133,6 +133,7 @@ pub struct UserConfig {
     pub password: Option<SecretString>,
     pub password_hash: Option<String>,
     pub disabled: bool,
+    pub roles: Vec<Role>,
     pub claims: StandardClaims,
 }
 
@@ -156,6 +157,12 @@ impl TryFrom<BTreeMap<String, serde_json::Value>> for UserConfig {
             Some(serde_json::Value::Bool(b)) => b,
             Some(_) => return Err(format!("user {username}: disabled must be true or false")),
         };
+        let roles = match table.remove("roles") {
+            None => Vec::new(),
+            Some(v) => serde_json::from_value(v).map_err(|_| {
+                format!("user {username}: roles must be a list of roles (\"admin\")")
+            })?,
+        };
         if let Some(e) =
             super::error::unknown_key(table.keys(), super::field_names::of::<StandardClaims>())
         {
@@ -168,6 +175,7 @@ impl TryFrom<BTreeMap<String, serde_json::Value>> for UserConfig {
             password,
             password_hash,
             disabled,
+            roles,
             claims,
         })
     }

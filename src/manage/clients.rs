@@ -216,3 +216,57 @@ impl Manager<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sesame_core::audit::Origin;
+    use sesame_core::client::GrantType;
+
+    fn service() -> ClientMetadata {
+        ClientMetadata {
+            grant_types: vec![GrantType::ClientCredentials],
+            response_types: Vec::new(),
+            ..Default::default()
+        }
+    }
+
+    // The clock does not move: every change lands in the same second.
+    #[tokio::test]
+    async fn changes_within_one_second_are_versions_apart_and_a_stale_read_loses() {
+        let (provider, _, _) = sesame_core::testing::provider().await;
+        let manager = Manager::for_request(&provider, Origin::operator());
+        let saved = manager
+            .create_client(Some("svc".into()), service())
+            .await
+            .unwrap();
+        let read = etag(&saved.client);
+        let rename = |name: &'static str| {
+            move |m: &mut ClientMetadata| {
+                m.client_name = Some(name.into());
+                Ok(())
+            }
+        };
+        let first = manager
+            .update_client("svc", Some(&read), rename("First"))
+            .await
+            .unwrap();
+        assert!(first.client.updated_at > saved.client.updated_at);
+        let stale = manager
+            .update_client("svc", Some(&read), rename("Second"))
+            .await;
+        assert!(
+            matches!(stale, Err(ManageError::Stale(_))),
+            "{:?}",
+            stale.err()
+        );
+        let next = manager
+            .update_client("svc", Some(&etag(&first.client)), rename("Third"))
+            .await
+            .unwrap();
+        assert!(next.client.updated_at > first.client.updated_at);
+        let stored = manager.find_client("svc").await.unwrap();
+        assert_eq!(stored.metadata.client_name.as_deref(), Some("Third"));
+        assert_eq!(etag(&stored), etag(&next.client));
+    }
+}

@@ -117,7 +117,9 @@ impl<'a> Manager<'a> {
 
     /// The `updated_at` of a change to a resource read with `read_at`: now, and always later
     /// than the version it replaces, so `updated_at` tells versions apart (the store's
-    /// compare-and-set relies on it).
+    /// compare-and-set relies on it). A burst of changes within one second runs ahead of the
+    /// clock by a second per change; that `updated_at` is also the OIDC claim, which only
+    /// promises to change when the user does.
     fn next_version(&self, read_at: i64) -> i64 {
         self.now.max(read_at + 1)
     }

@@ -5,7 +5,7 @@ use super::{ManageError, Manager, etag::matches};
 use sesame_core::audit::action;
 use sesame_core::store::{Consent, UserQuery};
 use sesame_core::throttle;
-use sesame_core::user::{StandardClaims, User, validate_username};
+use sesame_core::user::{Role, StandardClaims, User, validate_username};
 
 /// The user as the API and `--json` show them, shaped like a `[[users]]` table: the claims
 /// beside `sub`, `username` and the state; never the password hash.
@@ -14,6 +14,7 @@ pub fn describe(user: &User) -> serde_json::Value {
     v["sub"] = user.id.clone().into();
     v["username"] = user.username.clone().into();
     v["disabled"] = user.disabled.into();
+    v["roles"] = serde_json::to_value(&user.roles).unwrap_or_default();
     v["has_password"] = user.password_hash.is_some().into();
     v["created_at"] = user.created_at.into();
     v["updated_at"] = user.updated_at.into();
@@ -28,12 +29,30 @@ fn target(user: &User) -> String {
     format!("user:{}", user.id)
 }
 
-/// What an update may change: the username, the claims, the state.
+/// What an update may change: the username, the claims, the state, the roles.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
     pub username: String,
     pub claims: StandardClaims,
     pub disabled: bool,
+    pub roles: Vec<Role>,
+}
+
+/// A user to create; the password, when given, is checked and hashed.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub claims: StandardClaims,
+    pub password: Option<String>,
+    pub disabled: bool,
+    pub roles: Vec<Role>,
+}
+
+/// Roles are kept sorted and without repeats.
+fn normalized(mut roles: Vec<Role>) -> Vec<Role> {
+    roles.sort();
+    roles.dedup();
+    roles
 }
 
 impl Manager<'_> {
@@ -58,22 +77,18 @@ impl Manager<'_> {
     }
 
     /// A new user; the password, when given, is checked and hashed off the runtime.
-    pub async fn create_user(
-        &self,
-        username: &str,
-        claims: StandardClaims,
-        password: Option<String>,
-        disabled: bool,
-    ) -> Result<User, ManageError> {
-        claims.validate()?;
-        let mut user = User::new(username, claims, self.now)?;
-        user.disabled = disabled;
-        if let Some(password) = password {
+    pub async fn create_user(&self, new: NewUser) -> Result<User, ManageError> {
+        new.claims.validate()?;
+        let mut user = User::new(&new.username, new.claims, self.now)?;
+        user.disabled = new.disabled;
+        user.roles = normalized(new.roles);
+        if let Some(password) = new.password {
             user.password_hash = Some(hash(password).await?);
         }
         if !self.store.insert_user(&user).await? {
             return Err(ManageError::Conflict(format!(
-                "a user named {username} already exists"
+                "a user named {} already exists",
+                new.username
             )));
         }
         self.audit(
@@ -106,6 +121,7 @@ impl Manager<'_> {
             username: user.username.clone(),
             claims: user.claims.clone(),
             disabled: user.disabled,
+            roles: user.roles.clone(),
         };
         change(&mut profile)?;
         validate_username(&profile.username)?;
@@ -115,8 +131,11 @@ impl Manager<'_> {
         user.username = profile.username;
         user.claims = profile.claims;
         user.disabled = profile.disabled;
+        user.roles = normalized(profile.roles);
         let user = self.save(user, &before, if_match).await?;
-        if user.disabled && !before.disabled {
+        // Every time, not only when it changes: a disable whose sign-out failed is finished
+        // by sending it again (ending nothing twice is harmless).
+        if user.disabled {
             self.sign_out_everywhere(&user).await?;
         }
         self.audit(
@@ -172,7 +191,6 @@ impl Manager<'_> {
                 user.id
             )));
         }
-        self.store.delete_sessions(&user.id, None).await?;
         self.audit(
             action::USER_DELETED,
             target(user),

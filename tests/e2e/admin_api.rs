@@ -605,6 +605,32 @@ async fn users_are_paged_searched_changed_and_their_sessions_and_consents_revoke
         assert_problem(&weak, 422, "password")["errors"][0]["pointer"],
         "/password"
     );
+    let admin_user = call(
+        &app,
+        token,
+        Method::POST,
+        "/users",
+        Some(json!({"username": "root-ops", "roles": ["admin", "admin"]})),
+    )
+    .await;
+    assert_eq!(
+        admin_user.json()["roles"],
+        json!(["admin"]),
+        "{}",
+        admin_user.body
+    );
+    let unknown_role = call(
+        &app,
+        token,
+        Method::POST,
+        "/users",
+        Some(json!({"username": "x2", "roles": ["root"]})),
+    )
+    .await;
+    assert_eq!(
+        assert_problem(&unknown_role, 422, "roles")["errors"][0]["pointer"],
+        "/roles"
+    );
     let bad_claim = call(
         &app,
         token,
@@ -632,7 +658,12 @@ async fn users_are_paged_searched_changed_and_their_sessions_and_consents_revoke
             None => break,
         }
     }
-    assert_eq!(seen, ["alice", "user0", "user1", "user2", "user3", "user4"]);
+    assert_eq!(
+        seen,
+        [
+            "alice", "root-ops", "user0", "user1", "user2", "user3", "user4"
+        ]
+    );
     let found = call(
         &app,
         token,

@@ -687,6 +687,20 @@ async fn an_admin_client_made_at_the_shell_drives_the_admin_api_and_the_shell_re
         "error: scope: sesame:admin is only for admin clients (admin = true)"
     );
 
+    let operator = sesame(
+        &["user", "create", "olive", "--role", "admin", "--json"],
+        &env,
+    );
+    assert!(operator.status.success(), "{}", stderr(&operator));
+    let olive: Value = serde_json::from_slice(&operator.stdout).unwrap();
+    assert_eq!(olive["roles"], serde_json::json!(["admin"]));
+    let unknown = sesame(&["user", "create", "oscar", "--role", "root"], &env);
+    assert!(
+        stderr(&unknown).contains("\"root\" is not a role (admin)"),
+        "{}",
+        stderr(&unknown)
+    );
+
     let server = Server::start(&db, &[]).await;
     let issued: Value = token(&server.base, "ops", &secret)
         .await
@@ -721,7 +735,10 @@ async fn an_admin_client_made_at_the_shell_drives_the_admin_api_and_the_shell_re
         text.starts_with("SEQ") && text.contains("user.created") && text.contains("client:ops"),
         "{text}"
     );
-    let mine = sesame(&["audit", "list", "--actor", "operator", "--json"], &env);
+    let mine = sesame(
+        &["audit", "list", "--actor", "operator", "--action", "client", "--json"],
+        &env,
+    );
     let events: Value = serde_json::from_slice(&mine.stdout).unwrap();
     assert_eq!(events[0]["action"], "client.created");
     assert_eq!(events[0]["target"], "client:ops");

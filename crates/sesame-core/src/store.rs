@@ -36,7 +36,10 @@ pub trait ClientStore: Send + Sync {
     async fn list_clients(&self) -> Result<Vec<Client>, StoreError>;
     /// Inserts a new client; `Ok(false)` if the client_id is taken (nothing is changed then).
     async fn insert_client(&self, client: &Client) -> Result<bool, StoreError>;
-    /// Inserts or replaces the client with this client_id (declarative config).
+    /// Inserts or replaces the client with this client_id (declarative config). Every write of
+    /// a client or user moves its `updated_at` forward (to the one given, or one past the
+    /// stored one if that is not later): it is the version [`ClientStore::replace_client`]
+    /// compares.
     async fn upsert_client(&self, client: &Client) -> Result<(), StoreError>;
     /// Replaces an existing client; `Ok(false)` if there is none.
     async fn update_client(&self, client: &Client) -> Result<bool, StoreError>;

@@ -107,6 +107,23 @@ impl Address {
     }
 }
 
+/// What a user may do beyond signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Signs in to the admin console (`/admin`) and manages everything there.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
     /// The `sub`: random, never reassigned, never derived from the username (which may change).
@@ -116,6 +133,8 @@ pub struct User {
     pub password_hash: Option<String>,
     pub disabled: bool,
     pub claims: StandardClaims,
+    /// Sorted, without repeats.
+    pub roles: Vec<Role>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -133,6 +152,7 @@ impl User {
             username: username.to_owned(),
             password_hash: None,
             disabled: false,
+            roles: Vec::new(),
             claims,
             created_at: now,
             updated_at: now,
@@ -145,6 +165,10 @@ impl User {
     /// page that acts for a user asks this, through [`active_user`] where it starts from an id.
     pub fn may_sign_in(&self) -> bool {
         !self.disabled
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
     }
 }
 

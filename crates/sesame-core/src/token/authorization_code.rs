@@ -52,6 +52,7 @@ pub async fn exchange(
     {
         return Err(replayed(provider, &stored).await?);
     }
+    delegated::still_granted(provider, &stored.delegation).await?;
     delegated::issue(
         provider,
         client,
@@ -131,6 +132,24 @@ mod tests {
         // The rightful client can still redeem it: the failed attempt spent nothing.
         let ok = redeem(&p, Some(&basic("web", &web)), &redeem_body(&code, VERIFIER)).await;
         assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[tokio::test]
+    async fn a_code_whose_consent_was_revoked_gets_nothing() {
+        let testing::Web {
+            p,
+            web,
+            alice,
+            store,
+            ..
+        } = testing::web_and_alice().await;
+        let code = testing::code(&p, "web", &alice, "openid").await;
+        store
+            .revoke_user_delegations(&alice.id, testing::T0, testing::T0 + 3600)
+            .await
+            .unwrap();
+        let r = redeem(&p, Some(&basic("web", &web)), &redeem_body(&code, VERIFIER)).await;
+        rejected(r, ErrorCode::InvalidGrant, "revoked");
     }
 
     #[tokio::test]

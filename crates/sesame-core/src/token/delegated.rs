@@ -31,6 +31,20 @@ pub async fn user_of(provider: &Provider, delegation: &Delegation) -> Result<Use
         })
 }
 
+/// Refuses a delegation revoked since its code or device code was issued (a consent withdrawn,
+/// the user disabled or given a new password): RFC 6749 §5.2 `invalid_grant`, before anything
+/// is minted. (`issue` checks again afterwards, for a revocation racing the minting.)
+pub async fn still_granted(provider: &Provider, delegation: &Delegation) -> Result<(), TokenError> {
+    if provider
+        .store()
+        .is_delegation_revoked(&delegation.delegation_id)
+        .await?
+    {
+        return Err(TokenError::invalid_grant("the grant was revoked"));
+    }
+    Ok(())
+}
+
 /// Ends a delegation: every token issued under it, now and by requests racing this one.
 pub async fn revoke(provider: &Provider, delegation_id: &str) -> Result<(), TokenError> {
     let now = provider.now();

@@ -76,6 +76,7 @@ pub async fn exchange(
                 TokenError::server_error("an approved device code has no delegation")
             })?;
             let user = delegated::user_of(provider, &delegation).await?;
+            delegated::still_granted(provider, &delegation).await?;
             delegated::issue_all(provider, client, &user, &delegation).await
         }
     }
@@ -176,6 +177,26 @@ mod tests {
             poll(&p, &tv, &started.device_code).await,
             ErrorCode::AuthorizationPending,
             "",
+        );
+    }
+
+    #[tokio::test]
+    async fn a_device_whose_approval_was_revoked_before_it_polled_gets_nothing() {
+        use crate::store::{DelegationStore, UserStore};
+        let (p, store, clock) = testing::provider().await;
+        let (tv, started) = started(&p, &store).await;
+        answer(&p, &store, &started.user_code, true).await;
+        let alice = store.get_user_by_username("alice").await.unwrap().unwrap();
+        let now = testing::T0;
+        store
+            .revoke_user_delegations(&alice.id, now, now + 3600)
+            .await
+            .unwrap();
+        clock.advance(POLL_INTERVAL);
+        rejected(
+            poll(&p, &tv, &started.device_code).await,
+            ErrorCode::InvalidGrant,
+            "revoked",
         );
     }
 

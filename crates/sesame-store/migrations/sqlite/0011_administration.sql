@@ -22,6 +22,9 @@ CREATE INDEX users_email ON users (email) WHERE email IS NOT NULL;
 -- rows that also carry the claims.
 CREATE INDEX users_search ON users (username, email);
 
+-- What a user may do beyond signing in (`admin`: the console), as a JSON array.
+ALTER TABLE users ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';
+
 -- A user's sessions, and the delegations a consent's revocation ends.
 CREATE INDEX browser_sessions_user_id ON browser_sessions (user_id);
 ALTER TABLE authorization_codes ADD COLUMN user_id TEXT;

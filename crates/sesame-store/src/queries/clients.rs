@@ -95,7 +95,8 @@ impl ClientStore for SqlStore {
             columns!(),
             ") VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_id) DO UPDATE SET \
              secret_hash = excluded.secret_hash, metadata = excluded.metadata, \
-             updated_at = excluded.updated_at"
+             updated_at = CASE WHEN excluded.updated_at > clients.updated_at \
+             THEN excluded.updated_at ELSE clients.updated_at + 1 END"
         );
         write(self.writes(), sql, client).await?;
         Ok(())
@@ -103,7 +104,8 @@ impl ClientStore for SqlStore {
 
     async fn update_client(&self, client: &Client) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE clients SET secret_hash = $2, metadata = $3, updated_at = $4 \
+            "UPDATE clients SET secret_hash = $2, metadata = $3, \
+             updated_at = CASE WHEN $4 > updated_at THEN $4 ELSE updated_at + 1 END \
              WHERE client_id = $1",
         )
         .bind(&client.client_id)

@@ -276,7 +276,8 @@ async fn revoke_of(
          WHERE subject = $1 AND ($2 IS NULL OR client_id = $2) AND delegation_id IS NOT NULL \
          UNION SELECT delegation_id FROM device_codes \
          WHERE user_id = $1 AND ($2 IS NULL OR client_id = $2) AND delegation_id IS NOT NULL\
-         ) AS named WHERE delegation_id NOT IN (SELECT delegation_id FROM revoked_delegations)",
+         ) AS named WHERE NOT EXISTS (SELECT 1 FROM revoked_delegations r \
+         WHERE r.delegation_id = named.delegation_id)",
     )
     .bind(user_id)
     .bind(client_id)

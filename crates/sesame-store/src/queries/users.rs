@@ -9,7 +9,7 @@ use sesame_core::user::User;
 
 macro_rules! columns {
     () => {
-        "id, username, password_hash, disabled, claims, created_at, updated_at"
+        "id, username, password_hash, disabled, claims, created_at, updated_at, roles"
     };
 }
 
@@ -22,6 +22,7 @@ struct UserRow {
     claims: String,
     created_at: i64,
     updated_at: i64,
+    roles: String,
 }
 
 impl TryFrom<UserRow> for User {
@@ -30,6 +31,7 @@ impl TryFrom<UserRow> for User {
     fn try_from(row: UserRow) -> Result<Self, StoreError> {
         Ok(User {
             claims: from_json("user claims", &row.claims)?,
+            roles: from_json("user roles", &row.roles)?,
             id: row.id,
             username: row.username,
             password_hash: row.password_hash,
@@ -77,7 +79,8 @@ fn contains_pattern(text: &str) -> String {
 async fn update(store: &SqlStore, user: &User, read_at: Option<i64>) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE users SET username = $2, password_hash = $3, disabled = $4, claims = $5, \
-         updated_at = $6, email = $7 WHERE id = $1 AND ($8 IS NULL OR updated_at = $8)",
+         updated_at = CASE WHEN $6 > updated_at THEN $6 ELSE updated_at + 1 END, email = $7, \
+         roles = $9 WHERE id = $1 AND ($8 IS NULL OR updated_at = $8)",
     )
     .bind(&user.id)
     .bind(&user.username)
@@ -87,6 +90,7 @@ async fn update(store: &SqlStore, user: &User, read_at: Option<i64>) -> Result<b
     .bind(user.updated_at)
     .bind(email_column(user))
     .bind(read_at)
+    .bind(to_json("user roles", &user.roles)?)
     .execute(store.writes())
     .await;
     match done {
@@ -106,7 +110,7 @@ where
     let done = sqlx::query(concat!(
         "INSERT INTO users (",
         columns!(),
-        ", email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING"
+        ", email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING"
     ))
     .bind(&user.id)
     .bind(&user.username)
@@ -115,6 +119,7 @@ where
     .bind(to_json("user claims", &user.claims)?)
     .bind(user.created_at)
     .bind(user.updated_at)
+    .bind(to_json("user roles", &user.roles)?)
     .bind(email_column(user))
     .execute(executor)
     .await

@@ -37,6 +37,20 @@ async fn a_change_from_a_stale_read_loses_to_the_change_made_meanwhile(store: Ar
     );
     let stored = store.get_client("web").await.unwrap().unwrap();
     assert_eq!(stored.metadata.client_name.as_deref(), Some("First"));
+    // A write that carries an older time (a declared client at start) still moves the version
+    // on, so a change read before it cannot land after it.
+    let mut declared = first.clone();
+    declared.updated_at = 50;
+    store.upsert_client(&declared).await.unwrap();
+    let stored = store.get_client("web").await.unwrap().unwrap();
+    assert_eq!(stored.updated_at, 102);
+    assert!(!store.replace_client(&second, 101).await.unwrap());
+    declared.updated_at = 60;
+    assert!(store.update_client(&declared).await.unwrap());
+    assert_eq!(
+        store.get_client("web").await.unwrap().unwrap().updated_at,
+        103
+    );
     let mut gone = client.clone();
     gone.client_id = "nobody".into();
     assert!(!store.replace_client(&gone, 100).await.unwrap());
@@ -45,13 +59,24 @@ async fn a_change_from_a_stale_read_loses_to_the_change_made_meanwhile(store: Ar
     assert!(store.insert_user(&user).await.unwrap());
     let (mut a, mut b) = (user.clone(), user.clone());
     a.claims.name = Some("A".into());
+    a.roles = vec![sesame_core::user::Role::Admin];
     a.updated_at = 101;
     b.claims.name = Some("B".into());
     b.updated_at = 101;
     assert!(store.replace_user(&a, 100).await.unwrap());
     assert!(!store.replace_user(&b, 100).await.unwrap());
+    let mut older = a.clone();
+    older.updated_at = 10;
+    assert!(store.update_user(&older).await.unwrap());
+    assert_eq!(
+        store.get_user(&user.id).await.unwrap().unwrap().updated_at,
+        102
+    );
+    older.updated_at = 101;
     let stored = store.get_user(&user.id).await.unwrap().unwrap();
-    assert_eq!(stored.claims.name.as_deref(), Some("A"));
+    let mut expected = a.clone();
+    expected.updated_at = 102;
+    assert_eq!(stored, expected, "roles and claims round-trip");
 }
 
 async fn every_delegation_of_a_user_is_revoked_at_once(store: Arc<dyn Store>) {

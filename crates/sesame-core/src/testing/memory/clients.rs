@@ -1,4 +1,4 @@
-use super::MemoryStore;
+use super::{MemoryStore, Tables, next_updated_at};
 use crate::client::Client;
 use crate::store::{ClientStore, StoreError};
 use async_trait::async_trait;
@@ -26,38 +26,22 @@ impl ClientStore for MemoryStore {
 
     async fn upsert_client(&self, client: &Client) -> Result<(), StoreError> {
         let mut t = self.tables();
-        let created_at = t
-            .clients
-            .get(&client.client_id)
-            .map_or(client.created_at, |c| c.created_at);
         let mut kept = client.clone();
         // An upsert replaces the metadata and secret; the row keeps when it was created.
-        kept.created_at = created_at;
+        if let Some(c) = t.clients.get(&client.client_id) {
+            kept.created_at = c.created_at;
+            kept.updated_at = next_updated_at(client.updated_at, c.updated_at);
+        }
         t.clients.insert(client.client_id.clone(), kept);
         Ok(())
     }
 
     async fn update_client(&self, client: &Client) -> Result<bool, StoreError> {
-        let mut t = self.tables();
-        let Some(c) = t.clients.get_mut(&client.client_id) else {
-            return Ok(false);
-        };
-        let created_at = c.created_at;
-        *c = client.clone();
-        c.created_at = created_at;
-        Ok(true)
+        Ok(replace(&mut self.tables(), client, None))
     }
 
     async fn replace_client(&self, client: &Client, read_at: i64) -> Result<bool, StoreError> {
-        let unchanged = self
-            .tables()
-            .clients
-            .get(&client.client_id)
-            .is_some_and(|c| c.updated_at == read_at);
-        if !unchanged {
-            return Ok(false);
-        }
-        self.update_client(client).await
+        Ok(replace(&mut self.tables(), client, Some(read_at)))
     }
 
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
@@ -81,4 +65,20 @@ impl ClientStore for MemoryStore {
         t.oauth1_tokens.retain(|_, o| o.client_id != client_id);
         Ok(t.clients.remove(client_id).is_some())
     }
+}
+
+/// Replaces a stored client (only if its `updated_at` is still `read_at`, when given), keeping
+/// when it was created.
+fn replace(t: &mut Tables, client: &Client, read_at: Option<i64>) -> bool {
+    let Some(c) = t.clients.get_mut(&client.client_id) else {
+        return false;
+    };
+    if read_at.is_some_and(|r| r != c.updated_at) {
+        return false;
+    }
+    let (created_at, stored) = (c.created_at, c.updated_at);
+    *c = client.clone();
+    c.created_at = created_at;
+    c.updated_at = next_updated_at(client.updated_at, stored);
+    true
 }

@@ -80,6 +80,12 @@ impl MemoryStore {
     }
 }
 
+/// A row's next `updated_at`: the new one, or one past the stored one if that is not later (as
+/// the SQL stores write it), so a version is never reused.
+fn next_updated_at(new: i64, stored: i64) -> i64 {
+    if new > stored { new } else { stored + 1 }
+}
+
 /// Whether a user with this id or username exists (the unique columns of `users`).
 fn user_taken(t: &Tables, user: &User) -> bool {
     t.users.contains_key(&user.id) || t.users.values().any(|u| u.username == user.username)

@@ -1,4 +1,4 @@
-use super::{MemoryStore, user_taken};
+use super::{MemoryStore, Tables, next_updated_at, user_taken};
 use crate::store::{StoreError, UserQuery, UserStore};
 use crate::user::User;
 use async_trait::async_trait;
@@ -37,32 +37,11 @@ impl UserStore for MemoryStore {
     }
 
     async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
-        let mut t = self.tables();
-        let taken = t
-            .users
-            .values()
-            .any(|u| u.username == user.username && u.id != user.id);
-        match t.users.get_mut(&user.id) {
-            Some(existing) if !taken => {
-                let created_at = existing.created_at;
-                *existing = user.clone();
-                existing.created_at = created_at;
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
+        Ok(replace(&mut self.tables(), user, None))
     }
 
     async fn replace_user(&self, user: &User, read_at: i64) -> Result<bool, StoreError> {
-        let unchanged = self
-            .tables()
-            .users
-            .get(&user.id)
-            .is_some_and(|u| u.updated_at == read_at);
-        if !unchanged {
-            return Ok(false);
-        }
-        self.update_user(user).await
+        Ok(replace(&mut self.tables(), user, Some(read_at)))
     }
 
     async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
@@ -71,5 +50,24 @@ impl UserStore for MemoryStore {
         t.sessions.retain(|_, s| s.user_id != id);
         t.consents.retain(|(user, _), _| user != id);
         Ok(t.users.remove(id).is_some())
+    }
+}
+
+/// Replaces a stored user (only if its `updated_at` is still `read_at`, when given) unless the
+/// new username is someone else's, keeping when it was created.
+fn replace(t: &mut Tables, user: &User, read_at: Option<i64>) -> bool {
+    let taken = t
+        .users
+        .values()
+        .any(|u| u.username == user.username && u.id != user.id);
+    match t.users.get_mut(&user.id) {
+        Some(existing) if !taken && read_at.is_none_or(|r| r == existing.updated_at) => {
+            let (created_at, stored) = (existing.created_at, existing.updated_at);
+            *existing = user.clone();
+            existing.created_at = created_at;
+            existing.updated_at = next_updated_at(user.updated_at, stored);
+            true
+        }
+        _ => false,
     }
 }
