@@ -9,6 +9,7 @@ mod background;
 pub mod cli;
 mod client_address;
 pub mod config;
+mod console;
 mod error;
 mod extract;
 mod federation;

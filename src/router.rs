@@ -78,6 +78,7 @@ pub fn router(state: AppState, metrics: ops::MetricsAccess, demo: bool) -> Route
     }
     routes
         .merge(crate::admin::router(&state.provider.settings().issuer))
+        .merge(crate::console::routes())
         .fallback(ui::home::not_found)
         .layer(axum::middleware::from_fn_with_state(
             issuer_path,

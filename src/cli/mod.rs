@@ -5,7 +5,7 @@ mod client;
 mod connection;
 mod keys;
 mod migrate;
-mod output;
+pub(crate) mod output;
 mod serve;
 mod user;
 

@@ -145,6 +145,8 @@ async fn seed_demo(app: &Application, config: &Config, temporary: bool) -> Resul
          then shows the code it got back, the token request it made and the tokens.",
         crate::ui::demo::CLIENT_ID
     );
+    say!("\nManage it in the admin console, signed in as demo:");
+    say!("  open:          {issuer}{}", crate::console::HOME);
     say!("\nThe secrets and the password are new at every --demo start. Stop with Ctrl-C.\n");
     Ok(())
 }
@@ -165,6 +167,8 @@ async fn seed_demo_user(app: &Application, now: i64) -> Result<String, CliError>
         None => sesame_core::user::User::new("demo", claims, now)?,
     };
     user.password_hash = Some(hash);
+    // The demo's person is also its operator: the console lets them in.
+    user.roles = vec![sesame_core::user::Role::Admin];
     user.updated_at = now;
     if !store.update_user(&user).await? {
         store.insert_user(&user).await?;

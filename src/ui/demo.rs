@@ -162,7 +162,7 @@ pub async fn callback(
 }
 
 /// The claims of a JWT, decoded for reading (the token came straight from the token logic).
-fn payload(jwt: &str) -> Option<serde_json::Value> {
+pub(crate) fn payload(jwt: &str) -> Option<serde_json::Value> {
     let part = jwt.split('.').nth(1)?;
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
 }

@@ -39,6 +39,26 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("approve.html", include_str!("../../templates/approve.html")),
         ("demo.html", include_str!("../../templates/demo.html")),
         ("home.html", include_str!("../../templates/home.html")),
+        (
+            "console_nav.html",
+            include_str!("../../templates/console_nav.html"),
+        ),
+        (
+            "console_dashboard.html",
+            include_str!("../../templates/console_dashboard.html"),
+        ),
+        (
+            "console_clients.html",
+            include_str!("../../templates/console_clients.html"),
+        ),
+        (
+            "console_client_created.html",
+            include_str!("../../templates/console_client_created.html"),
+        ),
+        (
+            "console_audit.html",
+            include_str!("../../templates/console_audit.html"),
+        ),
     ] {
         if let Err(e) = env.add_template(name, source) {
             // The templates are part of the binary; a test renders every one of them.
@@ -92,15 +112,20 @@ fn stylesheet_href() -> String {
     format!("{prefix}{}", sesame_core::endpoints::STYLESHEET)
 }
 
-/// A rendered page with Sesame's headers.
-pub fn page(status: StatusCode, template: &str, context: impl Serialize) -> Response {
+/// A template rendered with `context` and the stylesheet's link.
+pub fn render(template: &str, context: impl Serialize) -> Result<String, minijinja::Error> {
     let context = minijinja::context! {
         stylesheet => stylesheet_href(),
         ..minijinja::Value::from_serialize(&context)
     };
-    let html = TEMPLATES
+    TEMPLATES
         .get_template(template)
-        .and_then(|t| t.render(context));
+        .and_then(|t| t.render(context))
+}
+
+/// A rendered page with Sesame's headers.
+pub fn page(status: StatusCode, template: &str, context: impl Serialize) -> Response {
+    let html = render(template, context);
     match html {
         Ok(html) => with_headers(status, html, &csp(None)),
         Err(e) => {
@@ -182,6 +207,10 @@ mod tests {
             "approve.html",
             "demo.html",
             "home.html",
+            "console_dashboard.html",
+            "console_clients.html",
+            "console_client_created.html",
+            "console_audit.html",
         ] {
             let t = TEMPLATES.get_template(name).unwrap();
             let html = t

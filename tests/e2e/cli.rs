@@ -736,7 +736,9 @@ async fn an_admin_client_made_at_the_shell_drives_the_admin_api_and_the_shell_re
         "{text}"
     );
     let mine = sesame(
-        &["audit", "list", "--actor", "operator", "--action", "client", "--json"],
+        &[
+            "audit", "list", "--actor", "operator", "--action", "client", "--json",
+        ],
         &env,
     );
     let events: Value = serde_json::from_slice(&mine.stdout).unwrap();

@@ -13,6 +13,7 @@ mod cli;
 mod client_auth;
 mod client_credentials;
 mod code_and_refresh_errors;
+mod console;
 mod cookies;
 mod demo;
 mod device_and_password;

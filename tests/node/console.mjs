@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Drives the admin console in headless Chromium, as an operator would:
+//
+//   node tests/node/console.mjs '<json>'
+//
+// Input JSON: base (the issuer URL), username, password, client_id (to register),
+// screenshot_dir (optional; NN-<page>.png of every console page visited).
+// Steps: open /admin (which sends the browser through Sesame's own sign-in), sign in, read the
+// dashboard, register a service client on the clients page and read its secret off the page,
+// rotate nothing, then open the audit log filtered to that client.
+// On success prints one JSON line: {"dashboard": text, "client_secret": "...", "audit": text}.
+// Chromium: Debian's /usr/bin/chromium, or $SESAME_TEST_CHROMIUM. No browser is downloaded.
+
+import { chromium } from 'playwright-core';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const input = JSON.parse(process.argv[2] ?? '{}');
+for (const key of ['base', 'username', 'password', 'client_id']) {
+  if (typeof input[key] !== 'string') {
+    console.error(`console.mjs: "${key}" is required`);
+    process.exit(1);
+  }
+}
+const userDataDir = await mkdtemp(path.join(tmpdir(), 'sesame-console-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: process.env.SESAME_TEST_CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  timeout: 30000,
+});
+const page = context.pages()[0] ?? (await context.newPage());
+page.setDefaultTimeout(15000);
+let shots = 0;
+const shot = async (name) => {
+  if (!input.screenshot_dir) return;
+  shots += 1;
+  await mkdir(input.screenshot_dir, { recursive: true });
+  await page.screenshot({
+    path: path.join(input.screenshot_dir, `${String(shots).padStart(2, '0')}-${name}.png`),
+    fullPage: true,
+  });
+};
+// A narrow window too: the console must be readable on a phone.
+const phone = async (name) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(name);
+  await page.setViewportSize({ width: 1280, height: 800 });
+};
+try {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`${input.base}/admin`);
+  await page.waitForSelector('input[name=username]');
+  await shot('sign-in');
+  await page.fill('input[name=username]', input.username);
+  await page.fill('input[name=password]', input.password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('nav.console');
+  const dashboard = await page.innerText('main');
+  await shot('dashboard');
+  await phone('dashboard-phone');
+
+  await page.click('nav.console >> text=Clients');
+  await page.waitForSelector('select[name=kind]');
+  await page.selectOption('select[name=kind]', 'service');
+  await page.fill('input[name=client_name]', 'Made in the console');
+  await page.fill('input[name=client_id]', input.client_id);
+  await page.fill('input[name=scope]', 'api:read');
+  await shot('clients');
+  await page.click('form[action$="/admin/clients"] button[type=submit]');
+  await page.waitForSelector('#client-secret');
+  const secret = (await page.innerText('#client-secret')).trim();
+  await shot('client-registered');
+
+  await page.click('nav.console >> text=Audit log');
+  await page.waitForSelector('form.filters');
+  await page.fill('input[name=target]', `client:${input.client_id}`);
+  await page.click('form.filters button[type=submit]');
+  await page.waitForSelector('table');
+  const audit = await page.innerText('main');
+  await shot('audit');
+  await phone('audit-phone');
+  console.log(JSON.stringify({ dashboard, client_secret: secret, audit }));
+} catch (e) {
+  await shot('failure').catch(() => {});
+  console.error(`console.mjs: ${e.message}\nat ${page.url()}\n${(await page.innerText('body').catch(() => '')).slice(0, 800)}`);
+  process.exitCode = 1;
+} finally {
+  await context.close();
+  await rm(userDataDir, { recursive: true, force: true });
+}
