@@ -8,6 +8,7 @@ mod audit;
 mod clients;
 mod dashboard;
 mod signin;
+mod users;
 
 use crate::state::AppState;
 use crate::ui::browser::Browser;
@@ -31,6 +32,7 @@ pub const LOGIN: &str = "/admin/login";
 pub const CALLBACK: &str = "/admin/callback";
 pub const CLIENTS: &str = "/admin/clients";
 pub const AUDIT: &str = "/admin/audit";
+pub const USERS: &str = "/admin/users";
 
 /// The cookie that says this browser's session signed in to the console: an HMAC over the
 /// session cookie (by the CSRF key, under this binding), so it means nothing with any other
@@ -47,6 +49,27 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/clients/{client_id}/secret", post(clients::rotate))
         .route("/admin/clients/{client_id}/delete", post(clients::delete))
         .route(AUDIT, get(audit::list))
+        .route(USERS, get(users::list).post(users::create))
+        .route("/admin/users/{sub}", get(users::show))
+        .route("/admin/users/{sub}/password", post(users::set_password))
+        .route("/admin/users/{sub}/state", post(users::set_state))
+        .route("/admin/users/{sub}/unlock", post(users::unlock))
+        .route(
+            "/admin/users/{sub}/sessions/revoke",
+            post(users::end_sessions),
+        )
+        .route(
+            "/admin/users/{sub}/sessions/{sid}/revoke",
+            post(users::end_session),
+        )
+        .route(
+            "/admin/users/{sub}/consents/{client_id}/revoke",
+            post(users::withdraw_consent),
+        )
+        .route(
+            "/admin/users/{sub}/identities/{connection}/unlink",
+            post(users::unlink),
+        )
 }
 
 /// The console's client: public (PKCE), code flow to `/admin/callback`, `openid` only, no
@@ -138,6 +161,7 @@ fn chrome(state: &AppState, console: &Console) -> minijinja::Value {
         csrf_token => console.browser.csrf_token(),
         home => settings.endpoint(HOME),
         clients_url => settings.endpoint(CLIENTS),
+        users_url => settings.endpoint(USERS),
         audit_url => settings.endpoint(AUDIT),
         logout_url => settings.endpoint(sesame_core::endpoints::LOGOUT),
     }

@@ -59,6 +59,14 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "console_audit.html",
             include_str!("../../templates/console_audit.html"),
         ),
+        (
+            "console_users.html",
+            include_str!("../../templates/console_users.html"),
+        ),
+        (
+            "console_user.html",
+            include_str!("../../templates/console_user.html"),
+        ),
     ] {
         if let Err(e) = env.add_template(name, source) {
             // The templates are part of the binary; a test renders every one of them.
@@ -211,6 +219,8 @@ mod tests {
             "console_clients.html",
             "console_client_created.html",
             "console_audit.html",
+            "console_users.html",
+            "console_user.html",
         ] {
             let t = TEMPLATES.get_template(name).unwrap();
             let html = t

@@ -118,10 +118,25 @@ async fn an_operator_registers_a_client_in_chromium_uses_its_secret_and_reads_th
     let app = spawn_app().await;
     let sub = alice(&app).await;
     make_admin(&app, &sub).await;
+    // Bob signs in somewhere first: the operator will end that session.
+    let bob = bob(&app).await;
+    let bobs_browser = Browser::new(&app);
+    let login = open(&bobs_browser, "/admin").await;
+    bobs_browser.log_in(&login, "bob", PASSWORD).await;
+    assert_eq!(
+        app.provider
+            .store()
+            .list_sessions(&bob, 0)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let shots = format!("{}/target/screenshots/console", env!("CARGO_MANIFEST_DIR"));
     let input = serde_json::json!({
         "base": app.base, "username": "alice", "password": PASSWORD,
-        "client_id": "made-in-console", "screenshot_dir": shots,
+        "client_id": "made-in-console", "person": "bob", "new_password": "bob's new passphrase",
+        "screenshot_dir": shots,
     });
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new("node")
@@ -159,4 +174,41 @@ async fn an_operator_registers_a_client_in_chromium_uses_its_secret_and_reads_th
     let audit = result["audit"].as_str().unwrap();
     assert!(audit.contains("client.created"), "{audit}");
     assert!(audit.contains(&format!("user:{sub}")), "{audit}");
+
+    // Bob's session is gone, and he signs in with the password the operator set.
+    assert!(
+        app.provider
+            .store()
+            .list_sessions(&bob, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let latest = result["sessions"].as_str().unwrap();
+    assert!(
+        latest.contains("session.revoked") && latest.contains("user.password_set"),
+        "{latest}"
+    );
+    let fresh = Browser::new(&app);
+    let login = open(&fresh, "/admin").await;
+    let old = fresh.log_in(&login, "bob", PASSWORD).await;
+    assert!(old.is_login(), "the old password no longer works");
+    let login = open(&fresh, "/admin").await;
+    let mut page = fresh.log_in(&login, "bob", "bob's new passphrase").await;
+    while page.location.is_some() {
+        page = fresh.follow(&page).await;
+    }
+    assert!(
+        page.text().contains("not an administrator"),
+        "signed in: {}",
+        page.text()
+    );
+}
+
+async fn bob(app: &TestApp) -> String {
+    use sesame_core::user::{StandardClaims, User};
+    let mut user = User::new("bob", StandardClaims::default(), 1).unwrap();
+    user.password_hash = Some(sesame_core::password::hash_password(PASSWORD).unwrap());
+    assert!(app.provider.store().insert_user(&user).await.unwrap());
+    user.id
 }

@@ -4,11 +4,14 @@
 //   node tests/node/console.mjs '<json>'
 //
 // Input JSON: base (the issuer URL), username, password, client_id (to register),
-// screenshot_dir (optional; NN-<page>.png of every console page visited).
+// person and new_password (a user to manage), screenshot_dir (optional; NN-<page>.png of every
+// console page visited).
 // Steps: open /admin (which sends the browser through Sesame's own sign-in), sign in, read the
 // dashboard, register a service client on the clients page and read its secret off the page,
-// rotate nothing, then open the audit log filtered to that client.
-// On success prints one JSON line: {"dashboard": text, "client_secret": "...", "audit": text}.
+// open the audit log filtered to that client; then find the person on the users page, sign
+// out their first session, set their password, and open the latest audit events.
+// On success prints one JSON line:
+//   {"dashboard": text, "client_secret": "...", "audit": text, "person": text, "sessions": text}.
 // Chromium: Debian's /usr/bin/chromium, or $SESAME_TEST_CHROMIUM. No browser is downloaded.
 
 import { chromium } from 'playwright-core';
@@ -17,7 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const input = JSON.parse(process.argv[2] ?? '{}');
-for (const key of ['base', 'username', 'password', 'client_id']) {
+for (const key of ['base', 'username', 'password', 'client_id', 'person', 'new_password']) {
   if (typeof input[key] !== 'string') {
     console.error(`console.mjs: "${key}" is required`);
     process.exit(1);
@@ -82,7 +85,29 @@ try {
   const audit = await page.innerText('main');
   await shot('audit');
   await phone('audit-phone');
-  console.log(JSON.stringify({ dashboard, client_secret: secret, audit }));
+
+  await page.click('nav.console >> text=Users');
+  await page.fill('input[name=search]', input.person);
+  await page.click('form.filters button[type=submit]');
+  await shot('users');
+  await page.click(`table >> text=${input.person}`);
+  await page.waitForSelector('input[name=password]');
+  await shot('user');
+  // End the person's session (they signed in before this), then give them a new password.
+  await page.click('table form[action$="/revoke"] button[type=submit]');
+  await page.waitForSelector('input[name=password]');
+  await shot('user-signed-out');
+  await page.fill('input[name=password]', input.new_password);
+  await page.click('form[action$="/password"] button[type=submit]');
+  await page.waitForSelector('input[name=password]');
+  const person = await page.innerText('main');
+  await shot('user-password-set');
+
+  await page.click('nav.console >> text=Audit log');
+  await page.waitForSelector('table');
+  const sessions = await page.innerText('main');
+  await shot('audit-latest');
+  console.log(JSON.stringify({ dashboard, client_secret: secret, audit, person, sessions }));
 } catch (e) {
   await shot('failure').catch(() => {});
   console.error(`console.mjs: ${e.message}\nat ${page.url()}\n${(await page.innerText('body').catch(() => '')).slice(0, 800)}`);
