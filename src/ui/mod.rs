@@ -224,7 +224,10 @@ mod tests {
         ] {
             let t = TEMPLATES.get_template(name).unwrap();
             let html = t
-                .render(minijinja::context! { client_name => "<b>x</b>", heading => "h", message => "m" })
+                .render(minijinja::context! {
+                    client_name => "<b>x</b>", heading => "h", message => "m",
+                    person => minijinja::context! { username => "<b>x</b>" },
+                })
                 .unwrap();
             assert!(!html.contains("<b>x</b>"), "{name} must escape");
         }
