@@ -487,7 +487,7 @@ async fn clients_are_created_used_changed_rotated_and_deleted_over_the_api() {
         .iter()
         .map(|c| c["client_id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["billing", "ops-bot"]);
+    assert_eq!(ids, ["billing", "ops-bot", "sesame-console"]);
 
     assert_eq!(
         call(&app, token, Method::DELETE, "/clients/billing", None)

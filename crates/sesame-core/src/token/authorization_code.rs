@@ -44,6 +44,9 @@ pub async fn exchange(
     // Checked before the code is spent, so a guess cannot burn the rightful client's code.
     check_request(&stored, redirect_uri, params.get("code_verifier"))?;
     let user = delegated::user_of(provider, &stored.delegation).await?;
+    // Before the code is spent: a racing replay revokes the delegation too, and the redemption
+    // that wins still gets its (revoked) answer, as `issue` says.
+    delegated::still_granted(provider, &stored.delegation).await?;
     // One atomic statement: of two racing redemptions exactly one wins; the loser is a replay.
     if store
         .consume_code(&hash, &client.client_id, now)
@@ -52,7 +55,6 @@ pub async fn exchange(
     {
         return Err(replayed(provider, &stored).await?);
     }
-    delegated::still_granted(provider, &stored.delegation).await?;
     delegated::issue(
         provider,
         client,
