@@ -34,11 +34,43 @@ pub const CLIENTS: &str = "/admin/clients";
 pub const AUDIT: &str = "/admin/audit";
 pub const USERS: &str = "/admin/users";
 
-/// The cookie that says this browser's session signed in to the console: an HMAC over the
-/// session cookie (by the CSRF key, under this binding), so it means nothing with any other
-/// session and ends with it.
+/// The cookie that says this browser's session signed in to the console, and when: an HMAC
+/// over that time and the session cookie, so it means nothing with any other session, ends
+/// with it, and ends after [`CONSOLE_AGE`] whatever the browser keeps.
 const COOKIE: &str = "sesame_console";
-const BINDING: &str = "sesame-console";
+/// How long a console sign-in lasts; then the console asks Sesame again (with `max_age`, so
+/// an older sign-in means typing the password again).
+const CONSOLE_AGE: i64 = 3600;
+/// The sign-in `max_age` (OIDC Core §3.1.2.1) the console asks for.
+const FRESH_SIGN_IN: i64 = 900;
+
+/// The console cookie's value: `issued_at.mac`. The MAC is the CSRF key's over
+/// `sesame-console NUL issued_at NUL session`; a form's CSRF token is over `browser NUL
+/// session`, and no cookie can hold a NUL, so neither can pass for the other.
+fn cookie_value(csrf: &sesame_core::csrf::CsrfKey, session: &str, issued_at: i64) -> String {
+    let bound = format!("sesame-console\0{issued_at}");
+    format!("{issued_at}.{}", csrf.token(&bound, Some(session)))
+}
+
+/// Whether `cookie` is this session's console cookie, made less than [`CONSOLE_AGE`] ago.
+fn cookie_holds(
+    csrf: &sesame_core::csrf::CsrfKey,
+    session: &str,
+    cookie: Option<&str>,
+    now: i64,
+) -> bool {
+    let Some((issued_at, _)) = cookie.and_then(|c| c.split_once('.')) else {
+        return false;
+    };
+    let Ok(issued_at) = issued_at.parse::<i64>() else {
+        return false;
+    };
+    let fresh = issued_at <= now && now - issued_at < CONSOLE_AGE;
+    let expected = cookie_value(csrf, session, issued_at);
+    let matches: bool =
+        subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), cookie.unwrap_or("").as_bytes()).into();
+    fresh && matches
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -119,11 +151,8 @@ impl FromRequestParts<AppState> for Console {
             return Err(to_login());
         };
         let bound = state.cookies.get(&parts.headers, COOKIE);
-        if !state
-            .provider
-            .csrf()
-            .verify(Some(BINDING), Some(session_cookie), bound.as_deref())
-        {
+        let now = state.provider.now();
+        if !cookie_holds(state.provider.csrf(), session_cookie, bound.as_deref(), now) {
             return Err(to_login());
         }
         if !user.has_role(Role::Admin) {
@@ -179,5 +208,51 @@ impl From<crate::manage::ManageError> for PageError {
             }
             ManageError::Store(e) => Self::Internal(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sesame_core::csrf::CsrfKey;
+
+    #[test]
+    fn the_console_cookie_holds_for_its_session_and_its_hour_only() {
+        let key = CsrfKey::new(b"0123456789abcdef0123456789abcdef");
+        let cookie = cookie_value(&key, "session-1", 1000);
+        assert!(cookie_holds(&key, "session-1", Some(&cookie), 1000));
+        assert!(cookie_holds(
+            &key,
+            "session-1",
+            Some(&cookie),
+            1000 + CONSOLE_AGE - 1
+        ));
+        assert!(!cookie_holds(
+            &key,
+            "session-1",
+            Some(&cookie),
+            1000 + CONSOLE_AGE
+        ));
+        assert!(
+            !cookie_holds(&key, "session-2", Some(&cookie), 1000),
+            "another session"
+        );
+        assert!(
+            !cookie_holds(&key, "session-1", Some(&cookie), 999),
+            "from the future"
+        );
+        // A later time cannot be written in: the MAC covers it.
+        let (_, mac) = cookie.split_once('.').unwrap();
+        let moved = format!("2000.{mac}");
+        assert!(!cookie_holds(&key, "session-1", Some(&moved), 2000));
+        // A form's CSRF token for a browser named like the console is not the cookie.
+        let csrf = key.token("sesame-console", Some("session-1"));
+        assert!(!cookie_holds(
+            &key,
+            "session-1",
+            Some(&format!("1000.{csrf}")),
+            1000
+        ));
+        assert!(!cookie_holds(&key, "session-1", None, 1000));
     }
 }

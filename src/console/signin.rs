@@ -2,7 +2,9 @@
 //! console's public client, redeemed by the token endpoint's own logic in-process. Whatever the
 //! sign-in asks (a password, later a second factor) the console gets for free.
 
-use super::{BINDING, CALLBACK, CLIENT_ID, COOKIE, HOME, not_an_admin};
+use super::{
+    CALLBACK, CLIENT_ID, CONSOLE_AGE, COOKIE, FRESH_SIGN_IN, HOME, cookie_value, not_an_admin,
+};
 use crate::client_address::ClientAddress;
 use crate::state::AppState;
 use crate::ui::browser::Browser;
@@ -24,8 +26,6 @@ use subtle::ConstantTimeEq;
 /// Holds `state.verifier` between the start and the callback.
 const FLOW_COOKIE: &str = "sesame_console_flow";
 const FLOW_AGE: i64 = 600;
-/// How long the console's own cookie lives at most; the session it is bound to may end sooner.
-const CONSOLE_AGE: i64 = 12 * 3600;
 
 /// `GET /admin/login`: off to `/authorize`, remembering the state and PKCE verifier.
 pub async fn start(State(state): State<AppState>) -> Response {
@@ -33,8 +33,10 @@ pub async fn start(State(state): State<AppState>) -> Response {
     let (flow_state, verifier) = (random_token(16), random_token(32));
     let challenge = URL_SAFE_NO_PAD.encode(SecretHash::of(&verifier).0);
     let redirect_uri = settings.endpoint(CALLBACK);
+    let max_age = FRESH_SIGN_IN.to_string();
     let query = form_urlencoded::Serializer::new(String::new())
         .extend_pairs([
+            ("max_age", max_age.as_str()),
             ("client_id", CLIENT_ID),
             ("response_type", "code"),
             ("scope", "openid"),
@@ -64,8 +66,12 @@ pub async fn callback(
 ) -> Result<Response, PageError> {
     let settings = state.provider.settings();
     if let Some(error) = query.get("error") {
+        // Only a code of RFC 6749's shape is shown: the query is anyone's to write.
+        let code = Some(error.as_str())
+            .filter(|e| e.len() <= 40 && e.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+            .unwrap_or("an error");
         return Err(PageError::BadRequest(format!(
-            "Signing in to the console did not finish ({error}). Start again at {}.",
+            "Signing in to the console did not finish ({code}). Start again at {}.",
             settings.endpoint(HOME)
         )));
     }
@@ -105,7 +111,7 @@ pub async fn callback(
     };
     let (tokens, _) = sesame_core::token::exchange(&state.provider, caller, params)
         .await
-        .map_err(PageError::Protocol)?;
+        .map_err(PageError::from)?;
     // The ID token came straight from the token logic: its subject is who signed in.
     let subject = tokens
         .id_token
@@ -128,7 +134,7 @@ pub async fn callback(
     if !user.has_role(Role::Admin) {
         return Ok(not_an_admin(&user));
     }
-    let bound = state.provider.csrf().token(BINDING, Some(session_cookie));
+    let bound = cookie_value(state.provider.csrf(), session_cookie, state.provider.now());
     let mut response = see_other(&settings.endpoint(HOME));
     let headers = response.headers_mut();
     headers.append(

@@ -248,6 +248,12 @@ async fn apply(
             .map(drop),
         Change::State => {
             let disabled = form.disabled.as_deref() == Some("true");
+            // An administrator who disabled themselves would lock themselves out of here.
+            if disabled && user.id == console.user.id {
+                let message = "You cannot disable your own account from the console.".to_owned();
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                return person_page(state, console, &manager, &user, status, Some(message)).await;
+            }
             manager
                 .update_user(user.clone(), None, |p| {
                     p.disabled = disabled;
