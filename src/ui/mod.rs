@@ -8,6 +8,7 @@ pub mod cookies;
 pub mod demo;
 pub mod device;
 pub mod error;
+pub mod first_party;
 pub mod home;
 pub mod login;
 pub mod oauth1_approval;

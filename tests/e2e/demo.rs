@@ -87,7 +87,8 @@ async fn the_demo_signs_in_on_its_own_database_and_shows_the_tokens() {
     // The page's code is spent, and its cookie with it: a reload explains instead.
     let again = browser.get(&callback).await;
     assert_eq!(again.status, 400);
-    assert!(again.text().contains("Start it at /demo"), "{}", again.body);
+    let start = format!("Start it at {}/demo.", server.base);
+    assert!(again.text().contains(&start), "{}", again.body);
 
     let (ok, logs) = server.terminate();
     assert!(ok);
