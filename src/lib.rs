@@ -13,6 +13,7 @@ mod console;
 mod error;
 mod extract;
 mod federation;
+mod hourly;
 mod limits;
 pub mod manage;
 mod oauth;

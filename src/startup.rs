@@ -250,6 +250,7 @@ impl Application {
             discovery: discovery::metadata(provider.settings()).to_string().into(),
             provider,
             metrics: ops::recorder(),
+            issued: Default::default(),
             upstream: network()?,
             trusted_proxies: crate::trusted_proxies::TrustedProxies::parse(&config.trusted_proxies)
                 .map_err(crate::config::ConfigError)?,

@@ -9,6 +9,8 @@ pub struct AppState {
     /// Discovery metadata, serialised once: it changes only with the configuration.
     pub discovery: Arc<str>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Token responses this node issued, per hour of the last day (the console's dashboard).
+    pub issued: Arc<crate::hourly::HourlyCount>,
     /// Upstream identity providers over HTTP (timeouts set, no redirects followed).
     pub upstream: Arc<dyn sesame_core::federation::upstream::Upstream>,
     pub limits: crate::limits::Limits,

@@ -70,7 +70,7 @@ pub async fn put(
     }
     let connection: Connection = parse(Value::Object(body))?;
     manager(&state, origin)
-        .save_connection(&connection, &secret)
+        .save_connection(&connection, Some(&secret))
         .await?;
     Ok(axum::Json(connection).into_response())
 }

@@ -110,7 +110,7 @@ pub async fn run(config: Config, command: ConnectionCommand) -> Result<(), CliEr
             };
             let master_key = config.master_key();
             Manager::operator(&config, store.as_ref(), master_key.as_ref())
-                .save_connection(&connection, secret)
+                .save_connection(&connection, Some(secret))
                 .await?;
             say!(
                 "connection {} saved; register {}/federation/{}/callback as the redirect URI at the provider",

@@ -8,6 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use sesame_core::audit::{AuditEvent, AuditQuery};
+use std::collections::HashMap;
 
 #[derive(serde::Deserialize, Default)]
 pub struct Filters {
@@ -17,8 +18,24 @@ pub struct Filters {
     before: Option<i64>,
 }
 
-/// Events as the pages show them: the time in words, the details as JSON text.
-pub fn rows(events: &[AuditEvent]) -> Vec<minijinja::Value> {
+/// Events as the pages show them: the time in words, the details as JSON text, and beside
+/// each `user:<sub>` the username (looked up once per page; none for a deleted user).
+pub async fn rows(state: &AppState, events: &[AuditEvent]) -> Vec<minijinja::Value> {
+    let mut names: HashMap<String, Option<String>> = HashMap::new();
+    for e in events {
+        for who in std::iter::once(&e.actor).chain(&e.target) {
+            if let Some(sub) = who.strip_prefix("user:")
+                && !names.contains_key(sub)
+            {
+                let user = state.provider.store().get_user(sub).await.ok().flatten();
+                names.insert(sub.to_owned(), user.map(|u| u.username));
+            }
+        }
+    }
+    let name = |who: &str| {
+        who.strip_prefix("user:")
+            .and_then(|sub| names.get(sub).cloned().flatten())
+    };
     events
         .iter()
         .map(|e| {
@@ -27,7 +44,9 @@ pub fn rows(events: &[AuditEvent]) -> Vec<minijinja::Value> {
                 at => crate::cli::output::time(e.at),
                 action => e.action,
                 actor => e.actor,
+                actor_name => name(&e.actor),
                 target => e.target,
+                target_name => e.target.as_deref().and_then(name),
                 address => e.address,
                 details => (!e.details.is_null()).then(|| e.details.to_string()),
             }
@@ -64,7 +83,7 @@ pub async fn list(
         StatusCode::OK,
         "console_audit.html",
         minijinja::context! {
-            events => rows(&events),
+            events => rows(&state, &events).await,
             action => query.action, actor => query.actor, target => query.target,
             next,
             ..chrome(&state, &console)

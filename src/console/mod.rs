@@ -5,8 +5,12 @@
 //! admin API's and the CLI's do, and is audited as the signed-in user.
 
 mod audit;
+mod client;
 mod clients;
+mod connections;
 mod dashboard;
+mod fields;
+mod keys;
 mod signin;
 mod users;
 
@@ -25,14 +29,16 @@ use sesame_core::scope::Scopes;
 use sesame_core::session;
 use sesame_core::user::{Role, User};
 
-/// The console's own client, registered at every start.
-pub const CLIENT_ID: &str = "sesame-console";
+/// The console's own client, registered at every start (and so closed to changes).
+pub const CLIENT_ID: &str = crate::manage::clients::CONSOLE_CLIENT_ID;
 pub const HOME: &str = "/admin";
 pub const LOGIN: &str = "/admin/login";
 pub const CALLBACK: &str = "/admin/callback";
 pub const CLIENTS: &str = "/admin/clients";
 pub const AUDIT: &str = "/admin/audit";
 pub const USERS: &str = "/admin/users";
+pub const CONNECTIONS: &str = "/admin/connections";
+pub const KEYS: &str = "/admin/keys";
 
 /// The cookie that says this browser's session signed in to the console, and when: an HMAC
 /// over that time and the session cookie, so it means nothing with any other session, ends
@@ -78,11 +84,20 @@ pub fn routes() -> Router<AppState> {
         .route(LOGIN, get(signin::start))
         .route(CALLBACK, get(signin::callback))
         .route(CLIENTS, get(clients::list).post(clients::create))
-        .route("/admin/clients/{client_id}/secret", post(clients::rotate))
-        .route("/admin/clients/{client_id}/delete", post(clients::delete))
+        .route(
+            "/admin/clients/{client_id}",
+            get(client::show).post(client::edit),
+        )
+        .route("/admin/clients/{client_id}/secret", post(client::rotate))
+        .route("/admin/clients/{client_id}/delete", post(client::delete))
+        .route(CONNECTIONS, get(connections::list).post(connections::save))
+        .route("/admin/connections/{id}", get(connections::show))
+        .route("/admin/connections/{id}/delete", post(connections::delete))
+        .route(KEYS, get(keys::list))
+        .route("/admin/keys/rotate", post(keys::rotate))
         .route(AUDIT, get(audit::list))
         .route(USERS, get(users::list).post(users::create))
-        .route("/admin/users/{sub}", get(users::show))
+        .route("/admin/users/{sub}", get(users::show).post(users::edit))
         .route("/admin/users/{sub}/password", post(users::set_password))
         .route("/admin/users/{sub}/state", post(users::set_state))
         .route("/admin/users/{sub}/unlock", post(users::unlock))
@@ -192,6 +207,8 @@ fn chrome(state: &AppState, console: &Console) -> minijinja::Value {
         clients_url => settings.endpoint(CLIENTS),
         users_url => settings.endpoint(USERS),
         audit_url => settings.endpoint(AUDIT),
+        connections_url => settings.endpoint(CONNECTIONS),
+        keys_url => settings.endpoint(KEYS),
         logout_url => settings.endpoint(sesame_core::endpoints::LOGOUT),
     }
 }

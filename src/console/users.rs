@@ -2,10 +2,11 @@
 //! disable or enable, unlock, end sessions, withdraw consents and unlink identities. Every
 //! change is `manage`'s, audited as the signed-in administrator.
 
+use super::fields::Fields;
 use super::{Console, USERS, chrome};
 use crate::extract::PageForm;
-use crate::manage::Manager;
-use crate::manage::users::NewUser;
+use crate::manage::users::{NewUser, Profile};
+use crate::manage::{ManageError, Manager};
 use crate::state::AppState;
 use crate::ui::error::PageError;
 use crate::ui::page;
@@ -36,10 +37,13 @@ pub struct Search {
     after: Option<String>,
 }
 
+/// The search results, with the create form showing `form` (what was sent, when refused;
+/// never the password).
 async fn list_page(
     state: &AppState,
     console: &Console,
     search: Search,
+    form: &NewPerson,
     status: StatusCode,
     error: Option<String>,
 ) -> Result<Response, PageError> {
@@ -67,7 +71,7 @@ async fn list_page(
         status,
         "console_users.html",
         minijinja::context! {
-            users => rows, search => query.search, next, error,
+            users => rows, search => query.search, next, error, form,
             ..chrome(state, console)
         },
     ))
@@ -78,17 +82,19 @@ pub async fn list(
     console: Console,
     Query(search): Query<Search>,
 ) -> Result<Response, PageError> {
-    list_page(&state, &console, search, StatusCode::OK, None).await
+    let blank = NewPerson::default();
+    list_page(&state, &console, search, &blank, StatusCode::OK, None).await
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, serde::Serialize, Default)]
 pub struct NewPerson {
+    #[serde(default, skip_serializing)]
     csrf_token: Option<String>,
     #[serde(default)]
     username: String,
     #[serde(default)]
     email: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     password: String,
     admin: Option<String>,
 }
@@ -107,7 +113,7 @@ pub async fn create(
             email: Some(form.email.trim().to_owned()).filter(|e| !e.is_empty()),
             ..Default::default()
         },
-        password: Some(form.password).filter(|p| !p.is_empty()),
+        password: Some(form.password.clone()).filter(|p| !p.is_empty()),
         disabled: false,
         roles: form
             .admin
@@ -117,17 +123,83 @@ pub async fn create(
             .collect(),
     };
     let manager = Manager::for_request(&state.provider, console.origin.clone());
-    match manager.create_user(new).await {
-        Ok(user) => Ok(see_other(&url(&state, &[&user.id]))),
-        Err(crate::manage::ManageError::Invalid { message, .. }) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            list_page(&state, &console, Search::default(), status, Some(message)).await
+    let (status, message) = match manager.create_user(new).await {
+        Ok(user) => return Ok(see_other(&url(&state, &[&user.id]))),
+        Err(ManageError::Invalid { message, .. }) => (StatusCode::UNPROCESSABLE_ENTITY, message),
+        Err(ManageError::Conflict(message)) => (StatusCode::CONFLICT, message),
+        Err(e) => return Err(e.into()),
+    };
+    let search = Search::default();
+    list_page(&state, &console, search, &form, status, Some(message)).await
+}
+
+/// The claims the console edits, in the order of its form; the others (the address, claims
+/// in other languages) change over the API.
+const EDITABLE: [&str; 10] = [
+    "name",
+    "given_name",
+    "family_name",
+    "nickname",
+    "email",
+    "phone_number",
+    "locale",
+    "zoneinfo",
+    "picture",
+    "website",
+];
+
+/// What the profile form shows: the user as stored, or what was sent and refused, with the
+/// version it was read at.
+#[derive(serde::Serialize)]
+struct Draft {
+    version: String,
+    username: String,
+    claims: Vec<(&'static str, String)>,
+    email_verified: bool,
+    admin: bool,
+}
+
+impl Draft {
+    fn of(user: &User) -> Self {
+        let claims = serde_json::to_value(&user.claims).unwrap_or_default();
+        Self {
+            version: crate::manage::users::etag(user),
+            username: user.username.clone(),
+            claims: EDITABLE
+                .iter()
+                .map(|&c| (c, claims[c].as_str().unwrap_or_default().to_owned()))
+                .collect(),
+            email_verified: user.claims.email_verified == Some(true),
+            admin: user.has_role(Role::Admin),
         }
-        Err(crate::manage::ManageError::Conflict(message)) => {
-            let status = StatusCode::CONFLICT;
-            list_page(&state, &console, Search::default(), status, Some(message)).await
+    }
+
+    fn sent(f: &Fields) -> Self {
+        Self {
+            version: f.one("version").to_owned(),
+            username: f.one("username").to_owned(),
+            claims: EDITABLE.iter().map(|&c| (c, f.one(c).to_owned())).collect(),
+            email_verified: f.ticked("email_verified"),
+            admin: f.ticked("admin"),
         }
-        Err(e) => Err(e.into()),
+    }
+
+    /// The profile with this draft's fields; the claims it does not show are kept.
+    fn apply(&self, p: &mut Profile) -> Result<(), ManageError> {
+        let mut claims = serde_json::to_value(&p.claims).unwrap_or_default();
+        for (name, value) in &self.claims {
+            claims[*name] = Some(value.as_str())
+                .filter(|v| !v.is_empty())
+                .map_or(serde_json::Value::Null, Into::into);
+        }
+        claims["email_verified"] = self.email_verified.into();
+        p.claims = crate::manage::parse(claims)?;
+        p.username = self.username.clone();
+        p.roles.retain(|r| *r != Role::Admin);
+        if self.admin {
+            p.roles.push(Role::Admin);
+        }
+        Ok(())
     }
 }
 
@@ -136,6 +208,7 @@ async fn person_page(
     console: &Console,
     manager: &Manager<'_>,
     user: &User,
+    draft: Draft,
     status: StatusCode,
     error: Option<String>,
 ) -> Result<Response, PageError> {
@@ -191,7 +264,8 @@ async fn person_page(
                 name => user.claims.name, disabled => user.disabled,
                 admin => user.has_role(Role::Admin), has_password => user.password_hash.is_some(),
             },
-            locked_until, sessions, consents, identities, error,
+            locked_until, sessions, consents, identities, error, draft,
+            edit_url => url(state, &[&user.id]),
             password_url => url(state, &[&user.id, "password"]),
             state_url => url(state, &[&user.id, "state"]),
             unlock_url => url(state, &[&user.id, "unlock"]),
@@ -208,7 +282,83 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let manager = Manager::for_request(&state.provider, console.origin.clone());
     let user = manager.find_user(&sub).await?;
-    person_page(&state, &console, &manager, &user, StatusCode::OK, None).await
+    let draft = Draft::of(&user);
+    person_page(
+        &state,
+        &console,
+        &manager,
+        &user,
+        draft,
+        StatusCode::OK,
+        None,
+    )
+    .await
+}
+
+/// Saves the profile form: username, claims, the admin role; refused, with what was typed
+/// kept, when a rule is broken; shown as it is now when someone changed it meanwhile.
+pub async fn edit(
+    State(state): State<AppState>,
+    console: Console,
+    Path(sub): Path<String>,
+    form: PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let fields = Fields::checked(form, &console.browser)?;
+    let draft = Draft::sent(&fields);
+    let manager = Manager::for_request(&state.provider, console.origin.clone());
+    let user = manager.find_user(&sub).await?;
+    // An administrator who gave up the role would lock themselves out of here.
+    if !draft.admin && user.id == console.user.id {
+        let message = "You cannot take the admin role from yourself in the console.".to_owned();
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return person_page(
+            &state,
+            &console,
+            &manager,
+            &user,
+            draft,
+            status,
+            Some(message),
+        )
+        .await;
+    }
+    let version = draft.version.clone();
+    match manager
+        .update_user(user.clone(), Some(&version), |p| draft.apply(p))
+        .await
+    {
+        Ok(_) => Ok(see_other(&url(&state, &[&sub]))),
+        Err(ManageError::Invalid { message, .. }) => {
+            let draft = Draft::sent(&fields);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            person_page(
+                &state,
+                &console,
+                &manager,
+                &user,
+                draft,
+                status,
+                Some(message),
+            )
+            .await
+        }
+        Err(ManageError::Stale(message) | ManageError::Conflict(message)) => {
+            let user = manager.find_user(&sub).await?;
+            let message = format!("{message}. It is shown as it is now: make your change again.");
+            let (draft, status) = (Draft::of(&user), StatusCode::CONFLICT);
+            person_page(
+                &state,
+                &console,
+                &manager,
+                &user,
+                draft,
+                status,
+                Some(message),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -252,7 +402,17 @@ async fn apply(
             if disabled && user.id == console.user.id {
                 let message = "You cannot disable your own account from the console.".to_owned();
                 let status = StatusCode::UNPROCESSABLE_ENTITY;
-                return person_page(state, console, &manager, &user, status, Some(message)).await;
+                let draft = Draft::of(&user);
+                return person_page(
+                    state,
+                    console,
+                    &manager,
+                    &user,
+                    draft,
+                    status,
+                    Some(message),
+                )
+                .await;
             }
             manager
                 .update_user(user.clone(), None, |p| {
@@ -269,9 +429,19 @@ async fn apply(
     };
     match done {
         Ok(()) => Ok(see_other(&url(state, &[sub]))),
-        Err(crate::manage::ManageError::Invalid { message, .. }) => {
+        Err(ManageError::Invalid { message, .. }) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            person_page(state, console, &manager, &user, status, Some(message)).await
+            let draft = Draft::of(&user);
+            person_page(
+                state,
+                console,
+                &manager,
+                &user,
+                draft,
+                status,
+                Some(message),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

@@ -29,6 +29,21 @@ pub fn etag(client: &Client) -> String {
     super::etag(&describe(client))
 }
 
+/// The admin console's own client (`crate::console`). Sesame registers it again at every
+/// start, so a change to it would be undone by the next restart (or lock operators out of
+/// the console until then): it is refused instead.
+pub const CONSOLE_CLIENT_ID: &str = "sesame-console";
+
+fn refuse_console(client_id: &str) -> Result<(), ManageError> {
+    if client_id == CONSOLE_CLIENT_ID {
+        return Err(ManageError::Conflict(format!(
+            "{client_id} is the admin console's own client: Sesame registers it at every start, \
+             so it cannot be changed, given a secret or deleted"
+        )));
+    }
+    Ok(())
+}
+
 fn target(client_id: &str) -> String {
     format!("client:{client_id}")
 }
@@ -89,6 +104,7 @@ impl Manager<'_> {
         if_match: Option<&str>,
         change: impl FnOnce(&mut ClientMetadata) -> Result<(), ManageError>,
     ) -> Result<Saved, ManageError> {
+        refuse_console(client_id)?;
         let mut client = self.find_client(client_id).await?;
         let what = || format!("client {client_id}");
         if let Some(tag) = if_match
@@ -136,6 +152,7 @@ impl Manager<'_> {
 
     /// Deletes a client and everything issued to it.
     pub async fn delete_client(&self, client_id: &str) -> Result<(), ManageError> {
+        refuse_console(client_id)?;
         let client = self.find_client(client_id).await?;
         if !self.store.delete_client(client_id).await? {
             return Err(ManageError::NotFound(format!(
@@ -155,6 +172,7 @@ impl Manager<'_> {
     /// A new secret, shown once; the old one stops working at once on this node and within
     /// `client_cache_ttl` on the others.
     pub async fn rotate_client_secret(&self, client_id: &str) -> Result<Saved, ManageError> {
+        refuse_console(client_id)?;
         let mut client = self.find_client(client_id).await?;
         if !client.metadata.token_endpoint_auth_method.uses_secret() {
             return Err(ManageError::invalid(

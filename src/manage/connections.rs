@@ -7,28 +7,29 @@ use sesame_core::federation::Connection;
 use sesame_core::store::StoreError;
 
 impl Manager<'_> {
-    /// Creates or replaces the connection with this id; `secret` is its client secret there.
+    /// Creates or replaces the connection with this id; `secret` is its client secret there,
+    /// `None` to keep the one already saved (the console's "leave empty to keep").
     pub async fn save_connection(
         &self,
         connection: &Connection,
-        secret: &str,
+        secret: Option<&str>,
     ) -> Result<(), ManageError> {
         connection
             .validate()
             .map_err(|e| ManageError::invalid(None, e))?;
-        if secret.is_empty() {
-            return Err(ManageError::invalid(
-                Some("client_secret"),
-                "client_secret: must not be empty",
-            ));
-        }
-        let before = self
-            .store
-            .get_connection(&connection.id)
-            .await?
-            .map(|(c, _)| c);
-        let sealed = sesame_core::sealed::seal(self.master_key, &connection.id, secret)
-            .map_err(|e| ManageError::Store(StoreError::Backend(e.to_string())))?;
+        let existing = self.store.get_connection(&connection.id).await?;
+        let sealed = match (secret, &existing) {
+            (Some(""), _) | (None, None) => {
+                return Err(ManageError::invalid(
+                    Some("client_secret"),
+                    "client_secret: must not be empty",
+                ));
+            }
+            (Some(secret), _) => sesame_core::sealed::seal(self.master_key, &connection.id, secret)
+                .map_err(|e| ManageError::Store(StoreError::Backend(e.to_string())))?,
+            (None, Some((_, sealed))) => sealed.clone(),
+        };
+        let before = existing.map(|(c, _)| c);
         self.store.upsert_connection(connection, &sealed).await?;
         self.audit(
             action::CONNECTION_SAVED,

@@ -8,6 +8,7 @@ pub mod clients;
 pub mod connections;
 pub mod etag;
 pub mod keys;
+mod parse;
 pub mod users;
 
 use crate::config::Config;
@@ -18,6 +19,7 @@ use sesame_core::keys::MasterKey;
 use sesame_core::store::{Store, StoreError};
 
 pub use etag::etag;
+pub use parse::parse;
 
 /// Why an operation did not happen, in terms the CLI prints and the API maps to a status.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -30,6 +30,7 @@ pub async fn token(State(state): State<AppState>, form: OAuthForm) -> Result<Res
             }
         };
     metrics::counter!("sesame_tokens_issued_total", "grant_type" => grant.as_str()).increment(1);
+    state.issued.record(state.provider.now());
     let body = serde_json::to_string(&response).map_err(sesame_core::TokenError::server_error)?;
     Ok(no_store_json(body).into_response())
 }

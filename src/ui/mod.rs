@@ -1,5 +1,5 @@
-//! The pages people see: server-rendered HTML, one stylesheet, no script except the form_post
-//! auto-submit, usable without JavaScript. Every page carries the same security headers; every
+//! The pages people see: server-rendered HTML, one stylesheet, no script but the form_post
+//! auto-submit and the console's copy buttons, usable without JavaScript. Every page carries the same security headers; every
 //! failure is a [`error::PageError`].
 
 pub mod browser;
@@ -16,8 +16,11 @@ pub mod respond;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use minijinja::Environment;
 use serde::Serialize;
+use sesame_core::secret::SecretHash;
 use std::sync::{Arc, LazyLock};
 
 /// The templates, embedded in the binary.
@@ -67,6 +70,18 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         (
             "console_user.html",
             include_str!("../../templates/console_user.html"),
+        ),
+        (
+            "console_client.html",
+            include_str!("../../templates/console_client.html"),
+        ),
+        (
+            "console_connections.html",
+            include_str!("../../templates/console_connections.html"),
+        ),
+        (
+            "console_keys.html",
+            include_str!("../../templates/console_keys.html"),
         ),
     ] {
         if let Err(e) = env.add_template(name, source) {
@@ -148,6 +163,28 @@ pub fn page(status: StatusCode, template: &str, context: impl Serialize) -> Resp
     }
 }
 
+/// [`page`] with one inline script (given to the template as `script`), which the page's CSP
+/// allows by its hash and nothing else: the page must work without it.
+pub fn page_with_script(
+    status: StatusCode,
+    template: &str,
+    context: impl Serialize,
+    script: &'static str,
+) -> Response {
+    let context = minijinja::context! {
+        script => minijinja::Value::from_safe_string(script.to_owned()),
+        ..minijinja::Value::from_serialize(&context)
+    };
+    let mut response = page(status, template, context);
+    let hash = STANDARD.encode(SecretHash::of(script).0);
+    if let Ok(v) = HeaderValue::from_str(&csp(Some(&hash))) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    response
+}
+
 /// The Content-Security-Policy of a page: nothing but our stylesheet (and one script, by its
 /// hash, where given), never framed. No `form-action`: browsers apply it to every redirect that
 /// follows a submission, and a sign-in ends in a chain of redirects through origins a page
@@ -222,12 +259,17 @@ mod tests {
             "console_audit.html",
             "console_users.html",
             "console_user.html",
+            "console_client.html",
+            "console_connections.html",
+            "console_keys.html",
         ] {
             let t = TEMPLATES.get_template(name).unwrap();
             let html = t
                 .render(minijinja::context! {
                     client_name => "<b>x</b>", heading => "h", message => "m",
                     person => minijinja::context! { username => "<b>x</b>" },
+                    form => minijinja::context! { client_name => "<b>x</b>" },
+                    draft => minijinja::context! { username => "<b>x</b>", claims => [("name", "<b>x</b>")] },
                 })
                 .unwrap();
             assert!(!html.contains("<b>x</b>"), "{name} must escape");

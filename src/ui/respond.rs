@@ -2,20 +2,17 @@
 //! fragment), an auto-submitting form (form_post), a page, or the next page for the user.
 
 use super::error::PageError;
-use super::{csp, error_page, page, with_headers};
+use super::{error_page, page_with_script, with_headers};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use sesame_core::Settings;
 use sesame_core::authorize::AuthorizeError;
 use sesame_core::authorize::flow::Next;
 use sesame_core::authorize::response::AuthorizationResponse;
 use sesame_core::endpoints;
 use sesame_core::response_type::ResponseMode;
-use sesame_core::secret::SecretHash;
 
-/// The only script Sesame serves; the CSP allows exactly this text by its hash.
+/// The form_post page's script; its CSP allows exactly this text by its hash.
 const FORM_POST_SCRIPT: &str = "document.forms[0].submit();";
 
 /// The next page for the user, as an absolute URL under the issuer (which may have a path).
@@ -56,22 +53,13 @@ pub fn deliver(r: &AuthorizationResponse) -> Response {
 
 /// OAuth 2.0 Form Post Response Mode §2: an HTML form that posts itself to the redirect URI.
 fn form_post(r: &AuthorizationResponse) -> Response {
-    let hash = STANDARD.encode(SecretHash::of(FORM_POST_SCRIPT).0);
     let params: Vec<(&str, &str)> = r.params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let html = page(
+    page_with_script(
         StatusCode::OK,
         "form_post.html",
-        minijinja::context! { redirect_uri => r.redirect_uri, params, script => minijinja::Value::from_safe_string(FORM_POST_SCRIPT.to_owned()) },
-    );
-    // Re-issue with the policy this page needs: its one script, and forms to the client.
-    let (parts, body) = html.into_parts();
-    let mut response = Response::from_parts(parts, body);
-    if let Ok(v) = HeaderValue::from_str(&csp(Some(&hash))) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, v);
-    }
-    response
+        minijinja::context! { redirect_uri => r.redirect_uri, params },
+        FORM_POST_SCRIPT,
+    )
 }
 
 /// 303: the browser follows with a GET whatever the method was (RFC 9110 §15.4.4).

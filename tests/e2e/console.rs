@@ -68,7 +68,7 @@ async fn the_console_wants_a_sign_in_and_the_admin_role() {
         page
     };
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.text().contains("registered client"), "{}", page.text());
+    assert!(page.text().contains("active session"), "{}", page.text());
     assert_eq!(page.headers["x-frame-options"], "DENY");
     assert!(
         page.headers["content-security-policy"]
@@ -170,7 +170,7 @@ async fn an_operator_registers_a_client_in_chromium_uses_its_secret_and_reads_th
         result["dashboard"]
             .as_str()
             .unwrap()
-            .contains("registered client")
+            .contains("active session")
     );
     // The secret read off the page works at once.
     let secret = sesame_core::secret::Secret::new(result["client_secret"].as_str().unwrap());
@@ -212,6 +212,321 @@ async fn an_operator_registers_a_client_in_chromium_uses_its_secret_and_reads_th
         page.text().contains("not an administrator"),
         "signed in: {}",
         page.text()
+    );
+}
+
+/// A browser signed in to the console as alice, an administrator; alice's sub.
+async fn console_browser(app: &TestApp) -> (Browser, String) {
+    let sub = alice(app).await;
+    make_admin(app, &sub).await;
+    let browser = Browser::new(app);
+    let login = open(&browser, "/admin").await;
+    let mut page = browser.log_in(&login, "alice", PASSWORD).await;
+    while page.location.is_some() {
+        page = browser.follow(&page).await;
+    }
+    assert_eq!(page.status, 200, "{}", page.body);
+    (browser, sub)
+}
+
+/// Posts a form of the console page at `path`, with that page's CSRF token.
+async fn submit(
+    browser: &Browser,
+    page: &str,
+    action: &str,
+    form: &[(&str, &str)],
+) -> crate::interaction::Page {
+    let csrf = browser.get(page).await.field("csrf_token").expect("a form");
+    let mut fields = vec![("csrf_token", csrf.as_str())];
+    fields.extend_from_slice(form);
+    browser.post(action, &fields).await
+}
+
+#[tokio::test]
+async fn an_operator_edits_a_client_and_two_edits_from_one_read_do_not_overwrite() {
+    let app = spawn_app().await;
+    let (browser, _) = console_browser(&app).await;
+    let store = app.provider.store();
+
+    // A refused registration keeps what was typed.
+    let refused = submit(
+        &browser,
+        "/admin/clients",
+        "/admin/clients",
+        &[
+            ("kind", ""),
+            ("client_name", "Keep me"),
+            ("client_id", "svc"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.field("client_name").as_deref(), Some("Keep me"));
+    let made = submit(
+        &browser,
+        "/admin/clients",
+        "/admin/clients",
+        &[
+            ("kind", "service"),
+            ("client_id", "svc"),
+            ("scope", "api:read"),
+        ],
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    // The secret page carries its copy script, allowed by hash and by nothing else.
+    let csp = made.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'sha256-"), "{csp}");
+    assert!(made.body.contains("data-copy=\"client-secret\""));
+
+    let page = browser.get("/admin/clients/svc").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let read = page.field("version").unwrap();
+    let edit = |version: &str, name: &str, grant: &str| {
+        [
+            ("version", version.to_owned()),
+            ("client_name", name.to_owned()),
+            ("grant_types", grant.to_owned()),
+            ("token_endpoint_auth_method", "client_secret_basic".into()),
+            ("scope", "api:read api:write".into()),
+            ("access_token_format", "opaque".into()),
+        ]
+    };
+    let pairs = |e: &[(&'static str, String)]| -> Vec<(&'static str, String)> { e.to_vec() };
+    let send = async |fields: Vec<(&'static str, String)>| {
+        let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        submit(&browser, "/admin/clients/svc", "/admin/clients/svc", &form).await
+    };
+    let saved = send(pairs(&edit(&read, "Renamed", "client_credentials"))).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let client = store.get_client("svc").await.unwrap().unwrap();
+    assert_eq!(client.metadata.client_name.as_deref(), Some("Renamed"));
+    assert_eq!(client.metadata.scope.to_string(), "api:read api:write");
+    assert_eq!(
+        client.metadata.access_token_format,
+        sesame_core::client::AccessTokenFormat::Opaque
+    );
+    assert!(client.secret_hash.is_some(), "the secret is kept");
+
+    // A second edit from the same read is refused, and the page shows the client as it is now.
+    let stale = send(pairs(&edit(&read, "Overwrite", "client_credentials"))).await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert!(
+        stale.text().contains("changed since it was read"),
+        "{}",
+        stale.text()
+    );
+    assert_eq!(stale.field("client_name").as_deref(), Some("Renamed"));
+    let client = store.get_client("svc").await.unwrap().unwrap();
+    assert_eq!(client.metadata.client_name.as_deref(), Some("Renamed"));
+
+    // A rule broken: refused with the rule, and what was typed is still in the form.
+    let now = stale.field("version").unwrap();
+    let broken = send(pairs(&edit(&now, "Typed", "authorization_code"))).await;
+    assert_eq!(broken.status, 422, "{}", broken.body);
+    assert_eq!(broken.field("client_name").as_deref(), Some("Typed"));
+    assert!(broken.text().contains("redirect URI"), "{}", broken.text());
+    let unknown = send(pairs(&edit(&now, "Typed", "magic"))).await;
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+
+    // The console's own client is Sesame's: no rotation, no deletion, from here or anywhere.
+    let own = submit(
+        &browser,
+        "/admin/clients/sesame-console",
+        "/admin/clients/sesame-console/secret",
+        &[],
+    )
+    .await;
+    assert_eq!(own.status, 409, "{}", own.body);
+    assert!(
+        own.text().contains("admin console's own client"),
+        "{}",
+        own.text()
+    );
+    let own = submit(
+        &browser,
+        "/admin/clients/sesame-console",
+        "/admin/clients/sesame-console/delete",
+        &[("confirm", "sesame-console")],
+    )
+    .await;
+    assert_eq!(own.status, 409, "{}", own.body);
+    assert!(store.get_client("sesame-console").await.unwrap().is_some());
+
+    // Deleting asks for the id typed again.
+    let unconfirmed = submit(
+        &browser,
+        "/admin/clients/svc",
+        "/admin/clients/svc/delete",
+        &[],
+    )
+    .await;
+    assert_eq!(unconfirmed.status, 422, "{}", unconfirmed.body);
+    assert!(store.get_client("svc").await.unwrap().is_some());
+    let gone = submit(
+        &browser,
+        "/admin/clients/svc",
+        "/admin/clients/svc/delete",
+        &[("confirm", "svc")],
+    )
+    .await;
+    assert_eq!(gone.status, 303, "{}", gone.body);
+    assert!(store.get_client("svc").await.unwrap().is_none());
+    assert_eq!(browser.get("/admin/clients/svc").await.status, 404);
+}
+
+#[tokio::test]
+async fn an_operator_edits_claims_connections_and_keys_and_the_dashboard_counts() {
+    let app = spawn_app().await;
+    let (browser, alice_sub) = console_browser(&app).await;
+    let store = app.provider.store();
+
+    let created = submit(
+        &browser,
+        "/admin/users",
+        "/admin/users",
+        &[("username", "bob"), ("email", "bob@example.com")],
+    )
+    .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let bob_page = created.location.unwrap();
+    let bob_path = &bob_page[app.base.len()..];
+    let bob = store.get_user_by_username("bob").await.unwrap().unwrap();
+    let version = browser.get(bob_path).await.field("version").unwrap();
+    let profile = |name: &str, username: &str| {
+        vec![
+            ("version", version.clone()),
+            ("username", username.to_owned()),
+            ("name", name.to_owned()),
+            ("email", "bob@example.com".to_owned()),
+            ("email_verified", "yes".to_owned()),
+            ("locale", "en-GB".to_owned()),
+        ]
+    };
+    let send = async |path: &str, fields: Vec<(&str, String)>| {
+        let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        submit(&browser, path, path, &form).await
+    };
+    let refused = send(bob_path, profile("Bob Builder", "")).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("value=\"Bob Builder\""),
+        "typed claims are kept"
+    );
+    let saved = send(bob_path, profile("Bob Builder", "bob")).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let stored = store.get_user(&bob.id).await.unwrap().unwrap();
+    assert_eq!(stored.claims.name.as_deref(), Some("Bob Builder"));
+    assert_eq!(stored.claims.email_verified, Some(true));
+    assert_eq!(stored.claims.locale.as_deref(), Some("en-GB"));
+    let stale = send(bob_path, profile("Someone else", "bob")).await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    // An administrator cannot take the admin role from themselves here.
+    let alice_path = format!("/admin/users/{alice_sub}");
+    let demoted = send(
+        &alice_path,
+        vec![
+            (
+                "version",
+                browser.get(&alice_path).await.field("version").unwrap(),
+            ),
+            ("username", "alice".into()),
+        ],
+    )
+    .await;
+    assert_eq!(demoted.status, 422, "{}", demoted.body);
+    let alice = store.get_user(&alice_sub).await.unwrap().unwrap();
+    assert!(alice.has_role(Role::Admin));
+
+    // Connections: added with a secret, changed keeping it, deleted when its id is typed.
+    let corp = |name: &str, secret: &str, editing: bool| {
+        let mut f = vec![
+            ("id", "corp".to_owned()),
+            ("kind", "oidc".to_owned()),
+            ("display_name", name.to_owned()),
+            ("issuer", "https://corp.example".to_owned()),
+            ("client_id", "sesame".to_owned()),
+            ("client_secret", secret.to_owned()),
+            ("scopes", "openid email".to_owned()),
+        ];
+        if editing {
+            f.push(("editing", "yes".to_owned()));
+        }
+        f
+    };
+    let no_secret = send("/admin/connections", corp("Corp", "", false)).await;
+    assert_eq!(no_secret.status, 422, "{}", no_secret.body);
+    assert_eq!(no_secret.field("display_name").as_deref(), Some("Corp"));
+    let added = send("/admin/connections", corp("Corp", "upstream-s3cret", false)).await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let (_, sealed) = store.get_connection("corp").await.unwrap().unwrap();
+    let edit_page = browser.get("/admin/connections/corp").await;
+    assert_eq!(edit_page.status, 200);
+    assert!(
+        !edit_page.body.contains("upstream-s3cret"),
+        "a saved secret is never shown"
+    );
+    let renamed = send("/admin/connections", corp("Corp SSO", "", true)).await;
+    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    let (connection, kept) = store.get_connection("corp").await.unwrap().unwrap();
+    assert_eq!(connection.display_name, "Corp SSO");
+    assert_eq!(kept, sealed, "an empty secret keeps the saved one");
+    let unconfirmed = submit(
+        &browser,
+        "/admin/connections",
+        "/admin/connections/corp/delete",
+        &[],
+    )
+    .await;
+    assert_eq!(unconfirmed.status, 422);
+    let deleted = submit(
+        &browser,
+        "/admin/connections",
+        "/admin/connections/corp/delete",
+        &[("confirm", "corp")],
+    )
+    .await;
+    assert_eq!(deleted.status, 303, "{}", deleted.body);
+    assert!(store.get_connection("corp").await.unwrap().is_none());
+
+    // Keys: rotated now, audited as alice.
+    let before = store.list_signing_keys().await.unwrap().len();
+    let keys = browser.get("/admin/keys").await;
+    assert!(keys.text().contains("active"), "{}", keys.text());
+    let rotated = submit(&browser, "/admin/keys", "/admin/keys/rotate", &[]).await;
+    assert_eq!(rotated.status, 303, "{}", rotated.body);
+    assert!(store.list_signing_keys().await.unwrap().len() > before);
+
+    // The dashboard counts what is there, and the tokens this node issued.
+    let format = sesame_core::client::AccessTokenFormat::Jwt;
+    let secret = app.service_client("counted", format).await;
+    assert_eq!(app.client_credentials("counted", &secret).await.status, 200);
+    let dashboard = browser.get("/admin").await.text();
+    let count =
+        |n: u64, what: &str| format!("<p class=\"count\">{n}</p><p class=\"detail\">{what}");
+    let users = format!("<a href=\"{}\">users", app.url("/admin/users"));
+    let clients = format!("<a href=\"{}\">clients", app.url("/admin/clients"));
+    assert!(dashboard.contains(&count(2, &users)), "{dashboard}");
+    assert!(
+        dashboard.contains(&count(2, &clients)),
+        "the console's and counted"
+    );
+    assert!(
+        dashboard.contains(&count(1, "active session")),
+        "{dashboard}"
+    );
+    assert!(
+        dashboard.contains(&count(1, "tokens issued")),
+        "{dashboard}"
+    );
+    // The audit log names people beside their subject.
+    let audit = browser.get("/admin/audit?action=keys").await;
+    assert!(
+        audit.text().contains(&format!(
+            "<td>alice <code class=\"detail\">user:{alice_sub}</code></td>"
+        )),
+        "{}",
+        audit.text()
     );
 }
 

@@ -446,10 +446,22 @@ pub trait LoginThrottle: Send + Sync {
 /// code and revokes what it issued (RFC 6749 §4.1.2), and a late poll hears `expired_token`.
 pub const SPENT_RETENTION: i64 = 600;
 
+/// How much the store holds, for the console's dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tally {
+    pub clients: u64,
+    pub users: u64,
+    /// Browser sessions not expired at the time asked.
+    pub sessions: u64,
+}
+
 #[async_trait]
 pub trait Maintenance: Send + Sync {
     /// Cheap round trip proving the backend answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
+    /// How many clients, users and sessions unexpired at `now` there are, in one round trip
+    /// (a count, so it reads every row: for a page an operator opens, not a hot path).
+    async fn tally(&self, now: i64) -> Result<Tally, StoreError>;
     /// Deletes up to `batch` expired rows of each kind and returns how many went. Each of these
     /// goes once it has expired: access tokens, revoked jtis, assertion jtis and nonces, keys
     /// no longer published, refresh tokens, sessions, pending authorizations, login failures,

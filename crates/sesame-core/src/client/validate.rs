@@ -293,11 +293,18 @@ fn validate_jwks(jwks: &serde_json::Value) -> Result<(), InvalidClientMetadata> 
     Ok(())
 }
 
-/// A client_id is visible ASCII without spaces, 1 to 128 characters.
+/// A client_id is visible ASCII without spaces, 1 to 128 characters, and not `.` or `..`:
+/// the admin API and the console name a client by its id as a path segment, and those two
+/// would be read as a step in the path instead (RFC 3986 §5.2.4), whatever the encoding.
 pub fn validate_client_id(id: &str) -> Result<(), InvalidClientMetadata> {
     if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(invalid(
             "client_id: 1 to 128 visible ASCII characters, without spaces",
+        ));
+    }
+    if id == "." || id == ".." {
+        return Err(invalid(
+            "client_id: cannot be . or .. (they are steps in a URL's path)",
         ));
     }
     Ok(())
@@ -407,6 +414,17 @@ mod tests {
             },
             created_at: 0,
             updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_client_id_is_one_path_segment() {
+        for id in ["c1", "a.b", "...", "urn:x", "a%2F"] {
+            assert!(validate_client_id(id).is_ok(), "{id}");
+        }
+        let too_long = "x".repeat(129);
+        for id in ["", ".", "..", "a b", "caf\u{e9}", too_long.as_str()] {
+            assert!(validate_client_id(id).is_err(), "{id}");
         }
     }
 

@@ -3,7 +3,7 @@
 use super::SqlStore;
 use crate::errors::store_error;
 use async_trait::async_trait;
-use sesame_core::store::{Maintenance, SPENT_RETENTION, StoreError};
+use sesame_core::store::{Maintenance, SPENT_RETENTION, StoreError, Tally};
 
 /// One bounded DELETE per kind (`$1` the cutoff, `$2` the batch size), and how long past expiry
 /// the kind is kept: spent single-use records stay [`SPENT_RETENTION`] seconds, so a late replay
@@ -84,6 +84,23 @@ impl Maintenance for SqlStore {
             .await
             .map_err(store_error)?;
         Ok(())
+    }
+
+    async fn tally(&self, now: i64) -> Result<Tally, StoreError> {
+        let (clients, users, sessions): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM clients), (SELECT COUNT(*) FROM users), \
+             (SELECT COUNT(*) FROM browser_sessions WHERE expires_at > $1)",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(Tally {
+            clients: count(clients),
+            users: count(users),
+            sessions: count(sessions),
+        })
     }
 
     async fn sweep_expired(&self, now: i64, batch: u32) -> Result<u64, StoreError> {

@@ -143,6 +143,8 @@ async fn users_page_by_username_and_search_username_or_email(store: Arc<dyn Stor
                 .unwrap()
         );
     }
+    let tally = store.tally(0).await.unwrap();
+    assert_eq!((tally.users, tally.clients), (4, 0), "{tally:?}");
     let page = |search: Option<&str>, after: Option<&str>, limit| UserQuery {
         search: search.map(str::to_owned),
         after: after.map(str::to_owned),
@@ -217,6 +219,16 @@ async fn sessions_list_and_end_one_or_all(store: Arc<dyn Store>) {
     let sids = |v: Vec<BrowserSession>| -> Vec<String> { v.into_iter().map(|s| s.sid).collect() };
     let live = store.list_sessions("usr_1", 160).await.unwrap();
     assert_eq!(sids(live), ["s2", "s1"], "newest first, expired left out");
+    let tally = store.tally(160).await.unwrap();
+    assert_eq!(
+        tally.sessions, 3,
+        "unexpired sessions of every user: {tally:?}"
+    );
+    assert_eq!(
+        store.tally(1000).await.unwrap().sessions,
+        0,
+        "expired at expires_at"
+    );
     assert_eq!(
         store.delete_sessions("usr_2", Some("s1")).await.unwrap(),
         0,

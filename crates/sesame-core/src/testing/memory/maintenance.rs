@@ -1,5 +1,5 @@
 use super::{MemoryStore, Tables};
-use crate::store::{Maintenance, SPENT_RETENTION, StoreError};
+use crate::store::{Maintenance, SPENT_RETENTION, StoreError, Tally};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -52,6 +52,15 @@ fn sweep_all(t: &mut Tables, now: i64, batch: usize) -> u64 {
 impl Maintenance for MemoryStore {
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    async fn tally(&self, now: i64) -> Result<Tally, StoreError> {
+        let t = self.tables();
+        Ok(Tally {
+            clients: t.clients.len() as u64,
+            users: t.users.len() as u64,
+            sessions: t.sessions.values().filter(|s| s.expires_at > now).count() as u64,
+        })
     }
 
     async fn sweep_expired(&self, now: i64, batch: u32) -> Result<u64, StoreError> {
