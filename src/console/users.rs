@@ -192,7 +192,13 @@ impl Draft {
                 .filter(|v| !v.is_empty())
                 .map_or(serde_json::Value::Null, Into::into);
         }
-        claims["email_verified"] = self.email_verified.into();
+        // Unticked means false only where the claim was set: a user nobody ever asserted
+        // anything about keeps no `email_verified` at all.
+        claims["email_verified"] = match (self.email_verified, p.claims.email_verified) {
+            (true, _) => true.into(),
+            (false, Some(_)) => false.into(),
+            (false, None) => serde_json::Value::Null,
+        };
         p.claims = crate::manage::parse(claims)?;
         p.username = self.username.clone();
         p.roles.retain(|r| *r != Role::Admin);

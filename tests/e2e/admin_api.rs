@@ -488,6 +488,22 @@ async fn clients_are_created_used_changed_rotated_and_deleted_over_the_api() {
         .map(|c| c["client_id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["billing", "ops-bot", "sesame-console"]);
+    // The console's own client is registered by Sesame at every start: not the API's to change.
+    let patch = serde_json::json!({ "client_name": "mine" });
+    for (method, path, body) in [
+        (Method::PATCH, "/clients/sesame-console", Some(patch)),
+        (Method::POST, "/clients/sesame-console/secret", None),
+        (Method::DELETE, "/clients/sesame-console", None),
+    ] {
+        let refused = call(&app, token, method, path, body).await;
+        assert_problem(&refused, 409, "admin console's own client");
+    }
+    // Nor can an id be a step in a URL's path.
+    for id in [".", ".."] {
+        let body = serde_json::json!({ "client_id": id, "grant_types": ["client_credentials"] });
+        let refused = call(&app, token, Method::POST, "/clients", Some(body)).await;
+        assert_problem(&refused, 422, "cannot be . or ..");
+    }
 
     assert_eq!(
         call(&app, token, Method::DELETE, "/clients/billing", None)

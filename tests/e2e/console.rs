@@ -180,6 +180,24 @@ async fn an_operator_registers_a_client_in_chromium_uses_its_secret_and_reads_th
             .status,
         200
     );
+    let client = app
+        .provider
+        .store()
+        .get_client("made-in-console")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        client.metadata.client_name.as_deref(),
+        Some("Renamed in the console")
+    );
+    assert_eq!(client.metadata.scope.to_string(), "api:read api:write");
+    assert!(
+        result["client"]
+            .as_str()
+            .unwrap()
+            .contains("Rotate the secret")
+    );
     // And the audit log shows who made it.
     let audit = result["audit"].as_str().unwrap();
     assert!(audit.contains("client.created"), "{audit}");
@@ -195,10 +213,27 @@ async fn an_operator_registers_a_client_in_chromium_uses_its_secret_and_reads_th
             .is_empty()
     );
     let latest = result["sessions"].as_str().unwrap();
-    assert!(
-        latest.contains("session.revoked") && latest.contains("user.password_set"),
-        "{latest}"
-    );
+    for action in [
+        "session.revoked",
+        "user.password_set",
+        "user.updated",
+        "connection.saved",
+        "keys.rotated",
+    ] {
+        assert!(latest.contains(action), "{action}: {latest}");
+    }
+    let person = app.provider.store().get_user(&bob).await.unwrap().unwrap();
+    assert_eq!(person.claims.name.as_deref(), Some("Bob Builder"));
+    assert!(result["connections"].as_str().unwrap().contains("Corp SSO"));
+    let (corp, _) = app
+        .provider
+        .store()
+        .get_connection("corp")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(corp.client_id, "sesame-at-corp");
+    assert!(result["keys"].as_str().unwrap().contains("retired"));
     let fresh = Browser::new(&app);
     let login = open(&fresh, "/admin").await;
     let old = fresh.log_in(&login, "bob", PASSWORD).await;
@@ -523,7 +558,8 @@ async fn an_operator_edits_claims_connections_and_keys_and_the_dashboard_counts(
     let audit = browser.get("/admin/audit?action=keys").await;
     assert!(
         audit.text().contains(&format!(
-            "<td>alice <code class=\"detail\">user:{alice_sub}</code></td>"
+            "<td>alice <a href=\"{}?actor=user%3A{alice_sub}\"><code class=\"detail\">user:{alice_sub}</code></a></td>",
+            app.url("/admin/audit")
         )),
         "{}",
         audit.text()

@@ -7,11 +7,13 @@
 // person and new_password (a user to manage), screenshot_dir (optional; NN-<page>.png of every
 // console page visited).
 // Steps: open /admin (which sends the browser through Sesame's own sign-in), sign in, read the
-// dashboard, register a service client on the clients page and read its secret off the page,
-// open the audit log filtered to that client; then find the person on the users page, sign
-// out their first session, set their password, and open the latest audit events.
-// On success prints one JSON line:
-//   {"dashboard": text, "client_secret": "...", "audit": text, "person": text, "sessions": text}.
+// dashboard, register a service client on the clients page and copy its secret with the page's
+// copy button (read back from the clipboard), rename the client on its page, open the audit
+// log filtered to that client; then find the person on the users page, sign out their first
+// session, set their password, give them a name; add a connection, rotate the signing keys,
+// and open the latest audit events.
+// On success prints one JSON line: {"dashboard", "client_secret", "client", "audit", "person",
+// "connections", "keys", "sessions"}, each a page's text but the secret.
 // Chromium: Debian's /usr/bin/chromium, or $SESAME_TEST_CHROMIUM. No browser is downloaded.
 
 import { chromium } from 'playwright-core';
@@ -34,6 +36,7 @@ const context = await chromium.launchPersistentContext(userDataDir, {
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   timeout: 30000,
 });
+await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: input.base });
 const page = context.pages()[0] ?? (await context.newPage());
 page.setDefaultTimeout(15000);
 let shots = 0;
@@ -74,8 +77,24 @@ try {
   await shot('clients');
   await page.click('form[action$="/admin/clients"] button[type=submit]');
   await page.waitForSelector('#client-secret');
-  const secret = (await page.innerText('#client-secret')).trim();
+  // The copy button is the script's (hidden without it); what it copies is what the page shows.
+  await page.click('button[data-copy=client-secret]');
+  await page.waitForSelector('button[data-copy=client-secret] >> text=Copied');
+  const secret = await page.evaluate(() => navigator.clipboard.readText());
+  if (secret !== (await page.innerText('#client-secret')).trim()) {
+    throw new Error('the copied secret is not the one shown');
+  }
   await shot('client-registered');
+
+  await page.click(`a >> text=Open ${input.client_id}`);
+  await page.waitForSelector('input[name=client_name]');
+  await page.fill('input[name=client_name]', 'Renamed in the console');
+  await page.fill('input[name=scope]', 'api:read api:write');
+  await shot('client');
+  await page.click('button >> text=Save');
+  await page.waitForSelector('input[name=client_name]');
+  const client = await page.innerText('main');
+  await shot('client-saved');
 
   await page.click('nav.console >> text=Audit log');
   await page.waitForSelector('form.filters');
@@ -100,14 +119,41 @@ try {
   await page.fill('input[name=password]', input.new_password);
   await page.click('form[action$="/password"] button[type=submit]');
   await page.waitForSelector('input[name=password]');
-  const person = await page.innerText('main');
   await shot('user-password-set');
+  await page.fill('input[name=name]', 'Bob Builder');
+  await page.click('button >> text=Save the profile');
+  await page.waitForSelector('input[name=password]');
+  const person = await page.innerText('main');
+  await shot('user-profile-saved');
+  await phone('user-phone');
+
+  await page.click('nav.console >> text=Connections');
+  await page.waitForSelector('input[name=display_name]');
+  await page.fill('input[name=id]', 'corp');
+  await page.fill('input[name=display_name]', 'Corp SSO');
+  await page.fill('input[name=issuer]', 'https://corp.example');
+  await page.fill('input[name=client_id]', 'sesame-at-corp');
+  await page.fill('input[name=client_secret]', 'upstream secret');
+  await page.click('form[action$="/admin/connections"] button[type=submit]');
+  await page.waitForSelector('table');
+  const connections = await page.innerText('main');
+  await shot('connections');
+
+  await page.click('nav.console >> text=Keys');
+  await page.waitForSelector('table');
+  await shot('keys');
+  await page.click('button >> text=Rotate the signing keys');
+  await page.waitForSelector('table');
+  const keys = await page.innerText('main');
+  await shot('keys-rotated');
 
   await page.click('nav.console >> text=Audit log');
   await page.waitForSelector('table');
   const sessions = await page.innerText('main');
   await shot('audit-latest');
-  console.log(JSON.stringify({ dashboard, client_secret: secret, audit, person, sessions }));
+  console.log(JSON.stringify({
+    dashboard, client_secret: secret, client, audit, person, connections, keys, sessions,
+  }));
 } catch (e) {
   await shot('failure').catch(() => {});
   console.error(`console.mjs: ${e.message}\nat ${page.url()}\n${(await page.innerText('body').catch(() => '')).slice(0, 800)}`);
