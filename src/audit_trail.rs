@@ -141,7 +141,33 @@ fn audit_event(event: &Event, now: i64) -> AuditEvent {
                 Guess::Password => "password",
                 Guess::UserCode => "user_code",
                 Guess::ClientAuthentication => "client_authentication",
+                Guess::SecondFactor => "second_factor",
             }}),
+        ),
+        Event::SecondFactorUsed {
+            user_id,
+            proof,
+            address,
+        } => (
+            match proof {
+                sesame_core::mfa::Proof::Totp => action::MFA_SUCCEEDED,
+                sesame_core::mfa::Proof::RecoveryCode => action::RECOVERY_CODE_USED,
+            },
+            format!("user:{user_id}"),
+            Some(address.to_string()),
+            Some(format!("user:{user_id}")),
+            serde_json::Value::Null,
+        ),
+        Event::SecondFactorRefused {
+            user_id,
+            locked,
+            address,
+        } => (
+            action::MFA_FAILED,
+            "anonymous".to_owned(),
+            Some(address.to_string()),
+            Some(format!("user:{user_id}")),
+            serde_json::json!({ "why": if *locked { "locked" } else { "invalid" } }),
         ),
         Event::ConsentGranted {
             user_id,

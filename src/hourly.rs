@@ -10,6 +10,7 @@ pub const HOURS: usize = 24;
 /// One slot per hour of the day, each packing the hour it counts (hours since the epoch, in
 /// the high 32 bits) with its count (the low 32), so that moving a slot to a new hour and
 /// counting in it are one atomic step: no lock on the token endpoint's path.
+#[derive(Default)]
 pub struct HourlyCount {
     slots: [AtomicU64; HOURS],
 }
@@ -20,26 +21,20 @@ fn hour_of(now: i64) -> u64 {
     u64::try_from(now.div_euclid(3600)).unwrap_or(0) & COUNT
 }
 
-impl Default for HourlyCount {
-    fn default() -> Self {
-        Self {
-            slots: std::array::from_fn(|_| AtomicU64::new(0)),
-        }
-    }
-}
-
 impl HourlyCount {
     /// Counts one at `now` (seconds since the epoch).
     pub fn record(&self, now: i64) {
         let hour = hour_of(now);
         let slot = &self.slots[(hour % HOURS as u64) as usize];
         let _ = slot.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |packed| {
-            Some(if packed >> 32 == hour {
+            match (packed >> 32).cmp(&hour) {
                 // Saturates instead of carrying into the hour.
-                packed + u64::from(packed & COUNT < COUNT)
-            } else {
-                (hour << 32) | 1
-            })
+                std::cmp::Ordering::Equal => Some(packed + u64::from(packed & COUNT < COUNT)),
+                std::cmp::Ordering::Less => Some((hour << 32) | 1),
+                // The clock stepped back into an hour this slot has moved past: not counted
+                // there, rather than wiping the later hour's count.
+                std::cmp::Ordering::Greater => None,
+            }
         });
     }
 
@@ -85,6 +80,9 @@ mod tests {
         let later = c.last_day(t + 24 * 3600);
         assert_eq!(later[HOURS - 1].1, 1);
         assert_eq!(later.iter().map(|(_, n)| n).sum::<u64>(), 2, "{later:?}");
+        // A clock stepped back a day counts nothing over the newer hour.
+        c.record(t);
+        assert_eq!(c.last_day(t + 24 * 3600)[HOURS - 1].1, 1);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::oauth::{
     token, userinfo,
 };
 use crate::state::AppState;
-use crate::ui::{self, consent, device, login, oauth1_approval};
+use crate::ui::{self, consent, device, login, oauth1_approval, second_factor};
 use crate::{limits, ops};
 use axum::Router;
 use axum::routing::{get, post};
@@ -41,6 +41,15 @@ pub fn router(state: AppState, metrics: ops::MetricsAccess, demo: bool) -> Route
             get(logout::logout_get).post(logout::logout_post),
         )
         .route(endpoints::LOGIN, get(login::show).post(login::submit))
+        .route(
+            endpoints::SECOND_FACTOR,
+            get(second_factor::show_code).post(second_factor::submit_code),
+        )
+        .route(
+            endpoints::ENROL,
+            get(second_factor::show_enrol).post(second_factor::submit_enrol),
+        )
+        .route(endpoints::ENROLLED, post(second_factor::enrolled))
         .route(
             endpoints::DEVICE_AUTHORIZATION,
             post(device_authorization::device_authorization),
@@ -79,6 +88,7 @@ pub fn router(state: AppState, metrics: ops::MetricsAccess, demo: bool) -> Route
     routes
         .merge(crate::admin::router(&state.provider.settings().issuer))
         .merge(crate::console::routes())
+        .merge(ui::account::routes())
         .fallback(ui::home::not_found)
         .layer(axum::middleware::from_fn_with_state(
             issuer_path,

@@ -190,15 +190,21 @@ async fn apply_declared_users(config: &Config, store: &dyn Store) -> Result<(), 
 
 /// The admin console's client, as this issuer needs it (`crate::console`). An issuer whose
 /// redirect URIs cannot be registered (plain http off loopback) gets no console, and says so.
-async fn register_console(config: &Config, store: &dyn Store) -> Result<(), StartupError> {
-    let client = crate::console::client(&config.issuer);
-    match client.validate() {
-        Ok(()) => Ok(store.upsert_client(&client).await?),
-        Err(e) => {
-            tracing::warn!(error = %e, "no admin console: its redirect URI cannot be registered for this issuer");
-            Ok(())
+/// Sesame's own clients, registered at every start: the admin console and the account page.
+async fn register_first_party(config: &Config, store: &dyn Store) -> Result<(), StartupError> {
+    let clients = [
+        ("admin console", crate::console::client(&config.issuer)),
+        ("account page", crate::ui::account::client(&config.issuer)),
+    ];
+    for (what, client) in clients {
+        match client.validate() {
+            Ok(()) => store.upsert_client(&client).await?,
+            Err(e) => {
+                tracing::warn!(error = %e, "no {what}: its redirect URI cannot be registered for this issuer");
+            }
         }
     }
+    Ok(())
 }
 
 async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, StartupError> {
@@ -243,7 +249,7 @@ impl Application {
     ) -> Result<Self, StartupError> {
         let store = open_store(config).await?;
         apply_declared(config, store.as_ref()).await?;
-        register_console(config, store.as_ref()).await?;
+        register_first_party(config, store.as_ref()).await?;
         let (provider, audit) = provider(config, store).await?;
         let provider = Arc::new(provider);
         let state = AppState {

@@ -68,8 +68,11 @@ impl EventSink for Telemetry {
             Event::SignInRefused { .. } => {
                 metrics::counter!("sesame_login_failures_total").increment(1);
             }
+            Event::SecondFactorRefused { .. } => {
+                metrics::counter!("sesame_second_factor_failures_total").increment(1);
+            }
             Event::Locked {
-                guess: Guess::Password,
+                guess: Guess::Password | Guess::SecondFactor,
                 key,
                 ..
             } => {
@@ -94,6 +97,7 @@ impl EventSink for Telemetry {
             }
             // Counted where they happen (tokens issued, revocations) or kept by the audit trail.
             Event::SignedIn { .. }
+            | Event::SecondFactorUsed { .. }
             | Event::ConsentGranted { .. }
             | Event::TokenRefused { .. }
             | Event::TokenRevoked { .. } => {}

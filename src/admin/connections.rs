@@ -5,9 +5,10 @@ use super::auth::Admin;
 use super::body::{JsonObject, parse};
 use super::manager;
 use super::problem::Problem;
+use crate::manage::connections::{Precondition, etag};
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use sesame_core::federation::Connection;
@@ -29,7 +30,11 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     match state.provider.store().get_connection(&id).await? {
-        Some((connection, _)) => Ok(axum::Json(connection).into_response()),
+        Some((connection, _)) => Ok(super::Tagged {
+            etag: etag(&connection),
+            body: serde_json::to_value(&connection).unwrap_or_default(),
+        }
+        .into_response()),
         None => Err(Problem::new(
             StatusCode::NOT_FOUND,
             format!("no connection {id}"),
@@ -38,13 +43,15 @@ pub async fn get(
 }
 
 /// Create or replace a connection; `client_secret` is its secret at the provider.
-#[utoipa::path(put, path = "/connections/{id}", tag = "connections", params(("id" = String, Path)),
+#[utoipa::path(put, path = "/connections/{id}", tag = "connections",
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag read: replace only that version"), ("If-None-Match" = Option<String>, Header, description = "`*`: create only")),
     request_body(content = super::schema::NewConnection, description = "The connection, with client_secret"),
-    responses((status = 200, description = "Saved", body = Connection), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
+    responses((status = 200, description = "Saved", body = Connection), (status = 409, description = "Exists (If-None-Match: *), or changed by a racing request", body = Problem), (status = 412, description = "Changed since the If-Match ETag was read", body = Problem), (status = 422, description = "A member breaks a rule (pointer in errors)", body = Problem)))]
 pub async fn put(
     State(state): State<AppState>,
     Admin(origin): Admin,
     Path(id): Path<String>,
+    headers: HeaderMap,
     JsonObject(mut body): JsonObject,
 ) -> Result<Response, Problem> {
     let secret = match body.remove("client_secret") {
@@ -69,10 +76,22 @@ pub async fn put(
         }
     }
     let connection: Connection = parse(Value::Object(body))?;
+    let precondition = match (
+        super::if_match(&headers),
+        headers.get(header::IF_NONE_MATCH),
+    ) {
+        (Some(tag), _) => Precondition::Matches(tag),
+        (None, Some(v)) if v == "*" => Precondition::Absent,
+        _ => Precondition::Any,
+    };
     manager(&state, origin)
-        .save_connection(&connection, Some(&secret))
+        .save_connection(&connection, Some(&secret), precondition)
         .await?;
-    Ok(axum::Json(connection).into_response())
+    Ok(super::Tagged {
+        etag: etag(&connection),
+        body: serde_json::to_value(&connection).unwrap_or_default(),
+    }
+    .into_response())
 }
 
 /// Delete a connection and the identities linked through it.

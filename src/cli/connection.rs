@@ -4,6 +4,7 @@ use super::output::say;
 use super::{CliError, output};
 use crate::config::Config;
 use crate::manage::Manager;
+use crate::manage::connections::Precondition;
 use crate::startup::open_store;
 use clap::{Args, Subcommand};
 use sesame_core::federation::{Connection, ConnectionKind};
@@ -110,7 +111,7 @@ pub async fn run(config: Config, command: ConnectionCommand) -> Result<(), CliEr
             };
             let master_key = config.master_key();
             Manager::operator(&config, store.as_ref(), master_key.as_ref())
-                .save_connection(&connection, Some(secret))
+                .save_connection(&connection, Some(secret), Precondition::Any)
                 .await?;
             say!(
                 "connection {} saved; register {}/federation/{}/callback as the redirect URI at the provider",

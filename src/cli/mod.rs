@@ -4,6 +4,7 @@ mod audit;
 mod client;
 mod connection;
 mod keys;
+mod mfa;
 mod migrate;
 pub(crate) mod output;
 mod serve;

@@ -56,6 +56,9 @@ pub enum UserCommand {
     Unlock { username: String },
     /// Delete a user.
     Delete { username: String },
+    /// A user's second factors: list, remove, enrol an authenticator.
+    #[command(subcommand)]
+    Mfa(super::mfa::MfaCommand),
     /// Remove the link between a user and their identity at an upstream provider.
     Unlink {
         username: String,
@@ -74,7 +77,7 @@ impl UserCommand {
             | Self::Unlock { username }
             | Self::Delete { username }
             | Self::Unlink { username, .. } => Some(username),
-            Self::Create { .. } | Self::List { .. } | Self::Show { .. } => None,
+            Self::Create { .. } | Self::List { .. } | Self::Show { .. } | Self::Mfa(_) => None,
         }
     }
 }
@@ -265,6 +268,7 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), CliError> {
                 }
             }
         }
+        UserCommand::Mfa(command) => super::mfa::run(&manager, &config.issuer, command).await?,
         UserCommand::Unlink {
             username,
             connection,

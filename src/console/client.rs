@@ -2,7 +2,7 @@
 //! operator changed it since the page was opened), its secret rotated, the client deleted.
 
 use super::fields::Fields;
-use super::{CLIENTS, Console, chrome};
+use super::{CLIENTS, Console, chrome, under};
 use crate::extract::PageForm;
 use crate::manage::clients::{Saved, describe, etag};
 use crate::manage::{ManageError, Manager};
@@ -16,17 +16,6 @@ use axum::response::Response;
 use serde::Serialize;
 use sesame_core::client::{AccessTokenFormat, AuthMethod, Client, ClientMetadata, GrantType};
 use sesame_core::scope::Scopes;
-
-/// `{clients}/{client_id}[/{action}]`, the id percent-encoded as one path segment.
-pub fn url(clients: &str, client_id: &str, action: Option<&str>) -> String {
-    let Ok(mut url) = url::Url::parse(clients) else {
-        return clients.to_owned();
-    };
-    if let Ok(mut path) = url.path_segments_mut() {
-        path.push(client_id).extend(action);
-    }
-    url.to_string()
-}
 
 /// What the edit form shows: the client's metadata, or what the operator sent when it was
 /// refused (so nothing typed is lost), with the version it was read at.
@@ -131,7 +120,6 @@ async fn client_page(
 ) -> Result<Response, PageError> {
     let clients = state.provider.settings().endpoint(CLIENTS);
     let id = &client.client_id;
-    let choices = |all: &[&'static str]| all.to_vec();
     Ok(crate::ui::page(
         status,
         "console_client.html",
@@ -140,14 +128,15 @@ async fn client_page(
             issued => crate::cli::output::time(client.created_at),
             has_secret => client.secret_hash.is_some(),
             admin => client.metadata.admin,
+            own => [super::CLIENT_ID, crate::manage::clients::ACCOUNT_CLIENT_ID].contains(&id.as_str()),
             metadata => serde_json::to_string_pretty(&describe(client)).unwrap_or_default(),
             draft, error,
-            grant_choices => choices(&GrantType::ALL.map(GrantType::as_str)),
-            auth_choices => choices(&AuthMethod::SUPPORTED.map(AuthMethod::as_str)),
+            grant_choices => GrantType::ALL.map(GrantType::as_str),
+            auth_choices => AuthMethod::SUPPORTED.map(AuthMethod::as_str),
             format_choices => ["jwt", "opaque"],
-            edit_url => url(&clients, id, None),
-            secret_url => url(&clients, id, Some("secret")),
-            delete_url => url(&clients, id, Some("delete")),
+            edit_url => under(&clients, &[id]),
+            secret_url => under(&clients, &[id, "secret"]),
+            delete_url => under(&clients, &[id, "delete"]),
             ..chrome(state, console)
         },
     ))
@@ -180,19 +169,35 @@ pub async fn edit(
         Ok(saved) if saved.secret.is_some() => {
             return Ok(secret_page(&state, &console, StatusCode::OK, &saved));
         }
+        // What the operator should know (an OAuth 1.0a consumer without its secret) is said
+        // on the client's page; otherwise back to it, as saved.
+        Ok(saved) if !saved.notes.is_empty() => {
+            let draft = Draft::of(&saved.client);
+            let notes = Some(saved.notes.join(" "));
+            return client_page(
+                &state,
+                &console,
+                &saved.client,
+                draft,
+                StatusCode::OK,
+                notes,
+            )
+            .await;
+        }
         Ok(_) => {
             let clients = state.provider.settings().endpoint(CLIENTS);
-            return Ok(see_other(&url(&clients, &client_id, None)));
+            return Ok(see_other(&under(&clients, &[&client_id])));
         }
         // Someone else's change since this page was read: show it as it is now, so the
         // operator makes theirs again over it instead of undoing it.
-        Err(ManageError::Stale(message) | ManageError::Conflict(message)) => {
+        Err(ManageError::Stale(message)) => {
             let client = manager.find_client(&client_id).await?;
             let current = Draft::of(&client);
             let message = format!("{message}. It is shown as it is now: make your change again.");
             let status = StatusCode::CONFLICT;
             return client_page(&state, &console, &client, current, status, Some(message)).await;
         }
+        Err(ManageError::Conflict(message)) => (StatusCode::CONFLICT, message),
         Err(ManageError::Invalid { message, .. }) => (StatusCode::UNPROCESSABLE_ENTITY, message),
         Err(e) => return Err(e.into()),
     };
@@ -202,7 +207,7 @@ pub async fn edit(
 
 /// The console's one script: shows the copy buttons (hidden without it) and copies the text
 /// of the element each names. The page lets the secret be selected and copied without it.
-const COPY_SCRIPT: &str = "for(const b of document.querySelectorAll('button[data-copy]')){b.hidden=false;b.addEventListener('click',()=>{const t=document.getElementById(b.dataset.copy).textContent;navigator.clipboard.writeText(t).then(()=>{b.textContent='Copied'},()=>{b.textContent='Select it to copy'})})}";
+const COPY_SCRIPT: &str = "for(const b of document.querySelectorAll('button[data-copy]')){b.hidden=false;b.addEventListener('click',()=>{const t=document.getElementById(b.dataset.copy).textContent;const s=document.getElementById('copy-status');const say=m=>{b.textContent=m;if(s)s.textContent=m};navigator.clipboard.writeText(t).then(()=>say('Copied'),()=>say('Select it to copy'))})}";
 
 /// The page that shows a new secret, the one time it is ever shown.
 pub fn secret_page(
@@ -221,24 +226,20 @@ pub fn secret_page(
             client_secret => saved.secret.as_ref().map(|s| s.expose().to_owned()),
             notes => saved.notes,
             token_endpoint => state.provider.settings().endpoint(sesame_core::endpoints::TOKEN),
-            client_url => url(&clients, id, None),
+            client_url => under(&clients, &[id]),
+            // 201: it was registered just now (else its secret was rotated, or made by an edit).
+            created => status == StatusCode::CREATED,
             ..chrome(state, console)
         },
         COPY_SCRIPT,
     )
 }
 
-#[derive(serde::Deserialize)]
-pub struct Confirmed {
-    csrf_token: Option<String>,
-    confirm: Option<String>,
-}
-
 pub async fn rotate(
     State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-    PageForm(form): PageForm<Confirmed>,
+    PageForm(form): PageForm<super::Confirmed>,
 ) -> Result<Response, PageError> {
     if !console.browser.sent_its_form(form.csrf_token.as_deref()) {
         return Err(PageError::Forgery);
@@ -254,7 +255,7 @@ pub async fn delete(
     State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-    PageForm(form): PageForm<Confirmed>,
+    PageForm(form): PageForm<super::Confirmed>,
 ) -> Result<Response, PageError> {
     if !console.browser.sent_its_form(form.csrf_token.as_deref()) {
         return Err(PageError::Forgery);
@@ -316,19 +317,6 @@ mod tests {
         assert!(
             matches!(&e, ManageError::Invalid { message, .. } if message.contains("grant_types")),
             "{e:?}"
-        );
-    }
-
-    #[test]
-    fn an_id_is_one_segment_of_the_url() {
-        let clients = "https://id.example/t/admin/clients";
-        assert_eq!(
-            url(clients, "a b/c?", Some("secret")),
-            "https://id.example/t/admin/clients/a%20b%2Fc%3F/secret"
-        );
-        assert_eq!(
-            url(clients, "x", None),
-            "https://id.example/t/admin/clients/x"
         );
     }
 }

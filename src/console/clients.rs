@@ -21,13 +21,14 @@ fn rows(clients_url: &str, clients: &[Client]) -> Vec<minijinja::Value> {
             let m = &c.metadata;
             minijinja::context! {
                 client_id => c.client_id,
-                url => super::client::url(clients_url, &c.client_id, None),
+                url => super::under(clients_url, &[&c.client_id]),
                 name => m.client_name,
                 auth => m.token_endpoint_auth_method.as_str(),
                 grants => m.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", "),
                 scope => m.scope.to_string(),
                 admin => m.admin,
-                own => c.client_id == super::CLIENT_ID,
+                own => [super::CLIENT_ID, crate::manage::clients::ACCOUNT_CLIENT_ID]
+                    .contains(&c.client_id.as_str()),
             }
         })
         .collect()

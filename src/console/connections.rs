@@ -4,6 +4,7 @@
 use super::fields::Fields;
 use super::{CONNECTIONS, Console, chrome};
 use crate::extract::PageForm;
+use crate::manage::connections::Precondition;
 use crate::manage::{ManageError, Manager};
 use crate::state::AppState;
 use crate::ui::error::PageError;
@@ -15,8 +16,8 @@ use axum::response::Response;
 use sesame_core::endpoints::{FEDERATION_CALLBACK, for_connection};
 use sesame_core::federation::{Connection, ConnectionKind};
 
-fn url(state: &AppState, id: &str, action: Option<&str>) -> String {
-    super::client::url(&state.provider.settings().endpoint(CONNECTIONS), id, action)
+fn url(state: &AppState, segments: &[&str]) -> String {
+    super::under(&state.provider.settings().endpoint(CONNECTIONS), segments)
 }
 
 /// The connection a form describes; blank fields are unset, blank claim names the defaults.
@@ -52,13 +53,13 @@ fn sent(f: &Fields) -> Connection {
     }
 }
 
-/// The list, with the form showing `draft`: a connection to edit (`editing`, its secret
-/// kept unless replaced), or what was sent and refused.
+/// The list, with the form showing `draft`: a connection to edit (`editing` the version it
+/// was read at, its secret kept unless replaced), or what was sent and refused.
 async fn list_page(
     state: &AppState,
     console: &Console,
     draft: Option<&Connection>,
-    editing: bool,
+    editing: Option<&str>,
     status: StatusCode,
     error: Option<String>,
 ) -> Result<Response, PageError> {
@@ -76,9 +77,8 @@ async fn list_page(
             minijinja::context! {
                 id => c.id, name => c.display_name, kind => c.kind,
                 upstream => c.issuer.as_ref().or(c.authorization_endpoint.as_ref()),
-                client_id => c.client_id,
-                edit_url => url(state, &c.id, None),
-                delete_url => url(state, &c.id, Some("delete")),
+                edit_url => url(state, &[&c.id]),
+                delete_url => url(state, &[&c.id, "delete"]),
                 callback => settings.endpoint(&for_connection(FEDERATION_CALLBACK, &c.id)),
             }
         })
@@ -87,7 +87,8 @@ async fn list_page(
         status,
         "console_connections.html",
         minijinja::context! {
-            connections => rows, draft, editing, error,
+            editing => editing.is_some(), version => editing,
+            connections => rows, draft, error,
             callback_pattern => settings.endpoint(FEDERATION_CALLBACK),
             ..chrome(state, console)
         },
@@ -95,7 +96,7 @@ async fn list_page(
 }
 
 pub async fn list(State(state): State<AppState>, console: Console) -> Result<Response, PageError> {
-    list_page(&state, &console, None, false, StatusCode::OK, None).await
+    list_page(&state, &console, None, None, StatusCode::OK, None).await
 }
 
 /// The list with this connection in the form, to change it.
@@ -104,23 +105,29 @@ pub async fn show(
     console: Console,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let connection = state
-        .provider
-        .store()
-        .get_connection(&id)
-        .await
-        .map_err(|e| PageError::Unavailable(e.to_string()))?
-        .map(|(c, _)| c)
-        .ok_or_else(|| PageError::NotFound(format!("There is no connection {id}.")))?;
+    let connection = stored(&state, &id).await?;
+    let version = crate::manage::connections::etag(&connection);
+    let editing = Some(version.as_str());
     list_page(
         &state,
         &console,
         Some(&connection),
-        true,
+        editing,
         StatusCode::OK,
         None,
     )
     .await
+}
+
+async fn stored(state: &AppState, id: &str) -> Result<Connection, PageError> {
+    state
+        .provider
+        .store()
+        .get_connection(id)
+        .await
+        .map_err(|e| PageError::Unavailable(e.to_string()))?
+        .map(|(c, _)| c)
+        .ok_or_else(|| PageError::NotFound(format!("There is no connection {id}.")))
 }
 
 pub async fn save(
@@ -131,40 +138,51 @@ pub async fn save(
     let fields = Fields::checked(form, &console.browser)?;
     let connection = sent(&fields);
     let secret = fields.optional("client_secret");
+    // The add form makes a new one only; the edit form changes the version it showed.
+    let editing = fields.ticked("editing").then(|| fields.one("version"));
+    let precondition = editing.map_or(Precondition::Absent, Precondition::Matches);
     let manager = Manager::for_request(&state.provider, console.origin.clone());
-    match manager
-        .save_connection(&connection, secret.as_deref())
-        .await
-    {
-        Ok(()) => Ok(see_other(&state.provider.settings().endpoint(CONNECTIONS))),
-        Err(ManageError::Invalid { message, .. }) => {
-            let editing = fields.ticked("editing");
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            list_page(
+    let saved = manager
+        .save_connection(&connection, secret.as_deref(), precondition)
+        .await;
+    let (status, message) = match saved {
+        Ok(()) => return Ok(see_other(&state.provider.settings().endpoint(CONNECTIONS))),
+        Err(ManageError::Invalid { message, .. }) => (StatusCode::UNPROCESSABLE_ENTITY, message),
+        Err(ManageError::Conflict(message)) => (StatusCode::CONFLICT, message),
+        // Changed by someone else since the form was read: shown as it is now.
+        Err(ManageError::Stale(message)) => {
+            let current = stored(&state, &connection.id).await?;
+            let version = crate::manage::connections::etag(&current);
+            let message = format!("{message}. It is shown as it is now: make your change again.");
+            let (editing, status) = (Some(version.as_str()), StatusCode::CONFLICT);
+            return list_page(
                 &state,
                 &console,
-                Some(&connection),
+                Some(&current),
                 editing,
                 status,
                 Some(message),
             )
-            .await
+            .await;
         }
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[derive(serde::Deserialize)]
-pub struct Confirmed {
-    csrf_token: Option<String>,
-    confirm: Option<String>,
+        Err(e) => return Err(e.into()),
+    };
+    list_page(
+        &state,
+        &console,
+        Some(&connection),
+        editing,
+        status,
+        Some(message),
+    )
+    .await
 }
 
 pub async fn delete(
     State(state): State<AppState>,
     console: Console,
     Path(id): Path<String>,
-    PageForm(form): PageForm<Confirmed>,
+    PageForm(form): PageForm<super::Confirmed>,
 ) -> Result<Response, PageError> {
     if !console.browser.sent_its_form(form.csrf_token.as_deref()) {
         return Err(PageError::Forgery);
@@ -174,7 +192,7 @@ pub async fn delete(
             "To delete {id} (and unlink every account signed in through it), type its id beside the button."
         );
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return list_page(&state, &console, None, false, status, Some(message)).await;
+        return list_page(&state, &console, None, None, status, Some(message)).await;
     }
     let manager = Manager::for_request(&state.provider, console.origin.clone());
     manager.delete_connection(&id).await?;

@@ -53,11 +53,14 @@ pub async fn show(State(state): State<AppState>, console: Console) -> Result<Res
         .tally(now)
         .await
         .map_err(|e| PageError::Unavailable(e.to_string()))?;
-    let failures: Vec<AuditEvent> = [
+    let mut failures: Vec<AuditEvent> = [
         recent(&state, Some("login.failed")).await?,
+        recent(&state, Some("mfa.failed")).await?,
         recent(&state, Some("token.refused")).await?,
     ]
     .concat();
+    failures.sort_by_key(|e| std::cmp::Reverse(e.seq));
+    failures.truncate(8);
     let changes = recent(&state, None).await?;
     let hours = state.issued.last_day(now);
     Ok(page(

@@ -39,22 +39,17 @@ pub async fn list(State(state): State<AppState>, console: Console) -> Result<Res
         "console_keys.html",
         minijinja::context! {
             keys => rows,
-            rotate_url => state.provider.settings().endpoint("/admin/keys/rotate"),
+            rotate_url => state.provider.settings().endpoint(super::KEYS_ROTATE),
             sealed => state.provider.master_key().is_some(),
             ..chrome(&state, &console)
         },
     ))
 }
 
-#[derive(serde::Deserialize)]
-pub struct Rotate {
-    csrf_token: Option<String>,
-}
-
 pub async fn rotate(
     State(state): State<AppState>,
     console: Console,
-    PageForm(form): PageForm<Rotate>,
+    PageForm(form): PageForm<super::Confirmed>,
 ) -> Result<Response, PageError> {
     if !console.browser.sent_its_form(form.csrf_token.as_deref()) {
         return Err(PageError::Forgery);

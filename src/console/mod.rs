@@ -23,9 +23,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use sesame_core::audit::{Actor, Origin};
-use sesame_core::client::{AuthMethod, Client, ClientMetadata, GrantType};
-use sesame_core::clock::{Clock, SystemClock};
-use sesame_core::scope::Scopes;
+use sesame_core::client::Client;
 use sesame_core::session;
 use sesame_core::user::{Role, User};
 
@@ -39,6 +37,7 @@ pub const AUDIT: &str = "/admin/audit";
 pub const USERS: &str = "/admin/users";
 pub const CONNECTIONS: &str = "/admin/connections";
 pub const KEYS: &str = "/admin/keys";
+pub const KEYS_ROTATE: &str = "/admin/keys/rotate";
 
 /// The cookie that says this browser's session signed in to the console, and when: an HMAC
 /// over that time and the session cookie, so it means nothing with any other session, ends
@@ -94,7 +93,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/connections/{id}", get(connections::show))
         .route("/admin/connections/{id}/delete", post(connections::delete))
         .route(KEYS, get(keys::list))
-        .route("/admin/keys/rotate", post(keys::rotate))
+        .route(KEYS_ROTATE, post(keys::rotate))
         .route(AUDIT, get(audit::list))
         .route(USERS, get(users::list).post(users::create))
         .route("/admin/users/{sub}", get(users::show).post(users::edit))
@@ -122,23 +121,7 @@ pub fn routes() -> Router<AppState> {
 /// The console's client: public (PKCE), code flow to `/admin/callback`, `openid` only, no
 /// consent page (it is Sesame's own).
 pub fn client(issuer: &str) -> Client {
-    let now = SystemClock.now();
-    Client {
-        client_id: CLIENT_ID.to_owned(),
-        secret_hash: None,
-        metadata: ClientMetadata {
-            client_name: Some("Sesame admin console".to_owned()),
-            redirect_uris: vec![format!("{}{CALLBACK}", issuer.trim_end_matches('/'))],
-            grant_types: vec![GrantType::AuthorizationCode],
-            response_types: vec!["code".to_owned()],
-            token_endpoint_auth_method: AuthMethod::None,
-            scope: Scopes::from_tokens(["openid".to_owned()]),
-            skip_consent: true,
-            ..Default::default()
-        },
-        created_at: now,
-        updated_at: now,
-    }
+    crate::ui::first_party::client(CLIENT_ID, "Sesame admin console", issuer, CALLBACK)
 }
 
 /// A signed-in administrator: the browser (for CSRF tokens), the user, and the origin their
@@ -196,6 +179,25 @@ fn not_an_admin(user: &User) -> Response {
     )
 }
 
+/// `base` with `segments` appended, each percent-encoded as one path segment (an id may hold
+/// `/`, `?` or `%`).
+pub fn under(base: &str, segments: &[&str]) -> String {
+    let Ok(mut url) = url::Url::parse(base) else {
+        return base.to_owned();
+    };
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.extend(segments);
+    }
+    url.to_string()
+}
+
+/// A form that carries only its CSRF token and, for a deletion, the id typed again.
+#[derive(serde::Deserialize)]
+pub struct Confirmed {
+    pub csrf_token: Option<String>,
+    pub confirm: Option<String>,
+}
+
 /// What every console page shows around its content.
 fn chrome(state: &AppState, console: &Console) -> minijinja::Value {
     let settings = state.provider.settings();
@@ -232,6 +234,19 @@ impl From<crate::manage::ManageError> for PageError {
 mod tests {
     use super::*;
     use sesame_core::csrf::CsrfKey;
+
+    #[test]
+    fn an_id_is_one_segment_of_the_url() {
+        let clients = "https://id.example/t/admin/clients";
+        assert_eq!(
+            under(clients, &["a b/c?", "secret"]),
+            "https://id.example/t/admin/clients/a%20b%2Fc%3F/secret"
+        );
+        assert_eq!(
+            under(clients, &["x"]),
+            "https://id.example/t/admin/clients/x"
+        );
+    }
 
     #[test]
     fn the_console_cookie_holds_for_its_session_and_its_hour_only() {

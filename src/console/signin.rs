@@ -9,12 +9,11 @@ use crate::client_address::ClientAddress;
 use crate::state::AppState;
 use crate::ui::browser::Browser;
 use crate::ui::error::PageError;
-use crate::ui::first_party::{FirstParty, payload};
+use crate::ui::first_party::FirstParty;
 use crate::ui::respond::see_other;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
-use sesame_core::session;
 use sesame_core::user::Role;
 use std::collections::BTreeMap;
 
@@ -48,41 +47,12 @@ pub async fn callback(
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, PageError> {
     let settings = state.provider.settings();
-    if let Some(error) = query.get("error") {
-        // Only a code of RFC 6749's shape is shown: the query is anyone's to write.
-        let code = Some(error.as_str())
-            .filter(|e| e.len() <= 40 && e.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
-            .unwrap_or("an error");
-        return Err(PageError::BadRequest(format!(
-            "Signing in to the console did not finish ({code}). Start again at {}.",
-            settings.endpoint(HOME)
-        )));
-    }
-    let (code, verifier) = CONSOLE.returned(&state, &headers, &query)?;
-    let request = CONSOLE.token_request(&state, &code, &verifier);
-    let tokens = CONSOLE
-        .redeem(&state, address, &request)
-        .await
-        .map_err(PageError::from)?;
-    // The ID token came straight from the token logic: its subject is who signed in.
-    let subject = tokens
-        .id_token
-        .as_deref()
-        .and_then(payload)
-        .and_then(|claims| claims["sub"].as_str().map(str::to_owned));
-    let signed_in = session::signed_in(&state.provider, browser.session())
-        .await
-        .map_err(|e| PageError::Unavailable(e.to_string()))?;
-    let (Some((_, user)), Some(session_cookie)) = (signed_in, browser.session()) else {
-        return Err(PageError::BadRequest(
-            "This browser's session ended while signing in. Sign in again.".into(),
-        ));
+    let user = CONSOLE
+        .signed_in_user(&state, address, &browser, &headers, &query)
+        .await?;
+    let Some(session_cookie) = browser.session() else {
+        return Err(PageError::RequestGone);
     };
-    if subject.as_deref() != Some(user.id.as_str()) {
-        return Err(PageError::BadRequest(
-            "The sign-in belongs to another session of this browser. Sign in again.".into(),
-        ));
-    }
     if !user.has_role(Role::Admin) {
         return Ok(not_an_admin(&user));
     }

@@ -21,14 +21,7 @@ const PAGE: u32 = 50;
 
 /// `{users}/{segments...}`, each segment percent-encoded.
 fn url(state: &AppState, segments: &[&str]) -> String {
-    let base = state.provider.settings().endpoint(USERS);
-    let Ok(mut url) = url::Url::parse(&base) else {
-        return base;
-    };
-    if let Ok(mut path) = url.path_segments_mut() {
-        path.extend(segments);
-    }
-    url.to_string()
+    super::under(&state.provider.settings().endpoint(USERS), segments)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -194,11 +187,21 @@ impl Draft {
         }
         // Unticked means false only where the claim was set: a user nobody ever asserted
         // anything about keeps no `email_verified` at all.
-        claims["email_verified"] = match (self.email_verified, p.claims.email_verified) {
-            (true, _) => true.into(),
-            (false, Some(_)) => false.into(),
-            (false, None) => serde_json::Value::Null,
-        };
+        // A new address is not verified because the old one was: the box counts only when the
+        // address stays (tick it again after changing it).
+        let same_email =
+            claims["email"] == serde_json::to_value(&p.claims.email).unwrap_or_default();
+        claims["email_verified"] =
+            match (self.email_verified && same_email, p.claims.email_verified) {
+                (true, _) => true.into(),
+                (false, Some(_)) => false.into(),
+                (false, None) => serde_json::Value::Null,
+            };
+        if claims["phone_number"]
+            != serde_json::to_value(&p.claims.phone_number).unwrap_or_default()
+        {
+            claims["phone_number_verified"] = serde_json::Value::Null;
+        }
         p.claims = crate::manage::parse(claims)?;
         p.username = self.username.clone();
         p.roles.retain(|r| *r != Role::Admin);
@@ -266,8 +269,7 @@ async fn person_page(
         "console_user.html",
         minijinja::context! {
             person => minijinja::context! {
-                sub => user.id, username => user.username, email => user.claims.email,
-                name => user.claims.name, disabled => user.disabled,
+                sub => user.id, username => user.username, disabled => user.disabled,
                 admin => user.has_role(Role::Admin), has_password => user.password_hash.is_some(),
             },
             locked_until, sessions, consents, identities, error, draft,
@@ -329,30 +331,20 @@ pub async fn edit(
         .await;
     }
     let version = draft.version.clone();
-    match manager
+    let saved = manager
         .update_user(user.clone(), Some(&version), |p| draft.apply(p))
-        .await
-    {
-        Ok(_) => Ok(see_other(&url(&state, &[&sub]))),
-        Err(ManageError::Invalid { message, .. }) => {
-            let draft = Draft::sent(&fields);
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            person_page(
-                &state,
-                &console,
-                &manager,
-                &user,
-                draft,
-                status,
-                Some(message),
-            )
-            .await
-        }
-        Err(ManageError::Stale(message) | ManageError::Conflict(message)) => {
+        .await;
+    let (status, message) = match saved {
+        Ok(_) => return Ok(see_other(&url(&state, &[&sub]))),
+        Err(ManageError::Invalid { message, .. }) => (StatusCode::UNPROCESSABLE_ENTITY, message),
+        // A taken username: what was typed stays, to be corrected.
+        Err(ManageError::Conflict(message)) => (StatusCode::CONFLICT, message),
+        // Someone else's change since the page was read: shown as it is now.
+        Err(ManageError::Stale(message)) => {
             let user = manager.find_user(&sub).await?;
             let message = format!("{message}. It is shown as it is now: make your change again.");
             let (draft, status) = (Draft::of(&user), StatusCode::CONFLICT);
-            person_page(
+            let page = person_page(
                 &state,
                 &console,
                 &manager,
@@ -360,11 +352,22 @@ pub async fn edit(
                 draft,
                 status,
                 Some(message),
-            )
-            .await
+            );
+            return page.await;
         }
-        Err(e) => Err(e.into()),
-    }
+        Err(e) => return Err(e.into()),
+    };
+    let draft = Draft::sent(&fields);
+    person_page(
+        &state,
+        &console,
+        &manager,
+        &user,
+        draft,
+        status,
+        Some(message),
+    )
+    .await
 }
 
 #[derive(serde::Deserialize)]

@@ -7,7 +7,7 @@ pub mod upstream;
 use crate::state::AppState;
 use crate::ui::browser::Browser;
 use crate::ui::error::PageError;
-use crate::ui::login::{PageQuery, signed_in};
+use crate::ui::login::PageQuery;
 use crate::ui::respond;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -69,5 +69,7 @@ pub async fn callback(
     let (user, connection) = (&arrival.user, &arrival.connection.id);
     tracing::info!(sub = %user.id, connection = %connection, "user signed in through an upstream provider");
     metrics::counter!("sesame_sign_ins_total", "via" => "upstream").increment(1);
-    signed_in(&state, &browser, &client, pending, user).await
+    // An upstream sign-in vouches for no factor Sesame can name: no `amr` of its own.
+    crate::ui::second_factor::after_first_factor(&state, &browser, &client, pending, user, vec![])
+        .await
 }

@@ -29,15 +29,16 @@ pub fn etag(client: &Client) -> String {
     super::etag(&describe(client))
 }
 
-/// The admin console's own client (`crate::console`). Sesame registers it again at every
-/// start, so a change to it would be undone by the next restart (or lock operators out of
-/// the console until then): it is refused instead.
+/// Sesame's own clients: the admin console's (`crate::console`) and the account page's
+/// (`crate::ui::account`). Sesame registers them again at every start, so a change to one
+/// would be undone by the next restart (or lock people out until then): it is refused.
 pub const CONSOLE_CLIENT_ID: &str = "sesame-console";
+pub const ACCOUNT_CLIENT_ID: &str = "sesame-account";
 
-fn refuse_console(client_id: &str) -> Result<(), ManageError> {
-    if client_id == CONSOLE_CLIENT_ID {
+fn refuse_own(client_id: &str) -> Result<(), ManageError> {
+    if [CONSOLE_CLIENT_ID, ACCOUNT_CLIENT_ID].contains(&client_id) {
         return Err(ManageError::Conflict(format!(
-            "{client_id} is the admin console's own client: Sesame registers it at every start, \
+            "{client_id} is one of Sesame's own clients: Sesame registers it at every start, \
              so it cannot be changed, given a secret or deleted"
         )));
     }
@@ -104,7 +105,7 @@ impl Manager<'_> {
         if_match: Option<&str>,
         change: impl FnOnce(&mut ClientMetadata) -> Result<(), ManageError>,
     ) -> Result<Saved, ManageError> {
-        refuse_console(client_id)?;
+        refuse_own(client_id)?;
         let mut client = self.find_client(client_id).await?;
         let what = || format!("client {client_id}");
         if let Some(tag) = if_match
@@ -152,7 +153,7 @@ impl Manager<'_> {
 
     /// Deletes a client and everything issued to it.
     pub async fn delete_client(&self, client_id: &str) -> Result<(), ManageError> {
-        refuse_console(client_id)?;
+        refuse_own(client_id)?;
         let client = self.find_client(client_id).await?;
         if !self.store.delete_client(client_id).await? {
             return Err(ManageError::NotFound(format!(
@@ -172,7 +173,7 @@ impl Manager<'_> {
     /// A new secret, shown once; the old one stops working at once on this node and within
     /// `client_cache_ttl` on the others.
     pub async fn rotate_client_secret(&self, client_id: &str) -> Result<Saved, ManageError> {
-        refuse_console(client_id)?;
+        refuse_own(client_id)?;
         let mut client = self.find_client(client_id).await?;
         if !client.metadata.token_endpoint_auth_method.uses_secret() {
             return Err(ManageError::invalid(

@@ -7,6 +7,7 @@
 pub mod clients;
 pub mod connections;
 pub mod etag;
+pub mod factors;
 pub mod keys;
 mod parse;
 pub mod users;

@@ -17,6 +17,35 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use subtle::ConstantTimeEq;
 
+/// A first-party client of Sesame: public (PKCE), the code flow to `callback` under the
+/// issuer, `openid` only, no consent page (it is Sesame's own). Registered at every start.
+pub fn client(
+    client_id: &str,
+    name: &str,
+    issuer: &str,
+    callback: &str,
+) -> sesame_core::client::Client {
+    use sesame_core::client::{AuthMethod, Client, ClientMetadata, GrantType};
+    use sesame_core::clock::{Clock, SystemClock};
+    let now = SystemClock.now();
+    Client {
+        client_id: client_id.to_owned(),
+        secret_hash: None,
+        metadata: ClientMetadata {
+            client_name: Some(name.to_owned()),
+            redirect_uris: vec![format!("{}{callback}", issuer.trim_end_matches('/'))],
+            grant_types: vec![GrantType::AuthorizationCode],
+            response_types: vec!["code".to_owned()],
+            token_endpoint_auth_method: AuthMethod::None,
+            scope: sesame_core::scope::Scopes::from_tokens(["openid".to_owned()]),
+            skip_consent: true,
+            ..Default::default()
+        },
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 /// Seconds a sign-in may take between the start and the callback.
 const FLOW_AGE: i64 = 600;
 
@@ -135,6 +164,54 @@ impl FirstParty {
         };
         let (tokens, _) = sesame_core::token::exchange(&state.provider, caller, params).await?;
         Ok(tokens)
+    }
+
+    /// At the callback: the code redeemed, and the user of this browser's session, who the ID
+    /// token says signed in. Every way this fails is a page saying where to start again.
+    pub async fn signed_in_user(
+        &self,
+        state: &AppState,
+        address: IpAddr,
+        browser: &super::browser::Browser,
+        headers: &HeaderMap,
+        query: &BTreeMap<String, String>,
+    ) -> Result<sesame_core::user::User, PageError> {
+        let start = state.provider.settings().endpoint(self.start);
+        if let Some(error) = query.get("error") {
+            // Only a code of RFC 6749's shape is shown: the query is anyone's to write.
+            let code = Some(error.as_str())
+                .filter(|e| e.len() <= 40 && e.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+                .unwrap_or("an error");
+            return Err(PageError::BadRequest(format!(
+                "Signing in did not finish ({code}). Start again at {start}."
+            )));
+        }
+        let (code, verifier) = self.returned(state, headers, query)?;
+        let request = self.token_request(state, &code, &verifier);
+        let tokens = self
+            .redeem(state, address, &request)
+            .await
+            .map_err(PageError::from)?;
+        // The ID token came straight from the token logic: its subject is who signed in.
+        let subject = tokens
+            .id_token
+            .as_deref()
+            .and_then(payload)
+            .and_then(|claims| claims["sub"].as_str().map(str::to_owned));
+        let signed_in = sesame_core::session::signed_in(&state.provider, browser.session())
+            .await
+            .map_err(|e| PageError::Unavailable(e.to_string()))?;
+        let Some((_, user)) = signed_in else {
+            return Err(PageError::BadRequest(
+                "This browser's session ended while signing in. Sign in again.".into(),
+            ));
+        };
+        if subject.as_deref() != Some(user.id.as_str()) {
+            return Err(PageError::BadRequest(
+                "The sign-in belongs to another session of this browser. Sign in again.".into(),
+            ));
+        }
+        Ok(user)
     }
 
     /// The cookie cleared: a reload must not redeem the code again.

@@ -100,12 +100,13 @@ pub async fn submit(
             return login_page(&state, &browser, status, &pending, &client, username, again).await;
         }
     };
-    tracing::info!(sub = %user.id, client_id = %client.client_id, "user signed in");
+    tracing::info!(sub = %user.id, client_id = %client.client_id, "password accepted");
     metrics::counter!("sesame_sign_ins_total", "via" => "password").increment(1);
-    signed_in(&state, &browser, &client, pending, &user).await
+    let amr = vec![sesame_core::mfa::amr::PWD.to_owned()];
+    super::second_factor::after_first_factor(&state, &browser, &client, pending, &user, amr).await
 }
 
-/// After a successful sign-in (password or upstream provider): a new session, and the pending
+/// After a complete sign-in (`amr` says with which factors): a new session, and the pending
 /// authorization request continues.
 pub async fn signed_in(
     state: &AppState,
@@ -113,11 +114,13 @@ pub async fn signed_in(
     client: &Client,
     pending: PendingAuthorization,
     user: &User,
+    amr: Vec<String>,
 ) -> Result<Response, PageError> {
     let provider = &state.provider;
-    let old = session::find(provider, browser.session()).await?;
-    let done =
-        flow::signed_in(provider, client, pending, old.map(|s| s.key).as_ref(), user).await?;
+    let old = session::find(provider, browser.session())
+        .await?
+        .map(|s| s.key);
+    let done = flow::signed_in(provider, client, pending, old.as_ref(), user, amr).await?;
     let response = match done.next {
         Ok(next) => respond::next(provider.settings(), next),
         Err(e) => respond::failure(e),
@@ -132,6 +135,12 @@ pub fn refusal(now: i64, failure: &LoginFailure) -> (StatusCode, String) {
         LoginFailure::Invalid | LoginFailure::Disabled => (
             StatusCode::UNAUTHORIZED,
             "The username or password is not correct.".to_owned(),
+        ),
+        LoginFailure::NeedsSecondFactor => (
+            StatusCode::FORBIDDEN,
+            "This account signs in with a second factor, which this page cannot ask for. Sign in \
+             on your account page first (/account on this Sesame), then come back here."
+                .to_owned(),
         ),
         LoginFailure::Locked { until } => (
             StatusCode::TOO_MANY_REQUESTS,

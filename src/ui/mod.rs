@@ -2,6 +2,7 @@
 //! auto-submit and the console's copy buttons, usable without JavaScript. Every page carries the same security headers; every
 //! failure is a [`error::PageError`].
 
+pub mod account;
 pub mod browser;
 pub mod consent;
 pub mod cookies;
@@ -13,6 +14,7 @@ pub mod home;
 pub mod login;
 pub mod oauth1_approval;
 pub mod respond;
+pub mod second_factor;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -43,6 +45,16 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("approve.html", include_str!("../../templates/approve.html")),
         ("demo.html", include_str!("../../templates/demo.html")),
         ("home.html", include_str!("../../templates/home.html")),
+        (
+            "second_factor.html",
+            include_str!("../../templates/second_factor.html"),
+        ),
+        ("enrol.html", include_str!("../../templates/enrol.html")),
+        ("account.html", include_str!("../../templates/account.html")),
+        (
+            "recovery_codes.html",
+            include_str!("../../templates/recovery_codes.html"),
+        ),
         (
             "console_nav.html",
             include_str!("../../templates/console_nav.html"),
@@ -253,6 +265,10 @@ mod tests {
             "approve.html",
             "demo.html",
             "home.html",
+            "second_factor.html",
+            "enrol.html",
+            "account.html",
+            "recovery_codes.html",
             "console_dashboard.html",
             "console_clients.html",
             "console_client_created.html",

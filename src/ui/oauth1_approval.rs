@@ -115,7 +115,9 @@ pub async fn submit(
     let request = pending(&state, &form.oauth_token).await?;
     let provider = &state.provider;
     if let (Some(username), Some(password)) = (&form.username, &form.password) {
-        let user = match login::authenticate(provider, address, username, password).await? {
+        let only_password =
+            login::authenticate_password_only(provider, address, username, password, false);
+        let user = match only_password.await? {
             Ok(user) => user,
             Err(failure) => {
                 let (status, error) = refusal(provider.now(), &failure);
@@ -123,7 +125,8 @@ pub async fn submit(
                 return Ok(render(&browser, status, "login", &request, context));
             }
         };
-        let (_, cookie) = session::start(provider, &user.id).await?;
+        let amr = vec![sesame_core::mfa::amr::PWD.to_owned()];
+        let (_, cookie) = session::start(provider, &user.id, amr).await?;
         let response = confirm(&browser.signed_in_with(&cookie), &request, &user);
         return Ok(browser::with_session(&state, &cookie, response));
     }

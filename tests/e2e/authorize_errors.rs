@@ -137,11 +137,11 @@ async fn other_errors_go_back_with_state_and_iss() {
                 ("scope", "openid"),
                 (
                     "claims",
-                    r#"{"id_token":{"acr":{"essential":true,"values":["2"]}}}"#,
+                    r#"{"id_token":{"acr":{"essential":true,"values":["urn:example:gold"]}}}"#,
                 ),
             ]),
             "unmet_authentication_requirements",
-            "an essential acr was requested",
+            "an essential acr was requested with values this server does not assert",
         ),
         (
             with(&[("scope", "openid"), ("display", "fullscreen")]),

@@ -208,6 +208,7 @@ async fn a_code_is_bound_to_its_client_redirect_uri_and_lifetime() {
             auth_time: now - 120,
             sid: None,
             claims: Default::default(),
+            amr: Vec::new(),
         },
         data: CodeData {
             redirect_uri: REDIRECT.into(),

@@ -192,12 +192,7 @@ async fn an_operator_registers_a_client_in_chromium_uses_its_secret_and_reads_th
         Some("Renamed in the console")
     );
     assert_eq!(client.metadata.scope.to_string(), "api:read api:write");
-    assert!(
-        result["client"]
-            .as_str()
-            .unwrap()
-            .contains("Rotate the secret")
-    );
+    assert_eq!(result["client"], "Renamed in the console");
     // And the audit log shows who made it.
     let audit = result["audit"].as_str().unwrap();
     assert!(audit.contains("client.created"), "{audit}");
@@ -367,20 +362,20 @@ async fn an_operator_edits_a_client_and_two_edits_from_one_read_do_not_overwrite
     // The console's own client is Sesame's: no rotation, no deletion, from here or anywhere.
     let own = submit(
         &browser,
-        "/admin/clients/sesame-console",
+        "/admin/clients",
         "/admin/clients/sesame-console/secret",
         &[],
     )
     .await;
     assert_eq!(own.status, 409, "{}", own.body);
     assert!(
-        own.text().contains("admin console's own client"),
+        own.text().contains("one of Sesame's own clients"),
         "{}",
         own.text()
     );
     let own = submit(
         &browser,
-        "/admin/clients/sesame-console",
+        "/admin/clients",
         "/admin/clients/sesame-console/delete",
         &[("confirm", "sesame-console")],
     )
@@ -474,7 +469,7 @@ async fn an_operator_edits_claims_connections_and_keys_and_the_dashboard_counts(
     assert!(alice.has_role(Role::Admin));
 
     // Connections: added with a secret, changed keeping it, deleted when its id is typed.
-    let corp = |name: &str, secret: &str, editing: bool| {
+    let corp = |name: &str, secret: &str, version: Option<&str>| {
         let mut f = vec![
             ("id", "corp".to_owned()),
             ("kind", "oidc".to_owned()),
@@ -484,15 +479,16 @@ async fn an_operator_edits_claims_connections_and_keys_and_the_dashboard_counts(
             ("client_secret", secret.to_owned()),
             ("scopes", "openid email".to_owned()),
         ];
-        if editing {
+        if let Some(version) = version {
             f.push(("editing", "yes".to_owned()));
+            f.push(("version", version.to_owned()));
         }
         f
     };
-    let no_secret = send("/admin/connections", corp("Corp", "", false)).await;
+    let no_secret = send("/admin/connections", corp("Corp", "", None)).await;
     assert_eq!(no_secret.status, 422, "{}", no_secret.body);
     assert_eq!(no_secret.field("display_name").as_deref(), Some("Corp"));
-    let added = send("/admin/connections", corp("Corp", "upstream-s3cret", false)).await;
+    let added = send("/admin/connections", corp("Corp", "upstream-s3cret", None)).await;
     assert_eq!(added.status, 303, "{}", added.body);
     let (_, sealed) = store.get_connection("corp").await.unwrap().unwrap();
     let edit_page = browser.get("/admin/connections/corp").await;
@@ -501,11 +497,28 @@ async fn an_operator_edits_claims_connections_and_keys_and_the_dashboard_counts(
         !edit_page.body.contains("upstream-s3cret"),
         "a saved secret is never shown"
     );
-    let renamed = send("/admin/connections", corp("Corp SSO", "", true)).await;
+    // The add form never replaces one that exists.
+    let again = send("/admin/connections", corp("Corp", "other", None)).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    let version = edit_page.field("version").unwrap();
+    let renamed = send("/admin/connections", corp("Corp SSO", "", Some(&version))).await;
     assert_eq!(renamed.status, 303, "{}", renamed.body);
     let (connection, kept) = store.get_connection("corp").await.unwrap().unwrap();
     assert_eq!(connection.display_name, "Corp SSO");
     assert_eq!(kept, sealed, "an empty secret keeps the saved one");
+    // A stale form is refused; and a kept secret never goes to a new place.
+    let stale = send("/admin/connections", corp("Old", "", Some(&version))).await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    let version = browser
+        .get("/admin/connections/corp")
+        .await
+        .field("version")
+        .unwrap();
+    let mut elsewhere = corp("Corp SSO", "", Some(&version));
+    elsewhere[3].1 = "https://attacker.example".into();
+    let moved = send("/admin/connections", elsewhere).await;
+    assert_eq!(moved.status, 422, "{}", moved.body);
+    assert!(moved.text().contains("type it again"), "{}", moved.text());
     let unconfirmed = submit(
         &browser,
         "/admin/connections",
@@ -543,8 +556,8 @@ async fn an_operator_edits_claims_connections_and_keys_and_the_dashboard_counts(
     let clients = format!("<a href=\"{}\">clients", app.url("/admin/clients"));
     assert!(dashboard.contains(&count(2, &users)), "{dashboard}");
     assert!(
-        dashboard.contains(&count(2, &clients)),
-        "the console's and counted"
+        dashboard.contains(&count(3, &clients)),
+        "Sesame's own two, and counted"
     );
     assert!(
         dashboard.contains(&count(1, "active session")),

@@ -91,9 +91,9 @@ try {
   await page.fill('input[name=client_name]', 'Renamed in the console');
   await page.fill('input[name=scope]', 'api:read api:write');
   await shot('client');
-  await page.click('button >> text=Save');
-  await page.waitForSelector('input[name=client_name]');
-  const client = await page.innerText('main');
+  await Promise.all([page.waitForNavigation(), page.click('button >> text=Save')]);
+  // The page as saved, read back after the redirect.
+  const client = await page.inputValue('input[name=client_name]');
   await shot('client-saved');
 
   await page.click('nav.console >> text=Audit log');

@@ -104,6 +104,13 @@ pub mod action {
     pub const LOGIN_SUCCEEDED: &str = "login.succeeded";
     pub const LOGIN_FAILED: &str = "login.failed";
     pub const LOCKOUT: &str = "login.locked";
+    /// A second factor proved after the password (`login.succeeded` is the first factor).
+    pub const MFA_SUCCEEDED: &str = "mfa.succeeded";
+    pub const MFA_FAILED: &str = "mfa.failed";
+    pub const RECOVERY_CODE_USED: &str = "mfa.recovery_code_used";
+    pub const FACTOR_ENROLLED: &str = "mfa.factor_enrolled";
+    pub const FACTOR_REMOVED: &str = "mfa.factor_removed";
+    pub const RECOVERY_CODES_REPLACED: &str = "mfa.recovery_codes_replaced";
     pub const TOKEN_REFUSED: &str = "token.refused";
     pub const TOKEN_REVOKED: &str = "token.revoked";
 }

@@ -23,6 +23,10 @@ pub struct Delegation {
     pub sid: Option<String>,
     #[serde(default)]
     pub claims: ClaimsRequest,
+    /// How the user signed in (the session's `amr`), for the ID tokens of this delegation,
+    /// refreshed ones too: a token request never checks a factor again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
 }
 
 /// An authorization code as stored: only its SHA-256.

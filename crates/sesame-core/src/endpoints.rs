@@ -16,6 +16,12 @@ pub const DEVICE: &str = "/device";
 /// RP-Initiated Logout's `end_session_endpoint`.
 pub const LOGOUT: &str = "/logout";
 pub const LOGIN: &str = "/login";
+/// After the password: a code from an authenticator, or a recovery code.
+pub const SECOND_FACTOR: &str = "/login/second-factor";
+/// After the password, when two factors are needed and the user has one only: enrol a second.
+pub const ENROL: &str = "/login/enrol";
+/// After an enrolment, once the recovery codes are read: the sign-in goes on.
+pub const ENROLLED: &str = "/login/enrol/continue";
 pub const CONSENT: &str = "/consent";
 /// Upstream identity providers; `{connection}` is a connection id.
 pub const FEDERATION_START: &str = "/federation/{connection}/start";

@@ -25,6 +25,8 @@ pub enum Guess {
     UserCode,
     /// Client authentication at the token, introspection, revocation and device endpoints.
     ClientAuthentication,
+    /// A second factor's code after the password (counted with the account's passwords).
+    SecondFactor,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +48,18 @@ pub enum Event {
     },
     /// A password sign-in succeeded.
     SignedIn { user_id: String, address: IpAddr },
+    /// A second factor was proved after the first.
+    SecondFactorUsed {
+        user_id: String,
+        proof: crate::mfa::Proof,
+        address: IpAddr,
+    },
+    /// A second factor's code was wrong or spent, or the account was locked.
+    SecondFactorRefused {
+        user_id: String,
+        locked: bool,
+        address: IpAddr,
+    },
     /// A user approved scopes for a client on the consent page.
     ConsentGranted {
         user_id: String,

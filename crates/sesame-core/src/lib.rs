@@ -22,6 +22,7 @@ pub mod introspection;
 pub mod jws;
 pub mod keys;
 pub mod login;
+pub mod mfa;
 pub mod oauth1;
 pub mod oidc;
 pub mod params;

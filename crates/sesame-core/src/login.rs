@@ -21,6 +21,9 @@ pub enum LoginFailure {
     /// The password was right but the account is disabled. Pages answer it exactly as
     /// [`LoginFailure::Invalid`]; it is told apart for the log and the audit only.
     Disabled,
+    /// The password was right, but this sign-in also needs a second factor, which the caller
+    /// cannot ask for ([`authenticate_password_only`]).
+    NeedsSecondFactor,
 }
 
 /// An argon2id hash of a random password, checked when the username is unknown so the answer
@@ -82,6 +85,28 @@ pub async fn authenticate(
         (None, Refusal::Disabled) => LoginFailure::Disabled,
         (None, _) => LoginFailure::Invalid,
     }))
+}
+
+/// [`authenticate`] for what can ask for nothing but a password (the device and OAuth 1.0a
+/// approval pages, the password grant): a user who enrolled a second factor, or a sign-in
+/// that must use one, is refused, and only once the password was right, so the refusal tells
+/// nothing to whoever does not know it.
+pub async fn authenticate_password_only(
+    provider: &Provider,
+    address: IpAddr,
+    username: &str,
+    password: &str,
+    client_requires_mfa: bool,
+) -> Result<Result<User, LoginFailure>, StoreError> {
+    let user = match authenticate(provider, address, username, password).await? {
+        Ok(user) => user,
+        Err(failure) => return Ok(Err(failure)),
+    };
+    let has_factor = !provider.store().list_factors(&user.id).await?.is_empty();
+    if has_factor || client_requires_mfa || provider.settings().require_mfa {
+        return Ok(Err(LoginFailure::NeedsSecondFactor));
+    }
+    Ok(Ok(user))
 }
 
 /// When a lock ends, in words: "in 1 minute", "in 15 minutes" (rounded up).

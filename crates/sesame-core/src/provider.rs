@@ -52,6 +52,8 @@ pub struct Settings {
     /// The languages the operator keeps claims in beyond the default one (OIDC Core §5.2),
     /// for discovery's `claims_locales_supported`; Sesame cannot know them otherwise.
     pub claims_locales_supported: Vec<String>,
+    /// Every sign-in needs a second factor (a user without one enrols one after the password).
+    pub require_mfa: bool,
 }
 
 impl Settings {
@@ -70,6 +72,7 @@ impl Settings {
             max_assertion_lifetime: 3600,
             claims_locales_supported: Vec::new(),
             key_rotation_interval: None,
+            require_mfa: false,
         }
     }
 

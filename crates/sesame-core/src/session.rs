@@ -16,6 +16,10 @@ pub struct BrowserSession {
     pub user_id: String,
     pub auth_time: i64,
     pub expires_at: i64,
+    /// How the user signed in (RFC 8176 values: `pwd`, `otp`, `mfa`); empty for an upstream
+    /// provider's sign-in, which says nothing Sesame can vouch for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
 }
 
 /// A session the browser presented: the row and the key it is stored under.
@@ -53,11 +57,12 @@ pub async fn signed_in(
     Ok(user.map(|u| (found.session, u)))
 }
 
-/// Starts a session for `user_id`: the row, and the cookie value to hand to the browser (the
-/// only time it exists outside the browser).
+/// Starts a session for `user_id`, signed in by `amr`: the row, and the cookie value to hand
+/// to the browser (the only time it exists outside the browser).
 pub async fn start(
     provider: &Provider,
     user_id: &str,
+    amr: Vec<String>,
 ) -> Result<(BrowserSession, Secret), StoreError> {
     let now = provider.now();
     let value = Secret::generate();
@@ -66,6 +71,7 @@ pub async fn start(
         user_id: user_id.to_owned(),
         auth_time: now,
         expires_at: now + provider.settings().session_ttl,
+        amr,
     };
     provider
         .store()
@@ -89,7 +95,9 @@ mod tests {
         let (provider, store, clock) = testing::provider().await;
         let user = User::new("alice", Default::default(), T0).unwrap();
         store.insert_user(&user).await.unwrap();
-        let (session, cookie) = start(&provider, &user.id).await.unwrap();
+        let (session, cookie) = start(&provider, &user.id, vec!["pwd".into()])
+            .await
+            .unwrap();
         assert_eq!(session.auth_time, T0);
         let found = find(&provider, Some(cookie.expose()))
             .await
@@ -117,8 +125,12 @@ mod tests {
         let (provider, store, _) = testing::provider().await;
         let user = User::new("alice", Default::default(), T0).unwrap();
         store.insert_user(&user).await.unwrap();
-        let (a, first) = start(&provider, &user.id).await.unwrap();
-        let (b, second) = start(&provider, &user.id).await.unwrap();
+        let (a, first) = start(&provider, &user.id, vec!["pwd".into()])
+            .await
+            .unwrap();
+        let (b, second) = start(&provider, &user.id, vec!["pwd".into()])
+            .await
+            .unwrap();
         assert_ne!((a.sid, first.expose()), (b.sid, second.expose()));
         end(&provider, &first.hash()).await.unwrap();
         assert!(
@@ -140,7 +152,9 @@ mod tests {
         let (provider, store, _) = testing::provider().await;
         let mut user = User::new("alice", Default::default(), T0).unwrap();
         store.insert_user(&user).await.unwrap();
-        let (_, cookie) = start(&provider, &user.id).await.unwrap();
+        let (_, cookie) = start(&provider, &user.id, vec!["pwd".into()])
+            .await
+            .unwrap();
         user.disabled = true;
         store.update_user(&user).await.unwrap();
         assert!(

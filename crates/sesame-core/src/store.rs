@@ -11,6 +11,7 @@ use crate::delegation::{Delegation, StoredCode, StoredRefreshToken};
 use crate::device::{DeviceCode, DeviceStatus};
 use crate::federation::{Connection, FederationState};
 use crate::keys::StoredKey;
+use crate::mfa::Factor;
 use crate::oauth1::{Oauth1Token, TokenStatus as Oauth1Status};
 use crate::scope::Scopes;
 use crate::secret::SecretHash;
@@ -446,6 +447,41 @@ pub trait LoginThrottle: Send + Sync {
 /// code and revokes what it issued (RFC 6749 §4.1.2), and a late poll hears `expired_token`.
 pub const SPENT_RETENTION: i64 = 600;
 
+/// Second factors and recovery codes (`crate::mfa`), shared by every node.
+#[async_trait]
+pub trait FactorStore: Send + Sync {
+    /// The user's factors, oldest first.
+    async fn list_factors(&self, user_id: &str) -> Result<Vec<Factor>, StoreError>;
+    async fn insert_factor(&self, factor: &Factor) -> Result<(), StoreError>;
+    /// `Ok(false)` if the user has no factor with this id.
+    async fn delete_factor(&self, user_id: &str, id: &str) -> Result<bool, StoreError>;
+    /// Spends TOTP `step` of the factor: `Ok(true)` only if no step as late was spent before,
+    /// atomically, so a code works once on all nodes together and an older one never after.
+    async fn spend_totp_step(
+        &self,
+        user_id: &str,
+        id: &str,
+        step: i64,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Replaces the user's recovery codes with these (hashes of new ones; none to remove them).
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        codes: &[SecretHash],
+        now: i64,
+    ) -> Result<(), StoreError>;
+    /// Spends one unused recovery code: `Ok(true)` once, on any node.
+    async fn spend_recovery_code(
+        &self,
+        user_id: &str,
+        code: &SecretHash,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// How many recovery codes the user has left.
+    async fn unused_recovery_codes(&self, user_id: &str) -> Result<u64, StoreError>;
+}
+
 /// How much the store holds, for the console's dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Tally {
@@ -487,6 +523,7 @@ pub trait Store:
     + FederationStore
     + LoginThrottle
     + AuditStore
+    + FactorStore
     + Maintenance
 {
 }
@@ -504,6 +541,7 @@ impl<T> Store for T where
         + FederationStore
         + LoginThrottle
         + AuditStore
+        + FactorStore
         + Maintenance
 {
 }

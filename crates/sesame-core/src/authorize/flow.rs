@@ -59,6 +59,7 @@ pub async fn start(
         browser: PendingAuthorization::browser_binding(browser_cookie),
         request,
         user_id: None,
+        first_factor: None,
         expires_at: provider.now() + PENDING_TTL,
     };
     let next = match plan(
@@ -195,6 +196,7 @@ async fn plan<'a>(
         consented.as_ref(),
         provider.now(),
         just_logged_in,
+        provider.settings().require_mfa,
     );
     Ok(match (step, session, user) {
         (Step::Fail(e), _, _) => return Err(request.error(issuer, e)),
@@ -256,19 +258,21 @@ pub struct SignedIn {
     pub next: Result<Next, AuthorizeError>,
 }
 
-/// After a successful sign-in (password or upstream provider): the browser's old session, of
-/// another user perhaps, ends; a new one starts; the pending request continues.
+/// After a successful sign-in (password or upstream provider, and the second factor when one
+/// was asked for; `amr` says which): the browser's old session, of another user perhaps,
+/// ends; a new one starts; the pending request continues.
 pub async fn signed_in(
     provider: &Provider,
     client: &Client,
     pending: PendingAuthorization,
     old_session: Option<&SecretHash>,
     user: &User,
+    amr: Vec<String>,
 ) -> Result<SignedIn, TokenError> {
     if let Some(old) = old_session {
         session::end(provider, old).await?;
     }
-    let (session, cookie) = session::start(provider, &user.id).await?;
+    let (session, cookie) = session::start(provider, &user.id, amr).await?;
     let next = resume_after_login(provider, client, pending, &session, user).await;
     Ok(SignedIn { cookie, next })
 }

@@ -12,6 +12,7 @@ pub mod response;
 
 use crate::client::{Client, GrantType};
 use crate::error::{ErrorCode, TokenError};
+use crate::mfa::Level;
 use crate::oidc::claims::{
     ClaimsRequest, REGISTERED_CLAIMS, claims_for_scope, parse_locales, supported_claims,
 };
@@ -51,6 +52,9 @@ pub struct AuthorizationRequest {
     /// The `sub` of a valid `id_token_hint`: the user the client expects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_hint_sub: Option<String>,
+    /// The authentication level asked for (`acr_values`, or an essential `acr` claim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<crate::mfa::Level>,
 }
 
 impl AuthorizationRequest {
@@ -245,20 +249,11 @@ pub async fn validate(
             })
             .transpose()
             .map_err(|e| fail(&back, e))?,
+        acr: None,
     };
     request.id_token_hint_sub = expected_subject(&request).map_err(|e| fail(&back, e))?;
-    // OIDC Core §5.5.1.1: an essential acr that cannot be met fails the authentication. Sesame
-    // asserts no authentication context class yet, so none can be.
-    if request.claims.essential_acr {
-        return Err(fail(
-            &back,
-            TokenError::with_code(
-                ErrorCode::UnmetAuthenticationRequirements,
-                "an essential acr was requested, and this server asserts no authentication \
-                 context class yet",
-            ),
-        ));
-    }
+    request.acr =
+        requested_acr(params.get("acr_values"), &request.claims).map_err(|e| fail(&back, e))?;
     // ui_locales: every page is in English, the only language offered, whatever is asked; a
     // malformed value is still the client's mistake to hear about.
     if let Some(locales) = params.get("ui_locales") {
@@ -271,6 +266,34 @@ pub async fn validate(
     check_display(params).map_err(|e| fail(&back, e))?;
     check_openid_rules(&request).map_err(|e| fail(&back, e))?;
     Ok((request, client))
+}
+
+/// The level a request asks for (`crate::mfa::policy`). `acr_values` (OIDC Core §3.1.2.1) is
+/// voluntary: values Sesame does not know are passed over. An essential `acr` claim (§5.5.1.1)
+/// is not: if it lists values and Sesame knows none of them, it cannot be met.
+fn requested_acr(
+    acr_values: Option<&str>,
+    claims: &ClaimsRequest,
+) -> Result<Option<Level>, TokenError> {
+    let voluntary = acr_values.and_then(|v| Level::lowest_of(v.split(' ')));
+    let essential = if claims.essential_acr && !claims.acr_values.is_empty() {
+        let known = Level::lowest_of(claims.acr_values.iter().map(String::as_str));
+        Some(known.ok_or_else(|| {
+            TokenError::with_code(
+                ErrorCode::UnmetAuthenticationRequirements,
+                format!(
+                    "an essential acr was requested with values this server does not assert \
+                     (it asserts {})",
+                    crate::mfa::policy::SUPPORTED
+                        .map(Level::as_str)
+                        .join(" and ")
+                ),
+            )
+        })?)
+    } else {
+        Level::lowest_of(claims.acr_values.iter().map(String::as_str))
+    };
+    Ok(voluntary.max(essential))
 }
 
 /// RFC 7591 §2.1: `code` needs the authorization_code grant, `id_token`/`token` the implicit

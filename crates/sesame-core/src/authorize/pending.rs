@@ -27,6 +27,9 @@ pub struct PendingAuthorization {
     /// is open only to that user, and only after this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// The first factor proved, the second asked for (`crate::mfa`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_factor: Option<crate::mfa::FirstFactor>,
     pub expires_at: i64,
 }
 

@@ -3,6 +3,7 @@
 
 use crate::client::Client;
 use crate::error::{ErrorCode, TokenError};
+use crate::mfa::{Level, policy};
 use crate::scope::Scopes;
 use crate::session::BrowserSession;
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,7 @@ pub fn decide(
     consented: Option<&Scopes>,
     now: i64,
     just_logged_in: bool,
+    everyone_mfa: bool,
 ) -> Step {
     let prompt = request.prompt;
     // The user who just signed in is not the one the client named: do not hand out their tokens.
@@ -86,10 +88,21 @@ pub fn decide(
             .max_age
             .is_some_and(|m| m == 0 || now - s.auth_time > m)
     };
+    // A session signed in on fewer factors than the request needs is stepped up: signed in
+    // again. Right after a sign-in that should not happen (the login page asks for what is
+    // needed), and if it did the request fails rather than asking forever.
+    let needed = policy::needed(request.acr, client.metadata.require_mfa, everyone_mfa);
+    let too_weak = |s: &BrowserSession| Level::of(&s.amr) < needed;
+    if just_logged_in && session.is_some_and(too_weak) {
+        return Step::Fail(TokenError::with_code(
+            ErrorCode::UnmetAuthenticationRequirements,
+            "the sign-in did not reach the authentication level this request needs",
+        ));
+    }
     let needs_login = !just_logged_in
         && match session {
             None => true,
-            Some(s) => prompt.login || prompt.select_account || too_old(s),
+            Some(s) => prompt.login || prompt.select_account || too_old(s) || too_weak(s),
         };
     if needs_login {
         if prompt.none {
@@ -135,6 +148,7 @@ mod tests {
             login_hint: None,
             claims: Default::default(),
             id_token_hint_sub: None,
+            acr: None,
         }
     }
 
@@ -157,6 +171,7 @@ mod tests {
             user_id: "usr_1".into(),
             auth_time,
             expires_at: 10_000,
+            amr: vec!["pwd".into()],
         }
     }
 
@@ -171,10 +186,10 @@ mod tests {
     fn no_session_means_login_or_login_required() {
         let c = client(false);
         assert!(matches!(
-            decide(&request("", None), &c, None, None, 100, false),
+            decide(&request("", None), &c, None, None, 100, false, false),
             Step::Login
         ));
-        let none = decide(&request("none", None), &c, None, None, 100, false);
+        let none = decide(&request("none", None), &c, None, None, 100, false, false);
         assert_eq!(code(none), Some(ErrorCode::LoginRequired));
     }
 
@@ -185,20 +200,28 @@ mod tests {
         let part = Scopes::parse("openid").unwrap();
         let r = request("", None);
         assert!(matches!(
-            decide(&r, &client(false), Some(&s), Some(&all), 100, false),
+            decide(&r, &client(false), Some(&s), Some(&all), 100, false, false),
             Step::Issue
         ));
         assert!(matches!(
-            decide(&r, &client(false), Some(&s), Some(&part), 100, false),
+            decide(&r, &client(false), Some(&s), Some(&part), 100, false, false),
             Step::Consent
         ));
         assert!(matches!(
-            decide(&r, &client(true), Some(&s), None, 100, false),
+            decide(&r, &client(true), Some(&s), None, 100, false, false),
             Step::Issue
         ));
         let forced = request("consent", None);
         assert!(matches!(
-            decide(&forced, &client(false), Some(&s), Some(&all), 100, false),
+            decide(
+                &forced,
+                &client(false),
+                Some(&s),
+                Some(&all),
+                100,
+                false,
+                false
+            ),
             Step::Consent
         ));
         let none = decide(
@@ -207,6 +230,7 @@ mod tests {
             Some(&s),
             Some(&part),
             100,
+            false,
             false,
         );
         assert_eq!(code(none), Some(ErrorCode::ConsentRequired));
@@ -217,19 +241,51 @@ mod tests {
         let c = client(true);
         let old = session(10);
         assert!(matches!(
-            decide(&request("login", None), &c, Some(&old), None, 100, false),
+            decide(
+                &request("login", None),
+                &c,
+                Some(&old),
+                None,
+                100,
+                false,
+                false
+            ),
             Step::Login
         ));
         assert!(matches!(
-            decide(&request("login", None), &c, Some(&old), None, 100, true),
+            decide(
+                &request("login", None),
+                &c,
+                Some(&old),
+                None,
+                100,
+                true,
+                false
+            ),
             Step::Issue
         ));
         assert!(matches!(
-            decide(&request("", Some(60)), &c, Some(&old), None, 100, false),
+            decide(
+                &request("", Some(60)),
+                &c,
+                Some(&old),
+                None,
+                100,
+                false,
+                false
+            ),
             Step::Login
         ));
         assert!(matches!(
-            decide(&request("", Some(100)), &c, Some(&old), None, 100, false),
+            decide(
+                &request("", Some(100)),
+                &c,
+                Some(&old),
+                None,
+                100,
+                false,
+                false
+            ),
             Step::Issue
         ));
         let this_second = session(100);
@@ -240,6 +296,7 @@ mod tests {
                 Some(&this_second),
                 None,
                 100,
+                false,
                 false
             ),
             Step::Login
@@ -251,12 +308,65 @@ mod tests {
                 Some(&this_second),
                 None,
                 100,
-                true
+                true,
+                false
             ),
             Step::Issue
         ));
-        let none = decide(&request("none", Some(60)), &c, Some(&old), None, 100, false);
+        let none = decide(
+            &request("none", Some(60)),
+            &c,
+            Some(&old),
+            None,
+            100,
+            false,
+            false,
+        );
         assert_eq!(code(none), Some(ErrorCode::LoginRequired));
+    }
+
+    #[test]
+    fn a_session_on_one_factor_is_stepped_up_when_two_are_needed() {
+        let c = client(true);
+        let one = session(90);
+        let mut two = session(90);
+        two.amr = vec!["pwd".into(), "otp".into(), "mfa".into()];
+        let mut asks = request("", None);
+        asks.acr = Some(Level::Two);
+        assert!(matches!(
+            decide(&asks, &c, Some(&one), None, 100, false, false),
+            Step::Login
+        ));
+        assert!(matches!(
+            decide(&asks, &c, Some(&two), None, 100, false, false),
+            Step::Issue
+        ));
+        let plain = request("", None);
+        assert!(matches!(
+            decide(&plain, &c, Some(&one), None, 100, false, false),
+            Step::Issue
+        ));
+        // The deployment's policy, and the client's, ask the same without the request.
+        assert!(matches!(
+            decide(&plain, &c, Some(&one), None, 100, false, true),
+            Step::Login
+        ));
+        let mut strict = client(true);
+        strict.metadata.require_mfa = true;
+        assert!(matches!(
+            decide(&plain, &strict, Some(&one), None, 100, false, false),
+            Step::Login
+        ));
+        let mut silent = request("none", None);
+        silent.acr = Some(Level::Two);
+        let none = decide(&silent, &c, Some(&one), None, 100, false, false);
+        assert_eq!(code(none), Some(ErrorCode::LoginRequired));
+        // Right after a sign-in that fell short, the request fails instead of asking forever.
+        let fell_short = decide(&asks, &c, Some(&one), None, 100, true, false);
+        assert_eq!(
+            code(fell_short),
+            Some(ErrorCode::UnmetAuthenticationRequirements)
+        );
     }
 
     #[test]
@@ -264,7 +374,15 @@ mod tests {
         let mut r = request("", None);
         r.id_token_hint_sub = Some("usr_2".into());
         assert!(matches!(
-            decide(&r, &client(true), Some(&session(90)), None, 100, false),
+            decide(
+                &r,
+                &client(true),
+                Some(&session(90)),
+                None,
+                100,
+                false,
+                false
+            ),
             Step::Login
         ));
     }

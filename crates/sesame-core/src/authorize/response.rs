@@ -93,6 +93,7 @@ pub async fn issue(
         auth_time: session.auth_time,
         sid: Some(session.sid.clone()),
         claims: request.claims.clone(),
+        amr: session.amr.clone(),
     };
     let rt = request.response_type;
     let mut params = Vec::new();

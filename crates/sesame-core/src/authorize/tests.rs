@@ -324,6 +324,7 @@ fn oidc_core_5_5_a_claim_in_another_language_is_consented_to_as_the_claim() {
         login_hint: None,
         claims,
         id_token_hint_sub: None,
+        acr: None,
     };
     assert_eq!(
         request.consent_items().to_string(),

@@ -151,6 +151,8 @@ pub struct ClientMetadata {
     pub id_token_signed_response_alg: Algorithm,
     pub access_token_format: AccessTokenFormat,
     pub skip_consent: bool,
+    /// Sesame's own: every sign-in for this client needs a second factor (`acr` 2).
+    pub require_mfa: bool,
     pub oauth1: bool,
     /// Sesame's own: may be granted [`ADMIN_SCOPE`], the admin API's. Only for a confidential
     /// client that uses no grant but client_credentials, so no user is ever asked to consent.
@@ -206,6 +208,7 @@ impl Default for ClientMetadata {
             id_token_signed_response_alg: Algorithm::RS256,
             access_token_format: AccessTokenFormat::Jwt,
             skip_consent: false,
+            require_mfa: false,
             oauth1: false,
             admin: false,
             jwks: None,

@@ -96,6 +96,7 @@ pub async fn decide(
             auth_time: session.auth_time,
             sid: Some(session.sid.clone()),
             claims: Default::default(),
+            amr: session.amr.clone(),
         };
         (DeviceStatus::Approved, Some(delegation))
     } else {

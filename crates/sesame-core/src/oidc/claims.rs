@@ -40,7 +40,7 @@ pub const SCOPE_CLAIMS: [(&str, &[&str]); 4] = [
 
 /// The ID token's own claims: Sesame sets them, a `claims` request cannot ask for or override
 /// them, and they are not user data to consent to.
-pub const REGISTERED_CLAIMS: [&str; 9] = [
+pub const REGISTERED_CLAIMS: [&str; 11] = [
     "sub",
     "iss",
     "aud",
@@ -50,6 +50,8 @@ pub const REGISTERED_CLAIMS: [&str; 9] = [
     "nonce",
     "azp",
     "sid",
+    "acr",
+    "amr",
 ];
 
 /// Every claim Sesame can release, for discovery's `claims_supported`.
@@ -74,6 +76,9 @@ pub struct ClaimsRequest {
     /// §5.5.1.1: `acr` asked for as essential, in either target.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub essential_acr: bool,
+    /// The `acr` values that request listed (`values`, or one `value`), in either target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acr_values: Vec<String>,
     /// `claims_locales` (§5.2): the languages the client would like claims in, preferred first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub locales: Vec<String>,
@@ -106,11 +111,32 @@ impl ClaimsRequest {
         let essential_acr = ["/id_token/acr/essential", "/userinfo/acr/essential"]
             .iter()
             .any(|p| parsed.pointer(p) == Some(&Value::Bool(true)));
+        let mut acr_values = Vec::new();
+        for target in ["id_token", "userinfo"] {
+            match parsed.pointer(&format!("/{target}/acr/values")) {
+                None => {}
+                Some(Value::Array(values)) => {
+                    for v in values {
+                        let v = v
+                            .as_str()
+                            .ok_or_else(|| bad("acr values must be strings"))?;
+                        acr_values.push(v.to_owned());
+                    }
+                }
+                Some(_) => return Err(bad("the values of acr must be an array")),
+            }
+            match parsed.pointer(&format!("/{target}/acr/value")) {
+                None => {}
+                Some(Value::String(v)) => acr_values.push(v.clone()),
+                Some(_) => return Err(bad("the value of acr must be a string")),
+            }
+        }
         Ok(Self {
             userinfo: names("userinfo")?,
             id_token: names("id_token")?,
             id_token_sub,
             essential_acr,
+            acr_values,
             locales: Vec::new(),
         })
     }

@@ -45,6 +45,8 @@ pub fn metadata(settings: &Settings) -> Value {
         "scopes_supported": scopes,
         "claims_supported": supported_claims(),
         "claims_parameter_supported": true,
+        // Levels (`crate::mfa::policy`): 1 for one factor, 2 for a second on top.
+        "acr_values_supported": crate::mfa::policy::SUPPORTED.map(crate::mfa::Level::as_str),
         // OIDC Core §5.6: only normal claims; no aggregated or distributed ones.
         "claim_types_supported": ["normal"],
         "display_values_supported": DISPLAY_VALUES,

@@ -32,6 +32,12 @@ pub struct IdTokenClaims {
     pub azp: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// OIDC Core §2: the level the sign-in reached (`crate::mfa::policy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
+    /// RFC 8176: how the user signed in; left out when Sesame cannot say (an upstream sign-in).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_hash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,6 +86,8 @@ pub async fn issue(
         nonce: request.nonce.map(str::to_owned),
         azp: client.client_id.clone(),
         sid: delegation.sid.as_ref().map(|s| provider.sid_for(client, s)),
+        acr: Some(crate::mfa::Level::of(&delegation.amr).as_str().to_owned()),
+        amr: delegation.amr.clone(),
         at_hash: request.access_token.map(|t| half_hash(alg, t)),
         c_hash: request.code.map(|c| half_hash(alg, c)),
         user_claims,

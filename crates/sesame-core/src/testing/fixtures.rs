@@ -112,7 +112,10 @@ pub fn form(body: &str) -> Params {
 
 /// A session of `user` that signed in now.
 pub async fn signed_in(provider: &Provider, user: &User) -> BrowserSession {
-    session::start(provider, &user.id).await.unwrap().0
+    session::start(provider, &user.id, vec![crate::mfa::amr::PWD.into()])
+        .await
+        .unwrap()
+        .0
 }
 
 /// Runs an authorization request (its query) to its first step for the fixture browser.

@@ -21,8 +21,18 @@ pub async fn exchange(
     let scope = client.scope_within(params.get("scope"))?;
     // RFC 6749 §5.2: invalid_grant, and never which part was wrong. The refusal itself is
     // reported (and counted) by `login::authenticate`.
-    let user = match login::authenticate(provider, address, username, password).await? {
+    let requires_mfa = client.metadata.require_mfa;
+    let signed_in =
+        login::authenticate_password_only(provider, address, username, password, requires_mfa);
+    let user = match signed_in.await? {
         Ok(user) => user,
+        // The grant has no way to ask for the second factor.
+        Err(LoginFailure::NeedsSecondFactor) => {
+            return Err(TokenError::invalid_grant(
+                "this sign-in needs a second factor, which the password grant cannot check; \
+                 sign in through the browser (the authorization code flow) instead",
+            ));
+        }
         Err(LoginFailure::Invalid | LoginFailure::Disabled) => {
             return Err(TokenError::invalid_grant(
                 "the username or password is not correct",
@@ -43,6 +53,7 @@ pub async fn exchange(
         auth_time: provider.now(),
         sid: None,
         claims: Default::default(),
+        amr: vec![crate::mfa::amr::PWD.to_owned()],
     };
     delegated::issue_all(provider, client, &user, &delegation).await
 }

@@ -17,6 +17,7 @@ struct SessionRow {
     user_id: String,
     auth_time: i64,
     expires_at: i64,
+    amr: String,
 }
 
 impl From<SessionRow> for BrowserSession {
@@ -26,6 +27,7 @@ impl From<SessionRow> for BrowserSession {
             user_id: row.user_id,
             auth_time: row.auth_time,
             expires_at: row.expires_at,
+            amr: row.amr.split_whitespace().map(str::to_owned).collect(),
         }
     }
 }
@@ -43,14 +45,15 @@ impl InteractionStore for SqlStore {
         s: &BrowserSession,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO browser_sessions (id_hash, sid, user_id, auth_time, expires_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO browser_sessions (id_hash, sid, user_id, auth_time, expires_at, amr) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(hash_bytes(id_hash))
         .bind(&s.sid)
         .bind(&s.user_id)
         .bind(s.auth_time)
         .bind(s.expires_at)
+        .bind(s.amr.join(" "))
         .execute(self.writes())
         .await
         .map_err(store_error)?;
@@ -62,7 +65,7 @@ impl InteractionStore for SqlStore {
         id_hash: &SecretHash,
     ) -> Result<Option<BrowserSession>, StoreError> {
         let row = sqlx::query_as::<_, SessionRow>(
-            "SELECT sid, user_id, auth_time, expires_at FROM browser_sessions WHERE id_hash = $1",
+            "SELECT sid, user_id, auth_time, expires_at, amr FROM browser_sessions WHERE id_hash = $1",
         )
         .bind(hash_bytes(id_hash))
         .fetch_optional(&self.pool)
@@ -185,7 +188,7 @@ impl InteractionStore for SqlStore {
         now: i64,
     ) -> Result<Vec<BrowserSession>, StoreError> {
         let rows = sqlx::query_as::<_, SessionRow>(
-            "SELECT sid, user_id, auth_time, expires_at FROM browser_sessions \
+            "SELECT sid, user_id, auth_time, expires_at, amr FROM browser_sessions \
              WHERE user_id = $1 AND expires_at > $2 ORDER BY auth_time DESC, sid",
         )
         .bind(user_id)

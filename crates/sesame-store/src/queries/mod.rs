@@ -20,6 +20,7 @@ mod audit;
 mod clients;
 mod delegations;
 mod device;
+mod factors;
 mod federation;
 mod interactions;
 mod keys;

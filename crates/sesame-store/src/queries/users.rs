@@ -195,6 +195,8 @@ impl UserStore for SqlStore {
             "DELETE FROM identity_links WHERE user_id = $1",
             "DELETE FROM browser_sessions WHERE user_id = $1",
             "DELETE FROM consents WHERE user_id = $1",
+            "DELETE FROM factors WHERE user_id = $1",
+            "DELETE FROM recovery_codes WHERE user_id = $1",
         ] {
             sqlx::query(sql)
                 .bind(id)

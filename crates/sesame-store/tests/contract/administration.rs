@@ -204,6 +204,7 @@ async fn sessions_list_and_end_one_or_all(store: Arc<dyn Store>) {
         user_id: user.into(),
         auth_time,
         expires_at,
+        amr: vec!["pwd".into()],
     };
     for (cookie, s) in [
         ("c1", session("s1", "usr_1", 100, 1000)),

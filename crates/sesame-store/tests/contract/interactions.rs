@@ -17,6 +17,7 @@ async fn sessions_pending_authorizations_and_consents(store: Arc<dyn Store>) {
         user_id: "usr_1".into(),
         auth_time: 100,
         expires_at: 1000,
+        amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
     };
     store.insert_session(&id, &session).await.unwrap();
     assert_eq!(store.get_session(&id).await.unwrap().unwrap(), session);
@@ -34,6 +35,7 @@ async fn sessions_pending_authorizations_and_consents(store: Arc<dyn Store>) {
         browser: PendingAuthorization::browser_binding("browser"),
         request,
         user_id: None,
+        first_factor: None,
         expires_at: 700,
     };
     store.insert_pending(&pending).await.unwrap();

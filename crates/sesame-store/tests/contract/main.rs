@@ -36,6 +36,7 @@ mod administration;
 mod clients;
 mod delegations;
 mod device;
+mod factors;
 mod federation;
 mod interactions;
 mod keys;
@@ -136,8 +137,10 @@ pub fn delegation(delegation_id: &str) -> Delegation {
             id_token: Vec::new(),
             id_token_sub: Some("usr_1".into()),
             essential_acr: false,
+            acr_values: vec!["2".into()],
             locales: vec!["de".into()],
         },
+        amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
     }
 }
 

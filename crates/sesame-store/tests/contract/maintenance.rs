@@ -133,6 +133,7 @@ fn pending(id: &str, expires_at: i64) -> PendingAuthorization {
         }))
         .unwrap(),
         user_id: None,
+        first_factor: None,
         expires_at,
     }
 }
@@ -143,6 +144,7 @@ fn session(expires_at: i64) -> BrowserSession {
         user_id: "usr_1".into(),
         auth_time: 1,
         expires_at,
+        amr: vec!["pwd".into()],
     }
 }
 

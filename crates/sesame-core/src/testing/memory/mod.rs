@@ -6,6 +6,7 @@ mod audit;
 mod clients;
 mod delegations;
 mod device;
+mod factors;
 mod federation;
 mod interactions;
 mod keys;
@@ -68,6 +69,9 @@ struct Tables {
     federation_states: HashMap<String, FederationState>,
     login_failures: HashMap<String, Failures>,
     audit: Vec<AuditEvent>,
+    factors: Vec<crate::mfa::Factor>,
+    /// (user, code hash) → used at
+    recovery_codes: HashMap<(String, [u8; 32]), Option<i64>>,
 }
 
 /// Follows the same contracts as the SQL stores, with one mutex around everything.

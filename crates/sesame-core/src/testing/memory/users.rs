@@ -49,6 +49,8 @@ impl UserStore for MemoryStore {
         t.links.retain(|_, user| user != id);
         t.sessions.retain(|_, s| s.user_id != id);
         t.consents.retain(|(user, _), _| user != id);
+        t.factors.retain(|f| f.user_id != id);
+        t.recovery_codes.retain(|(user, _), _| user != id);
         Ok(t.users.remove(id).is_some())
     }
 }
