@@ -56,6 +56,8 @@ pub struct Config {
     pub max_header_bytes: usize,
     pub trusted_proxies: Vec<String>,
     pub claims_locales_supported: Vec<String>,
+    /// Every sign-in needs a second factor; a user without one enrols one after the password.
+    pub require_mfa: bool,
     pub metrics_listen: Option<SocketAddr>,
     pub metrics_token: Option<SecretString>,
     pub clients: Vec<ClientConfig>,
@@ -91,6 +93,7 @@ impl Default for Config {
             max_header_bytes: 32 * 1024,
             trusted_proxies: Vec::new(),
             claims_locales_supported: Vec::new(),
+            require_mfa: false,
             metrics_listen: None,
             metrics_token: None,
             clients: Vec::new(),
@@ -315,6 +318,7 @@ impl Config {
         settings.access_token_audience = config.access_token_audience.clone();
         settings.client_cache_ttl = config.client_cache_ttl;
         settings.claims_locales_supported = config.claims_locales_supported.clone();
+        settings.require_mfa = config.require_mfa;
         settings.key_rotation_interval =
             (config.key_rotation_interval != 0).then_some(config.key_rotation_interval);
         if !settings

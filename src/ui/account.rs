@@ -142,6 +142,7 @@ async fn account_page(
         status,
         "account.html",
         minijinja::context! {
+            wide => true,
             username => account.user.username,
             factors => rows, recovery_codes_left => left, notice,
             csrf_token => account.browser.csrf_token(),

@@ -24,6 +24,7 @@ mod interaction;
 mod introspection_revocation;
 mod jose;
 mod key_rotation;
+mod mfa;
 mod oauth1;
 mod operations;
 mod pages;

@@ -460,3 +460,47 @@ async fn an_admin_change_on_one_node_holds_on_the_other() {
         trail.body
     );
 }
+
+#[tokio::test]
+async fn an_authenticator_enrolled_through_one_node_signs_in_on_the_other_and_its_code_works_once()
+{
+    use crate::interaction::{Browser, PASSWORD, REDIRECT, alice, web_client};
+    let Some(base) = postgres_url() else { return };
+    let db = fresh_schema(&base).await;
+    let (a, b) = (node(&db).await, node(&db).await);
+    let sub = alice(&a).await;
+    crate::mfa::enrol(&a, &sub).await;
+    web_client(&a, "web", AuthMethod::ClientSecretBasic, |m| {
+        m.skip_consent = true
+    })
+    .await;
+    let authorize = [
+        ("client_id", "web"),
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT),
+        ("scope", "openid"),
+    ];
+    let code = crate::mfa::code_now(&a, b"12345678901234567890");
+    let sign_in = async |node: &TestApp| {
+        let browser = Browser::new(node);
+        let started = browser.authorize(&authorize).await;
+        let login = browser.follow(&started).await;
+        let after = browser.log_in(&login, "alice", PASSWORD).await;
+        let page = browser.follow(&after).await;
+        let (id, csrf) = (page.field("id").unwrap(), page.field("csrf_token").unwrap());
+        browser
+            .post(
+                "/login/second-factor",
+                &[("id", &id), ("csrf_token", &csrf), ("code", &code)],
+            )
+            .await
+    };
+    let on_b = sign_in(&b).await;
+    assert!(
+        on_b.param("code").is_some(),
+        "B checks A's enrolment: {}",
+        on_b.body
+    );
+    let on_a = sign_in(&a).await;
+    assert_eq!(on_a.status, 401, "the code B accepted is spent on A too");
+}
