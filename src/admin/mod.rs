@@ -132,6 +132,8 @@ fn routes(issuer: &str) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::revoke_consent))
         .routes(routes!(users::identities))
         .routes(routes!(users::unlink))
+        .routes(routes!(users::factors))
+        .routes(routes!(users::remove_factor))
         .routes(routes!(connections::list))
         .routes(routes!(
             connections::get,

@@ -125,6 +125,23 @@ pub struct IdentityList {
     items: Vec<Identity>,
 }
 
+/// A second factor, without its secret.
+#[derive(ToSchema)]
+pub struct Factor {
+    id: String,
+    /// `totp`.
+    kind: String,
+    name: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+}
+
+#[derive(ToSchema)]
+pub struct FactorList {
+    items: Vec<Factor>,
+    recovery_codes_left: u64,
+}
+
 /// A connection as written: a `[[connections]]` table with its `client_secret` (never read
 /// back; `id` may be left out, it is the path's).
 #[derive(Serialize, ToSchema)]

@@ -395,3 +395,35 @@ pub async fn unlink(
     manager.unlink_identity(&user, &connection).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// The user's second factors (never their secrets) and how many recovery codes are left.
+#[utoipa::path(get, path = "/users/{sub}/factors", tag = "users", params(("sub" = String, Path)),
+    responses((status = 200, description = "Second factors", body = super::schema::FactorList), (status = 404, description = "No such resource", body = Problem)))]
+pub async fn factors(
+    State(state): State<AppState>,
+    Admin(origin): Admin,
+    Path(sub): Path<String>,
+) -> Result<Response, Problem> {
+    let (manager, user) = subject(&state, origin, &sub).await?;
+    let factors = manager.factors(&user).await?;
+    let left = manager.store.unused_recovery_codes(&user.id).await?;
+    let items: Vec<Value> = factors
+        .iter()
+        .map(crate::manage::factors::describe)
+        .collect();
+    Ok(axum::Json(json!({ "items": items, "recovery_codes_left": left })).into_response())
+}
+
+/// Remove a second factor (a lost phone); with the last one go the recovery codes.
+#[utoipa::path(delete, path = "/users/{sub}/factors/{id}", tag = "users",
+    params(("sub" = String, Path), ("id" = String, Path)),
+    responses((status = 204, description = "Removed"), (status = 404, description = "No such resource", body = Problem)))]
+pub async fn remove_factor(
+    State(state): State<AppState>,
+    Admin(origin): Admin,
+    Path((sub, id)): Path<(String, String)>,
+) -> Result<StatusCode, Problem> {
+    let (manager, user) = subject(&state, origin, &sub).await?;
+    manager.remove_factor(&user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -116,6 +116,10 @@ pub fn routes() -> Router<AppState> {
             "/admin/users/{sub}/identities/{connection}/unlink",
             post(users::unlink),
         )
+        .route(
+            "/admin/users/{sub}/factors/{id}/remove",
+            post(users::remove_factor),
+        )
 }
 
 /// The console's client: public (PKCE), code flow to `/admin/callback`, `openid` only, no

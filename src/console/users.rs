@@ -260,6 +260,23 @@ async fn person_page(
             }
         })
         .collect();
+    let factors: Vec<minijinja::Value> = manager
+        .factors(user)
+        .await?
+        .iter()
+        .map(|f| {
+            minijinja::context! {
+                id => f.id, name => f.name, kind => f.kind.as_str(),
+                added => crate::cli::output::time(f.created_at),
+                used => f.last_used_at.map(crate::cli::output::time),
+                remove_url => url(state, &[&user.id, "factors", &f.id, "remove"]),
+            }
+        })
+        .collect();
+    let recovery_codes_left = store
+        .unused_recovery_codes(&user.id)
+        .await
+        .map_err(|e| PageError::Unavailable(e.to_string()))?;
     let locked_until = manager
         .locked_until(user)
         .await?
@@ -272,7 +289,8 @@ async fn person_page(
                 sub => user.id, username => user.username, disabled => user.disabled,
                 admin => user.has_role(Role::Admin), has_password => user.password_hash.is_some(),
             },
-            locked_until, sessions, consents, identities, error, draft,
+            locked_until, sessions, consents, identities, error, draft, factors,
+            recovery_codes_left,
             edit_url => url(state, &[&user.id]),
             password_url => url(state, &[&user.id, "password"]),
             state_url => url(state, &[&user.id, "state"]),
@@ -386,6 +404,7 @@ enum Change<'a> {
     EndSession(Option<&'a str>),
     WithdrawConsent(&'a str),
     Unlink(&'a str),
+    RemoveFactor(&'a str),
 }
 
 async fn apply(
@@ -435,6 +454,7 @@ async fn apply(
         Change::EndSession(sid) => manager.revoke_sessions(&user, sid).await.map(drop),
         Change::WithdrawConsent(client_id) => manager.revoke_consent(&user, client_id).await,
         Change::Unlink(connection) => manager.unlink_identity(&user, connection).await,
+        Change::RemoveFactor(id) => manager.remove_factor(&user, id).await,
     };
     match done {
         Ok(()) => Ok(see_other(&url(state, &[sub]))),
@@ -524,4 +544,13 @@ pub async fn unlink(
     PageForm(form): PageForm<Action>,
 ) -> Result<Response, PageError> {
     apply(&state, &console, &sub, form, Change::Unlink(&connection)).await
+}
+
+pub async fn remove_factor(
+    State(state): State<AppState>,
+    console: Console,
+    Path((sub, id)): Path<(String, String)>,
+    PageForm(form): PageForm<Action>,
+) -> Result<Response, PageError> {
+    apply(&state, &console, &sub, form, Change::RemoveFactor(&id)).await
 }

@@ -135,6 +135,8 @@ async fn the_openapi_document_is_openapi_3_1_and_names_every_route() {
         ("DELETE", "/users/{sub}/consents/{client_id}"),
         ("GET", "/users/{sub}/identities"),
         ("DELETE", "/users/{sub}/identities/{connection}"),
+        ("GET", "/users/{sub}/factors"),
+        ("DELETE", "/users/{sub}/factors/{id}"),
         ("GET", "/connections"),
         ("GET", "/connections/{id}"),
         ("PUT", "/connections/{id}"),
@@ -1266,4 +1268,40 @@ async fn malformed_requests_get_problems_too() {
     assert_problem(&bad_since, 400, "since");
     let array = call(&app, token, Method::POST, "/users", Some(json!(["alice"]))).await;
     assert_problem(&array, 400, "JSON object");
+}
+
+#[tokio::test]
+async fn a_users_second_factors_are_listed_without_secrets_and_removed() {
+    let app = spawn_app().await;
+    let admin = admin_token(&app).await;
+    let token = Some(admin.as_str());
+    let sub = crate::interaction::alice(&app).await;
+    crate::mfa::enrol(&app, &sub).await;
+    let path = format!("/users/{sub}/factors");
+    let listed = call(&app, token, Method::GET, &path, None).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let body = listed.json();
+    assert_eq!(body["recovery_codes_left"], 10);
+    let id = body["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(body["items"][0]["kind"], "totp");
+    assert!(!listed.body.contains("secret"), "{}", listed.body);
+    let missing = call(
+        &app,
+        token,
+        Method::DELETE,
+        &format!("{path}/fct_none"),
+        None,
+    )
+    .await;
+    assert_problem(&missing, 404, "has no factor fct_none");
+    let removed = call(&app, token, Method::DELETE, &format!("{path}/{id}"), None).await;
+    assert_eq!(removed.status, 204, "{}", removed.body);
+    let after = call(&app, token, Method::GET, &path, None).await.json();
+    assert_eq!(after["items"], serde_json::json!([]));
+    assert_eq!(
+        after["recovery_codes_left"], 0,
+        "the codes go with the last factor"
+    );
+    let unknown = call(&app, token, Method::GET, "/users/usr_none/factors", None).await;
+    assert_problem(&unknown, 404, "no user");
 }

@@ -750,3 +750,69 @@ async fn an_admin_client_made_at_the_shell_drives_the_admin_api_and_the_shell_re
     let bad = sesame(&["audit", "list", "--limit", "0"], &env);
     assert!(!bad.status.success());
 }
+
+#[test]
+fn user_mfa_enrols_an_authenticator_once_lists_and_removes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/sesame.db", dir.path().display());
+    let env = [("SESAME_DATABASE_URL", db.as_str())];
+    assert!(sesame(&["user", "create", "bob"], &env).status.success());
+    let enrolled = sesame(&["user", "mfa", "enrol-totp", "bob", "--json"], &env);
+    assert!(enrolled.status.success(), "{}", stderr(&enrolled));
+    let shown: Value = serde_json::from_slice(&enrolled.stdout).unwrap();
+    let uri = shown["otpauth_uri"].as_str().unwrap();
+    assert!(
+        uri.starts_with("otpauth://totp/127.0.0.1%3Abob?secret="),
+        "{uri}"
+    );
+    assert_eq!(shown["recovery_codes"].as_array().unwrap().len(), 10);
+    let id = shown["id"].as_str().unwrap().to_owned();
+    // A second one: its codes are not made again (the first's still stand).
+    let second = sesame(
+        &[
+            "user",
+            "mfa",
+            "enrol-totp",
+            "bob",
+            "--name",
+            "Tablet",
+            "--json",
+        ],
+        &env,
+    );
+    let second: Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(second["recovery_codes"], Value::Null);
+
+    let listed = sesame(&["user", "mfa", "list", "bob", "--json"], &env);
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed["factors"].as_array().unwrap().len(), 2);
+    assert_eq!(listed["recovery_codes_left"], 10);
+    assert!(
+        !listed
+            .to_string()
+            .contains(shown["secret"].as_str().unwrap()),
+        "no secret listed"
+    );
+    let table = sesame(&["user", "mfa", "list", "bob"], &env);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("Tablet") && text.contains("10 recovery codes left"),
+        "{text}"
+    );
+
+    let removed = sesame(&["user", "mfa", "remove", "bob", &id], &env);
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    let missing = sesame(&["user", "mfa", "remove", "bob", &id], &env);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains(&format!("bob has no factor {id}")),
+        "{}",
+        stderr(&missing)
+    );
+    let nobody = sesame(&["user", "mfa", "list", "nobody"], &env);
+    assert!(
+        stderr(&nobody).contains("no user named nobody"),
+        "{}",
+        stderr(&nobody)
+    );
+}

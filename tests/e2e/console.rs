@@ -586,3 +586,34 @@ async fn bob(app: &TestApp) -> String {
     assert!(app.provider.store().insert_user(&user).await.unwrap());
     user.id
 }
+
+#[tokio::test]
+async fn an_operator_removes_a_lost_authenticator_from_the_console() {
+    let app = spawn_app().await;
+    let (browser, _) = console_browser(&app).await;
+    let bob = bob(&app).await;
+    crate::mfa::enrol(&app, &bob).await;
+    let path = format!("/admin/users/{bob}");
+    let page = browser.get(&path).await;
+    assert!(page.text().contains("Phone") && page.text().contains("10 recovery codes left"));
+    let id = app.provider.store().list_factors(&bob).await.unwrap()[0]
+        .id
+        .clone();
+    let removed = submit(&browser, &path, &format!("{path}/factors/{id}/remove"), &[]).await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    assert!(
+        app.provider
+            .store()
+            .list_factors(&bob)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        browser
+            .get(&path)
+            .await
+            .text()
+            .contains("a password alone signs this user in")
+    );
+}

@@ -87,3 +87,105 @@ async fn check(provider: &Provider, user: &User, typed: &str) -> Result<Option<P
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mfa::Factor;
+    use crate::store::FactorStore;
+    use crate::testing::{self, ADDRESS, PASSWORD, T0};
+
+    const SECRET: &[u8] = b"12345678901234567890";
+
+    async fn enrolled() -> (
+        Provider,
+        std::sync::Arc<testing::MemoryStore>,
+        std::sync::Arc<crate::clock::FixedClock>,
+        User,
+    ) {
+        let (provider, store, clock) = testing::provider().await;
+        let user = testing::user(&store, "alice").await;
+        let factor = Factor::totp(None, &user.id, "Phone", SECRET, T0).unwrap();
+        store.insert_factor(&factor).await.unwrap();
+        (provider, store, clock, user)
+    }
+
+    #[tokio::test]
+    async fn a_code_works_once_in_its_window_and_not_after_a_later_one() {
+        let (provider, _, clock, user) = enrolled().await;
+        let now = totp::code(SECRET, totp::step_at(T0));
+        let next = totp::code(SECRET, totp::step_at(T0) + 1);
+        let before = totp::code(SECRET, totp::step_at(T0) - 1);
+        assert_eq!(
+            verify(&provider, ADDRESS, &user, &now).await.unwrap(),
+            Ok(Proof::Totp)
+        );
+        assert_eq!(
+            verify(&provider, ADDRESS, &user, &now).await.unwrap(),
+            Err(SecondFactorFailure::Invalid),
+            "replayed"
+        );
+        assert_eq!(
+            verify(&provider, ADDRESS, &user, &next).await.unwrap(),
+            Ok(Proof::Totp)
+        );
+        assert_eq!(
+            verify(&provider, ADDRESS, &user, &before).await.unwrap(),
+            Err(SecondFactorFailure::Invalid),
+            "an earlier step after a later one"
+        );
+        // Two steps on, the code of then is the one that works.
+        clock.advance(2 * totp::STEP);
+        let later = totp::code(SECRET, totp::step_at(T0 + 2 * totp::STEP));
+        assert_eq!(
+            verify(&provider, ADDRESS, &user, &later).await.unwrap(),
+            Ok(Proof::Totp)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_recovery_code_works_once() {
+        let (provider, store, _, user) = enrolled().await;
+        let (codes, hashes) = recovery::generate();
+        store
+            .replace_recovery_codes(&user.id, &hashes, T0)
+            .await
+            .unwrap();
+        let typed = codes[0].to_uppercase();
+        assert_eq!(
+            verify(&provider, ADDRESS, &user, &typed).await.unwrap(),
+            Ok(Proof::RecoveryCode)
+        );
+        assert_eq!(
+            verify(&provider, ADDRESS, &user, &typed).await.unwrap(),
+            Err(SecondFactorFailure::Invalid)
+        );
+    }
+
+    #[tokio::test]
+    async fn wrong_codes_count_with_wrong_passwords_and_lock_the_account() {
+        let (provider, _, _, user) = enrolled().await;
+        for _ in 0..3 {
+            let wrong = crate::login::authenticate(&provider, ADDRESS, "alice", "wrong").await;
+            assert!(wrong.unwrap().is_err());
+        }
+        assert_eq!(
+            verify(&provider, ADDRESS, &user, "000000").await.unwrap(),
+            Err(SecondFactorFailure::Invalid)
+        );
+        // The fifth guess, a code, locks the account, against the right password too.
+        let locked = verify(&provider, ADDRESS, &user, "999999").await.unwrap();
+        assert!(
+            matches!(locked, Err(SecondFactorFailure::Locked { .. })),
+            "{locked:?}"
+        );
+        let password = crate::login::authenticate(&provider, ADDRESS, "alice", PASSWORD).await;
+        assert!(
+            matches!(
+                password.unwrap(),
+                Err(crate::login::LoginFailure::Locked { .. })
+            ),
+            "one count for both"
+        );
+    }
+}
