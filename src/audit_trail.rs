@@ -150,13 +150,26 @@ fn audit_event(event: &Event, now: i64) -> AuditEvent {
             address,
         } => (
             match proof {
-                sesame_core::mfa::Proof::Totp => action::MFA_SUCCEEDED,
                 sesame_core::mfa::Proof::RecoveryCode => action::RECOVERY_CODE_USED,
+                sesame_core::mfa::Proof::Totp | sesame_core::mfa::Proof::Passkey => {
+                    action::MFA_SUCCEEDED
+                }
             },
             format!("user:{user_id}"),
             Some(address.to_string()),
             Some(format!("user:{user_id}")),
-            serde_json::Value::Null,
+            serde_json::json!({ "proof": proof.as_str() }),
+        ),
+        Event::PasskeyCloned {
+            user_id,
+            factor_id,
+            address,
+        } => (
+            action::PASSKEY_CLONED,
+            "anonymous".to_owned(),
+            Some(address.to_string()),
+            Some(format!("user:{user_id}")),
+            serde_json::json!({ "factor": factor_id }),
         ),
         Event::SecondFactorRefused {
             user_id,

@@ -18,6 +18,7 @@ mod limits;
 pub mod manage;
 mod oauth;
 mod ops;
+mod passkeys;
 mod password;
 mod registration;
 mod router;

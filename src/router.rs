@@ -50,6 +50,11 @@ pub fn router(state: AppState, metrics: ops::MetricsAccess, demo: bool) -> Route
             get(second_factor::show_enrol).post(second_factor::submit_enrol),
         )
         .route(endpoints::ENROLLED, post(second_factor::enrolled))
+        .route(ui::passkey::LOGIN_PASSKEY, post(ui::passkey::sign_in))
+        .route(
+            ui::passkey::LOGIN_PASSKEY_OPTIONS,
+            post(ui::passkey::sign_in_options),
+        )
         .route(
             endpoints::DEVICE_AUTHORIZATION,
             post(device_authorization::device_authorization),

@@ -257,6 +257,7 @@ impl Application {
             provider,
             metrics: ops::recorder(),
             issued: Default::default(),
+            passkeys: crate::passkeys::Passkeys::for_issuer(&config.issuer).map(Arc::new),
             upstream: network()?,
             trusted_proxies: crate::trusted_proxies::TrustedProxies::parse(&config.trusted_proxies)
                 .map_err(crate::config::ConfigError)?,

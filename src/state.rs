@@ -11,6 +11,9 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Token responses this node issued, per hour of the last day (the console's dashboard).
     pub issued: Arc<crate::hourly::HourlyCount>,
+    /// The WebAuthn relying party, when the issuer's host is a domain (an IP address has no
+    /// RP id, and then the pages offer no passkeys).
+    pub passkeys: Option<Arc<crate::passkeys::Passkeys>>,
     /// Upstream identity providers over HTTP (timeouts set, no redirects followed).
     pub upstream: Arc<dyn sesame_core::federation::upstream::Upstream>,
     pub limits: crate::limits::Limits,

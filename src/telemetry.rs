@@ -71,6 +71,10 @@ impl EventSink for Telemetry {
             Event::SecondFactorRefused { .. } => {
                 metrics::counter!("sesame_second_factor_failures_total").increment(1);
             }
+            Event::PasskeyCloned { user_id, .. } => {
+                tracing::warn!(sub = %user_id, "a passkey's sign counter went back: a cloned authenticator was refused");
+                metrics::counter!("sesame_second_factor_failures_total").increment(1);
+            }
             Event::Locked {
                 guess: Guess::Password | Guess::SecondFactor,
                 key,

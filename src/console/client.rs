@@ -31,6 +31,7 @@ struct Draft {
     scope: String,
     access_token_format: String,
     skip_consent: bool,
+    require_mfa: bool,
 }
 
 /// A metadata value by its RFC 7591 name (`client_secret_post`, `opaque`).
@@ -57,6 +58,7 @@ impl Draft {
             scope: m.scope.to_string(),
             access_token_format: named_as_str(&m.access_token_format),
             skip_consent: m.skip_consent,
+            require_mfa: m.require_mfa,
         }
     }
 
@@ -72,6 +74,7 @@ impl Draft {
             scope: f.one("scope").to_owned(),
             access_token_format: f.one("access_token_format").to_owned(),
             skip_consent: f.ticked("skip_consent"),
+            require_mfa: f.ticked("require_mfa"),
         }
     }
 
@@ -98,6 +101,7 @@ impl Draft {
         m.access_token_format =
             named::<AccessTokenFormat>("access_token_format", &self.access_token_format)?;
         m.skip_consent = self.skip_consent;
+        m.require_mfa = self.require_mfa;
         Ok(())
     }
 }

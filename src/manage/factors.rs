@@ -68,6 +68,30 @@ impl Manager<'_> {
         })
     }
 
+    /// A passkey just registered (stored by `crate::passkeys`): audited, with the recovery codes
+    /// to show once when it is the user's first factor.
+    pub async fn passkey_added(
+        &self,
+        user: &User,
+        factor: Factor,
+    ) -> Result<Enrolled, ManageError> {
+        self.audit(
+            action::FACTOR_ENROLLED,
+            target(user),
+            serde_json::json!({ "after": describe(&factor) }),
+        )
+        .await;
+        let only = self.store.list_factors(&user.id).await?.len() == 1;
+        let recovery_codes = match only {
+            true => Some(self.replace_recovery_codes(user).await?),
+            false => None,
+        };
+        Ok(Enrolled {
+            factor,
+            recovery_codes,
+        })
+    }
+
     /// Removes a factor; with the last one go the recovery codes (they would be a second
     /// factor for an account that has none).
     pub async fn remove_factor(&self, user: &User, id: &str) -> Result<(), ManageError> {

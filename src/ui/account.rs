@@ -52,6 +52,14 @@ pub fn routes() -> Router<AppState> {
         .route(TOTP, get(new_totp).post(enrol_totp))
         .route(RECOVERY_CODES, post(new_recovery_codes))
         .route("/account/factors/{id}/remove", post(remove_factor))
+        .route(
+            super::passkey::ACCOUNT_PASSKEY,
+            get(super::passkey::new_passkey).post(super::passkey::add_passkey),
+        )
+        .route(
+            super::passkey::ACCOUNT_PASSKEY_OPTIONS,
+            post(super::passkey::registration_options),
+        )
 }
 
 /// The account page's client, registered at every start.
@@ -61,9 +69,9 @@ pub fn client(issuer: &str) -> Client {
 
 /// The signed-in person, by this browser's session.
 pub struct Account {
-    browser: Browser,
+    pub browser: Browser,
     session: BrowserSession,
-    user: User,
+    pub user: User,
     address: std::net::IpAddr,
 }
 
@@ -91,7 +99,7 @@ impl FromRequestParts<AppState> for Account {
 }
 
 impl Account {
-    fn manager<'a>(&self, state: &'a AppState) -> Manager<'a> {
+    pub fn manager<'a>(&self, state: &'a AppState) -> Manager<'a> {
         let origin = Origin {
             actor: Actor::User(self.user.id.clone()),
             address: Some(self.address.to_string()),
@@ -101,7 +109,7 @@ impl Account {
 
     /// Why a change is refused, if it is: a form not from this browser, or a sign-in too old
     /// (then off to sign in again).
-    fn refusal(&self, state: &AppState, csrf_token: Option<&str>) -> Option<Response> {
+    pub fn refusal(&self, state: &AppState, csrf_token: Option<&str>) -> Option<Response> {
         if !self.browser.sent_its_form(csrf_token) {
             return Some(PageError::Forgery.into_response());
         }
@@ -147,6 +155,7 @@ async fn account_page(
             factors => rows, recovery_codes_left => left, notice,
             csrf_token => account.browser.csrf_token(),
             totp_url => settings.endpoint(TOTP),
+            passkey_url => state.passkeys.is_some().then(|| settings.endpoint(super::passkey::ACCOUNT_PASSKEY)),
             recovery_url => settings.endpoint(RECOVERY_CODES),
             logout_url => settings.endpoint(sesame_core::endpoints::LOGOUT),
             signed_in_at => crate::cli::output::time(account.session.auth_time),
@@ -280,7 +289,7 @@ pub async fn enrol_totp(
     }
 }
 
-fn codes_page(state: &AppState, account: &Account, codes: &[String]) -> Response {
+pub fn codes_page(state: &AppState, account: &Account, codes: &[String]) -> Response {
     page(
         StatusCode::OK,
         "recovery_codes.html",

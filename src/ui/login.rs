@@ -31,8 +31,9 @@ pub struct LoginForm {
     password: String,
 }
 
-/// The login page, with the upstream providers one may continue with instead.
-async fn login_page(
+/// The login page, with the upstream providers one may continue with instead, and a passkey
+/// button where passkeys work.
+pub async fn login_page(
     state: &AppState,
     browser: &Browser,
     status: StatusCode,
@@ -42,21 +43,25 @@ async fn login_page(
     error: Option<&str>,
 ) -> Result<Response, PageError> {
     let connections = state.provider.store().list_connections().await?;
-    Ok(page(
-        status,
-        "login.html",
-        minijinja::context! {
-            id => pending.id,
-            csrf_token => browser.csrf_token(),
-            client_name => client.display_name(),
-            username,
-            error,
-            connections => connections
-                .iter()
-                .map(|c| minijinja::context! { id => c.id, display_name => c.display_name })
-                .collect::<Vec<_>>(),
-        },
-    ))
+    let context = minijinja::context! {
+        id => pending.id,
+        csrf_token => browser.csrf_token(),
+        client_name => client.display_name(),
+        username,
+        error,
+        connections => connections
+            .iter()
+            .map(|c| minijinja::context! { id => c.id, display_name => c.display_name })
+            .collect::<Vec<_>>(),
+        // Absolute: the page is also shown at other paths (after a refused passkey).
+        login_url => state.provider.settings().endpoint(sesame_core::endpoints::LOGIN),
+        federation_url => state.provider.settings().endpoint("/federation/"),
+        ..super::passkey::form_context(state)
+    };
+    Ok(match state.passkeys {
+        Some(_) => super::page_with_script(status, "login.html", context, super::passkey::SCRIPT),
+        None => page(status, "login.html", context),
+    })
 }
 
 pub async fn show(

@@ -13,6 +13,7 @@ pub mod first_party;
 pub mod home;
 pub mod login;
 pub mod oauth1_approval;
+pub mod passkey;
 pub mod respond;
 pub mod second_factor;
 
@@ -51,6 +52,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ),
         ("enrol.html", include_str!("../../templates/enrol.html")),
         ("account.html", include_str!("../../templates/account.html")),
+        ("passkey.html", include_str!("../../templates/passkey.html")),
         (
             "recovery_codes.html",
             include_str!("../../templates/recovery_codes.html"),
@@ -202,10 +204,14 @@ pub fn page_with_script(
 /// follows a submission, and a sign-in ends in a chain of redirects through origins a page
 /// cannot know (an upstream provider's login returns to Sesame, which returns to the client).
 pub fn csp(script_hash: Option<&str>) -> String {
-    let script = script_hash.map_or("'none'".to_owned(), |h| format!("'sha256-{h}'"));
+    // A page's one script may ask Sesame itself for something (a passkey's challenge).
+    let (script, connect) = match script_hash {
+        Some(h) => (format!("'sha256-{h}'"), "'self'"),
+        None => ("'none'".to_owned(), "'none'"),
+    };
     format!(
         "default-src 'none'; style-src 'self'; img-src 'self'; script-src {script}; \
-         frame-ancestors 'none'; base-uri 'none'"
+         connect-src {connect}; frame-ancestors 'none'; base-uri 'none'"
     )
 }
 
@@ -268,6 +274,7 @@ mod tests {
             "second_factor.html",
             "enrol.html",
             "account.html",
+            "passkey.html",
             "recovery_codes.html",
             "console_dashboard.html",
             "console_clients.html",

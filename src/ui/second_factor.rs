@@ -23,7 +23,7 @@ use sesame_core::authorize::pending::{self, PendingAuthorization};
 use sesame_core::client::Client;
 use sesame_core::endpoints;
 use sesame_core::mfa::policy::{self, AfterFirstFactor};
-use sesame_core::mfa::{FirstFactor, SecondFactorFailure, totp};
+use sesame_core::mfa::{FactorKind, FirstFactor, SecondFactorFailure, totp};
 use sesame_core::user::{User, active_user};
 use std::sync::Arc;
 
@@ -85,21 +85,36 @@ pub struct CodeForm {
     code: String,
 }
 
-fn code_page(
+/// The page that asks for the second factor: a code box always (recovery codes go there), a
+/// passkey button when the user has a passkey.
+pub async fn code_page(
+    state: &AppState,
     browser: &Browser,
     status: StatusCode,
     pending: &PendingAuthorization,
     client: &Client,
+    user_id: &str,
     error: Option<&str>,
-) -> Response {
-    page(
-        status,
-        "second_factor.html",
-        minijinja::context! {
-            id => pending.id, csrf_token => browser.csrf_token(),
-            client_name => client.display_name(), error,
-        },
-    )
+) -> Result<Response, PageError> {
+    let factors = state.provider.store().list_factors(user_id).await?;
+    let has = |kind| factors.iter().any(|f| f.kind == kind);
+    let passkey = state.passkeys.is_some() && has(FactorKind::Passkey);
+    let context = minijinja::context! {
+        id => pending.id, csrf_token => browser.csrf_token(),
+        client_name => client.display_name(), error,
+        has_totp => has(FactorKind::Totp), has_passkey => passkey,
+        code_url => state.provider.settings().endpoint(endpoints::SECOND_FACTOR),
+        ..super::passkey::form_context(state)
+    };
+    Ok(match passkey {
+        true => super::page_with_script(
+            status,
+            "second_factor.html",
+            context,
+            super::passkey::SCRIPT,
+        ),
+        false => page(status, "second_factor.html", context),
+    })
 }
 
 pub async fn show_code(
@@ -107,8 +122,17 @@ pub async fn show_code(
     browser: Browser,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, PageError> {
-    let (pending, client, _, _) = halfway(&state, &browser, q.id.as_deref()).await?;
-    Ok(code_page(&browser, StatusCode::OK, &pending, &client, None))
+    let (pending, client, _, user) = halfway(&state, &browser, q.id.as_deref()).await?;
+    code_page(
+        &state,
+        &browser,
+        StatusCode::OK,
+        &pending,
+        &client,
+        &user.id,
+        None,
+    )
+    .await
 }
 
 pub async fn submit_code(
@@ -143,13 +167,8 @@ pub async fn submit_code(
                     ),
                 ),
             };
-            Ok(code_page(
-                &browser,
-                status,
-                &pending,
-                &client,
-                Some(&message),
-            ))
+            let error = Some(message.as_str());
+            code_page(&state, &browser, status, &pending, &client, &user.id, error).await
         }
     }
 }

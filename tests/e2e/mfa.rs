@@ -443,3 +443,72 @@ async fn an_owner_adds_an_authenticator_on_the_account_page_in_chromium_and_sign
             .unwrap()
     );
 }
+
+#[tokio::test]
+async fn passkeys_in_chromium_register_sign_in_as_second_factor_and_alone_and_a_clone_is_refused() {
+    if crate::helpers::chromium_missing() {
+        return;
+    }
+    // WebAuthn ties a passkey to a domain name: this Sesame is served as localhost.
+    let app =
+        crate::helpers::spawn_app_with(|c| c.issuer = c.issuer.replace("127.0.0.1", "localhost"))
+            .await;
+    let sub = alice(&app).await;
+    let shots = format!("{}/target/screenshots/passkeys", env!("CARGO_MANIFEST_DIR"));
+    let input = serde_json::json!({
+        "base": app.base, "username": "alice", "password": PASSWORD, "screenshot_dir": shots,
+    });
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/node/passkey.mjs"
+            ))
+            .arg(input.to_string())
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "passkey flow failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        result["cloned"].as_str().unwrap().contains("looks copied"),
+        "{result}"
+    );
+    assert!(
+        result["removed"]
+            .as_str()
+            .unwrap()
+            .contains("a password alone signs you in")
+    );
+    let store = app.provider.store();
+    assert!(store.list_factors(&sub).await.unwrap().is_empty());
+    let events = store
+        .list_audit(&AuditQuery {
+            action: Some("mfa".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    for action in [
+        "mfa.factor_enrolled",
+        "mfa.succeeded",
+        "mfa.passkey_cloned",
+        "mfa.recovery_code_used",
+        "mfa.factor_removed",
+    ] {
+        assert!(actions.contains(&action), "{action}: {actions:?}");
+    }
+    let passkey_proofs = events
+        .iter()
+        .filter(|e| e.action == "mfa.succeeded" && e.details["proof"] == "passkey")
+        .count();
+    assert_eq!(passkey_proofs, 2, "as second factor, and alone");
+}

@@ -108,6 +108,8 @@ pub mod action {
     pub const MFA_SUCCEEDED: &str = "mfa.succeeded";
     pub const MFA_FAILED: &str = "mfa.failed";
     pub const RECOVERY_CODE_USED: &str = "mfa.recovery_code_used";
+    /// A passkey's sign counter went back: a cloned authenticator, refused.
+    pub const PASSKEY_CLONED: &str = "mfa.passkey_cloned";
     pub const FACTOR_ENROLLED: &str = "mfa.factor_enrolled";
     pub const FACTOR_REMOVED: &str = "mfa.factor_removed";
     pub const RECOVERY_CODES_REPLACED: &str = "mfa.recovery_codes_replaced";

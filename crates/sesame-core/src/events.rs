@@ -54,6 +54,12 @@ pub enum Event {
         proof: crate::mfa::Proof,
         address: IpAddr,
     },
+    /// A passkey answered with a sign counter at or below the stored one: a clone, refused.
+    PasskeyCloned {
+        user_id: String,
+        factor_id: String,
+        address: IpAddr,
+    },
     /// A second factor's code was wrong or spent, or the account was locked.
     SecondFactorRefused {
         user_id: String,

@@ -480,6 +480,25 @@ pub trait FactorStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// How many recovery codes the user has left.
     async fn unused_recovery_codes(&self, user_id: &str) -> Result<u64, StoreError>;
+    /// The passkey with this credential id, whoever's it is (a passwordless sign-in).
+    async fn find_passkey(&self, credential_id: &str) -> Result<Option<Factor>, StoreError>;
+    /// Inserts a passkey unless its credential id is registered already (to anyone):
+    /// `Ok(false)` then, and nothing changes.
+    async fn insert_passkey(&self, factor: &Factor) -> Result<bool, StoreError>;
+    /// Writes a passkey's record after a sign-in (its counter, its backup state), only if the
+    /// stored one is still `read` (a racing sign-in with a clone is not lost under it).
+    async fn update_passkey(
+        &self,
+        user_id: &str,
+        id: &str,
+        read: &[u8],
+        record: &[u8],
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Keeps a WebAuthn ceremony's state (its challenge) until `expires_at`, under `id`.
+    async fn put_ceremony(&self, id: &str, state: &str, expires_at: i64) -> Result<(), StoreError>;
+    /// Takes a ceremony's state, once: a second take of the same id gets `None`.
+    async fn take_ceremony(&self, id: &str, now: i64) -> Result<Option<String>, StoreError>;
 }
 
 /// How much the store holds, for the console's dashboard.

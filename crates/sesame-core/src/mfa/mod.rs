@@ -19,6 +19,12 @@ pub mod amr {
     pub const PWD: &str = "pwd";
     /// A one-time password: a TOTP code, or a recovery code.
     pub const OTP: &str = "otp";
+    /// A hardware-bound key: a passkey that cannot leave its authenticator.
+    pub const HWK: &str = "hwk";
+    /// A software key: a passkey that syncs between devices (backup eligible).
+    pub const SWK: &str = "swk";
+    /// The authenticator checked the user is present and verified (WebAuthn's UV).
+    pub const USER: &str = "user";
     /// More than one factor.
     pub const MFA: &str = "mfa";
 }
@@ -29,18 +35,28 @@ pub mod amr {
 pub enum FactorKind {
     /// An authenticator app's time-based codes (RFC 6238).
     Totp,
+    /// A WebAuthn credential (a passkey, or a security key).
+    Passkey,
 }
 
 impl FactorKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Totp => "totp",
+            Self::Passkey => "passkey",
         }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Totp, Self::Passkey]
+            .into_iter()
+            .find(|k| k.as_str() == value)
     }
 }
 
-/// A second factor of one user, as stored. The secret is sealed with the master key when one
-/// is set (`crate::sealed`, with the factor's id as its context).
+/// A second factor of one user, as stored. A TOTP factor's secret is sealed with the master
+/// key when one is set (`crate::sealed`, with the factor's id as its context); a passkey's is
+/// the relying party's record of it (public key, counter, backup flags: nothing secret).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Factor {
     /// `fct_` and random: names the factor in the CLI, the API and the account page.
@@ -50,6 +66,8 @@ pub struct Factor {
     /// What the user called it ("Phone").
     pub name: String,
     pub secret: Vec<u8>,
+    /// A passkey's credential id (base64url): how a passwordless sign-in finds it.
+    pub credential_id: Option<String>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     /// The last TOTP step accepted: a code of it or an earlier step is refused (RFC 6238 §5.2).
@@ -73,10 +91,32 @@ impl Factor {
             kind: FactorKind::Totp,
             name: name.to_owned(),
             secret: sealed,
+            credential_id: None,
             created_at: now,
             last_used_at: None,
             last_step: None,
         })
+    }
+
+    /// A new passkey factor: `record` is the relying party's JSON record of the credential.
+    pub fn passkey(
+        user_id: &str,
+        name: &str,
+        credential_id: &str,
+        record: Vec<u8>,
+        now: i64,
+    ) -> Self {
+        Self {
+            id: format!("fct_{}", crate::secret::random_token(12)),
+            user_id: user_id.to_owned(),
+            kind: FactorKind::Passkey,
+            name: name.to_owned(),
+            secret: record,
+            credential_id: Some(credential_id.to_owned()),
+            created_at: now,
+            last_used_at: None,
+            last_step: None,
+        }
     }
 
     /// The TOTP secret, unsealed.
@@ -108,12 +148,17 @@ pub struct FirstFactor {
 }
 
 impl FirstFactor {
-    /// The `amr` of this sign-in with a second factor proved.
+    /// The `amr` of this sign-in with a one-time code proved as the second factor.
     pub fn with_second(&self) -> Vec<String> {
+        self.with(&[amr::OTP])
+    }
+
+    /// The `amr` of this sign-in with `second` (RFC 8176 values) proved too.
+    pub fn with(&self, second: &[&str]) -> Vec<String> {
         let mut amr = self.amr.clone();
-        for value in [amr::OTP, amr::MFA] {
+        for value in second.iter().chain(&[amr::MFA]) {
             if !amr.iter().any(|a| a == value) {
-                amr.push(value.to_owned());
+                amr.push((*value).to_owned());
             }
         }
         amr
@@ -125,6 +170,7 @@ impl FirstFactor {
 pub enum Proof {
     Totp,
     RecoveryCode,
+    Passkey,
 }
 
 impl Proof {
@@ -132,6 +178,7 @@ impl Proof {
         match self {
             Self::Totp => "totp",
             Self::RecoveryCode => "recovery_code",
+            Self::Passkey => "passkey",
         }
     }
 }

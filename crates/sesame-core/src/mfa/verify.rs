@@ -2,7 +2,7 @@
 //! or one of their recovery codes. Wrong codes are counted with the account's wrong passwords
 //! (`crate::throttle`), so a guesser who has the password gets no more tries for the code.
 
-use super::{Proof, recovery, totp};
+use super::{FactorKind, Proof, recovery, totp};
 use crate::events::{Event, Guess};
 use crate::provider::Provider;
 use crate::store::StoreError;
@@ -73,7 +73,8 @@ async fn check(provider: &Provider, user: &User, typed: &str) -> Result<Option<P
             .await?;
         return Ok(spent.then_some(Proof::RecoveryCode));
     }
-    for factor in store.list_factors(&user.id).await? {
+    let factors = store.list_factors(&user.id).await?;
+    for factor in factors.iter().filter(|f| f.kind == FactorKind::Totp) {
         let secret = factor
             .totp_secret(provider.master_key())
             .map_err(|e| StoreError::Corrupt(format!("factor {}: {}", factor.id, e.description)))?;
@@ -107,6 +108,9 @@ mod tests {
         let user = testing::user(&store, "alice").await;
         let factor = Factor::totp(None, &user.id, "Phone", SECRET, T0).unwrap();
         store.insert_factor(&factor).await.unwrap();
+        // A passkey beside it is no TOTP secret to try codes against.
+        let passkey = Factor::passkey(&user.id, "Key", "cred", b"{}".to_vec(), T0);
+        assert!(store.insert_passkey(&passkey).await.unwrap());
         (provider, store, clock, user)
     }
 

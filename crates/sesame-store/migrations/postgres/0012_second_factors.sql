@@ -1,5 +1,6 @@
--- Second factors: TOTP authenticators (the secret sealed with the master key when one is set)
--- and recovery codes (SHA-256 only), and how each browser session was signed in.
+-- Second factors: TOTP authenticators (the secret sealed with the master key when one is set),
+-- passkeys (the relying party's record: public key, counter, backup flags), recovery codes
+-- (SHA-256 only), the WebAuthn ceremonies under way, and how each browser session signed in.
 
 CREATE TABLE factors (
     id           TEXT PRIMARY KEY NOT NULL,
@@ -7,12 +8,15 @@ CREATE TABLE factors (
     kind         TEXT NOT NULL,
     name         TEXT NOT NULL,
     secret       BYTEA NOT NULL,
+    -- A passkey's credential id, base64url: a passwordless sign-in finds the passkey by it.
+    credential_id TEXT,
     created_at   BIGINT NOT NULL,
     last_used_at BIGINT,
     -- The last TOTP step accepted: a code of it, or of an earlier step, is refused.
     last_step    BIGINT
 );
 CREATE INDEX factors_user_id ON factors (user_id);
+CREATE UNIQUE INDEX factors_credential_id ON factors (credential_id) WHERE credential_id IS NOT NULL;
 
 CREATE TABLE recovery_codes (
     user_id    TEXT NOT NULL,
@@ -24,3 +28,11 @@ CREATE TABLE recovery_codes (
 
 -- RFC 8176 values, space-separated: `pwd`, or `pwd otp mfa`; empty for an upstream sign-in.
 ALTER TABLE browser_sessions ADD COLUMN amr TEXT NOT NULL DEFAULT '';
+
+-- A registration or sign-in with a passkey between its two halves: the challenge, taken once.
+CREATE TABLE webauthn_ceremonies (
+    id         TEXT PRIMARY KEY NOT NULL,
+    state      TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX webauthn_ceremonies_expires_at ON webauthn_ceremonies (expires_at);

@@ -8,7 +8,7 @@ use sesame_core::store::{Maintenance, SPENT_RETENTION, StoreError, Tally};
 /// One bounded DELETE per kind (`$1` the cutoff, `$2` the batch size), and how long past expiry
 /// the kind is kept: spent single-use records stay [`SPENT_RETENTION`] seconds, so a late replay
 /// of a code still revokes what it issued and a late poll still hears `expired_token`.
-const SWEEPS: [(&str, i64); 13] = [
+const SWEEPS: [(&str, i64); 14] = [
     (
         "DELETE FROM access_tokens WHERE token_hash IN \
          (SELECT token_hash FROM access_tokens WHERE expires_at <= $1 LIMIT $2)",
@@ -73,6 +73,11 @@ const SWEEPS: [(&str, i64); 13] = [
         "DELETE FROM oauth1_tokens WHERE token IN \
          (SELECT token FROM oauth1_tokens WHERE expires_at <= $1 LIMIT $2)",
         SPENT_RETENTION,
+    ),
+    (
+        "DELETE FROM webauthn_ceremonies WHERE id IN \
+         (SELECT id FROM webauthn_ceremonies WHERE expires_at <= $1 LIMIT $2)",
+        0,
     ),
 ];
 

@@ -11,6 +11,8 @@ contract!(
     factors_are_listed_removed_and_go_with_their_user,
     a_totp_step_is_spent_once_and_never_an_older_one_after,
     recovery_codes_are_spent_once_and_replaced_whole,
+    a_passkey_is_registered_once_found_by_its_credential_and_updated_by_compare_and_set,
+    a_ceremony_is_taken_once_and_not_after_it_expires,
 );
 
 async fn user(store: &Arc<dyn Store>, name: &str) -> User {
@@ -142,4 +144,63 @@ async fn recovery_codes_are_spent_once_and_replaced_whole(store: Arc<dyn Store>)
         "replaced"
     );
     assert_eq!(store.unused_recovery_codes(&alice.id).await.unwrap(), 10);
+}
+
+async fn a_passkey_is_registered_once_found_by_its_credential_and_updated_by_compare_and_set(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&store, "alice").await;
+    let bob = user(&store, "bob").await;
+    let key = Factor::passkey(
+        &alice.id,
+        "Laptop",
+        "cred-1",
+        b"{\"counter\":1}".to_vec(),
+        100,
+    );
+    assert!(store.insert_passkey(&key).await.unwrap());
+    let copy = Factor::passkey(&bob.id, "Stolen", "cred-1", b"{}".to_vec(), 100);
+    assert!(
+        !store.insert_passkey(&copy).await.unwrap(),
+        "one credential, one account"
+    );
+    let found = store.find_passkey("cred-1").await.unwrap().unwrap();
+    assert_eq!(found, key);
+    assert!(store.find_passkey("cred-2").await.unwrap().is_none());
+    let later = b"{\"counter\":2}";
+    assert!(
+        store
+            .update_passkey(&alice.id, &key.id, &key.secret, later, 200)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .update_passkey(&alice.id, &key.id, &key.secret, b"{}", 201)
+            .await
+            .unwrap(),
+        "a stale read loses"
+    );
+    let stored = store.find_passkey("cred-1").await.unwrap().unwrap();
+    assert_eq!(
+        (stored.secret.as_slice(), stored.last_used_at),
+        (&later[..], Some(200))
+    );
+    assert_eq!(stored.kind, sesame_core::mfa::FactorKind::Passkey);
+}
+
+async fn a_ceremony_is_taken_once_and_not_after_it_expires(store: Arc<dyn Store>) {
+    store.put_ceremony("c1", "state-1", 500).await.unwrap();
+    store.put_ceremony("c2", "state-2", 500).await.unwrap();
+    assert_eq!(
+        store.take_ceremony("c1", 100).await.unwrap().as_deref(),
+        Some("state-1")
+    );
+    assert_eq!(store.take_ceremony("c1", 100).await.unwrap(), None, "once");
+    assert_eq!(
+        store.take_ceremony("c2", 500).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(store.take_ceremony("none", 100).await.unwrap(), None);
 }

@@ -90,4 +90,59 @@ impl FactorStore for MemoryStore {
             .filter(|((user, _), used)| user == user_id && used.is_none())
             .count() as u64)
     }
+
+    async fn find_passkey(&self, credential_id: &str) -> Result<Option<Factor>, StoreError> {
+        let t = self.tables();
+        Ok(t.factors
+            .iter()
+            .find(|f| f.credential_id.as_deref() == Some(credential_id))
+            .cloned())
+    }
+
+    async fn insert_passkey(&self, factor: &Factor) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        if t.factors
+            .iter()
+            .any(|f| f.credential_id.is_some() && f.credential_id == factor.credential_id)
+        {
+            return Ok(false);
+        }
+        t.factors.push(factor.clone());
+        Ok(true)
+    }
+
+    async fn update_passkey(
+        &self,
+        user_id: &str,
+        id: &str,
+        read: &[u8],
+        record: &[u8],
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut t = self.tables();
+        match t
+            .factors
+            .iter_mut()
+            .find(|f| f.user_id == user_id && f.id == id && f.secret == read)
+        {
+            Some(f) => {
+                f.secret = record.to_vec();
+                f.last_used_at = Some(now);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn put_ceremony(&self, id: &str, state: &str, expires_at: i64) -> Result<(), StoreError> {
+        self.tables()
+            .ceremonies
+            .insert(id.to_owned(), (state.to_owned(), expires_at));
+        Ok(())
+    }
+
+    async fn take_ceremony(&self, id: &str, now: i64) -> Result<Option<String>, StoreError> {
+        let taken = self.tables().ceremonies.remove(id);
+        Ok(taken.filter(|(_, expires)| *expires > now).map(|(s, _)| s))
+    }
 }

@@ -45,6 +45,7 @@ fn sweep_all(t: &mut Tables, now: i64, batch: usize) -> u64 {
     n += sweep(&mut t.device_codes, batch, |d| d.expires_at <= spent);
     n += sweep(&mut t.federation_states, batch, |f| f.expires_at <= now);
     n += sweep(&mut t.oauth1_tokens, batch, |o| o.expires_at <= spent);
+    n += sweep(&mut t.ceremonies, batch, |(_, exp)| *exp <= now);
     n
 }
 

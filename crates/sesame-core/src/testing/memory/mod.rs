@@ -72,6 +72,8 @@ struct Tables {
     factors: Vec<crate::mfa::Factor>,
     /// (user, code hash) → used at
     recovery_codes: HashMap<(String, [u8; 32]), Option<i64>>,
+    /// id → (state, expires_at)
+    ceremonies: HashMap<String, (String, i64)>,
 }
 
 /// Follows the same contracts as the SQL stores, with one mutex around everything.
