@@ -116,10 +116,12 @@ async fn continue_with(jar: &reqwest::Client, downstream: &TestApp, connection: 
         )
         .await;
     assert!(login.body.contains("Continue with"), "{}", login.body);
-    let marker = format!("href=\"federation/{connection}/start?id=");
-    let start = login.body.find(&marker).unwrap() + "href=\"".len();
-    let end = start + login.body[start..].find('"').unwrap();
-    format!("/{}", &login.body[start..end])
+    // The link is absolute (under the issuer, which has no path here): its path is wanted.
+    let text = login.text();
+    let marker = format!("/federation/{connection}/start?id=");
+    let start = text.find(&marker).unwrap();
+    let end = start + text[start..].find('"').unwrap();
+    text[start..end].to_owned()
 }
 
 /// The downstream client's code exchange.
