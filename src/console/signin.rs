@@ -29,12 +29,7 @@ const CONSOLE: FirstParty = FirstParty {
 /// `GET /admin/login`: off to `/authorize`, remembering the state and PKCE verifier, asking for
 /// a sign-in no older than [`FRESH_SIGN_IN`].
 pub async fn start(State(state): State<AppState>) -> Response {
-    let started = CONSOLE.start(&state, Some(FRESH_SIGN_IN));
-    let mut response = see_other(&started.authorize_url);
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, started.cookie);
-    response
+    CONSOLE.redirect(&state, Some(FRESH_SIGN_IN))
 }
 
 /// `GET /admin/callback`: the code redeemed, the signed-in user checked for the admin role,

@@ -174,12 +174,7 @@ pub struct StartQuery {
 
 /// Off to Sesame's sign-in; `fresh` asks for a sign-in no older than [`FRESH`] seconds.
 pub async fn start(State(state): State<AppState>, Query(q): Query<StartQuery>) -> Response {
-    let started = ACCOUNT.start(&state, q.fresh.is_some().then_some(FRESH));
-    let mut response = see_other(&started.authorize_url);
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, started.cookie);
-    response
+    ACCOUNT.redirect(&state, q.fresh.is_some().then_some(FRESH))
 }
 
 pub async fn callback(

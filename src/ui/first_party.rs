@@ -100,6 +100,16 @@ impl FirstParty {
         }
     }
 
+    /// [`FirstParty::start`] as the answer: a redirect to `/authorize`, the flow's cookie set.
+    pub fn redirect(&self, state: &AppState, max_age: Option<i64>) -> axum::response::Response {
+        let started = self.start(state, max_age);
+        let mut response = super::respond::see_other(&started.authorize_url);
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, started.cookie);
+        response
+    }
+
     /// The code the callback received and the verifier this browser kept, once the state that
     /// came back is checked to be the one it sent (RFC 6749 §10.12).
     pub fn returned(

@@ -58,24 +58,9 @@ async fn redeem_at_receiver(
     params
 }
 
-/// Runs the driver on a blocking thread (the in-process server must keep serving meanwhile).
+/// Runs the flow driver.
 pub async fn drive(flow: Value) -> Value {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(format!("{root}/tests/node/flow.mjs"))
-            .arg(flow.to_string())
-            .output()
-            .expect("node runs")
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "browser flow failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("one JSON line")
+    crate::helpers::node("flow.mjs", flow).await
 }
 
 #[tokio::test]

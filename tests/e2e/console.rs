@@ -3,7 +3,6 @@
 
 use crate::helpers::{TestApp, chromium_missing, spawn_app};
 use crate::interaction::{Browser, PASSWORD, alice};
-use serde_json::Value;
 use sesame_core::user::Role;
 
 /// Gives the user the admin role, as `sesame user create --role admin` would.
@@ -148,24 +147,7 @@ async fn an_operator_registers_a_client_in_chromium_uses_its_secret_and_reads_th
         "client_id": "made-in-console", "person": "bob", "new_password": "bob's new passphrase",
         "screenshot_dir": shots,
     });
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/node/console.mjs"
-            ))
-            .arg(input.to_string())
-            .output()
-            .expect("node runs")
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "console flow failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let result = crate::helpers::node("console.mjs", input).await;
     assert!(
         result["dashboard"]
             .as_str()

@@ -318,3 +318,27 @@ pub async fn serve_json_shared(document: Arc<std::sync::RwLock<Value>>) -> Strin
 pub async fn serve_json(document: Value) -> String {
     serve_json_shared(Arc::new(std::sync::RwLock::new(document))).await
 }
+
+/// Runs `tests/node/{script}` with `input` as its JSON argument on a blocking thread (the
+/// in-process server must keep serving meanwhile); its one line of JSON output. A failure
+/// shows what the script said.
+pub async fn node(script: &'static str, input: Value) -> Value {
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(format!(
+                "{}/tests/node/{script}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .arg(input.to_string())
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{script} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("one JSON line")
+}

@@ -408,24 +408,7 @@ async fn an_owner_adds_an_authenticator_on_the_account_page_in_chromium_and_sign
     let input = serde_json::json!({
         "base": app.base, "username": "alice", "password": PASSWORD, "screenshot_dir": shots,
     });
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/node/account.mjs"
-            ))
-            .arg(input.to_string())
-            .output()
-            .expect("node runs")
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "account flow failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let result = crate::helpers::node("account.mjs", input).await;
     assert!(result["account"].as_str().unwrap().contains("My phone"));
     let store = app.provider.store();
     let factors = store.list_factors(&sub).await.unwrap();
@@ -458,24 +441,7 @@ async fn passkeys_in_chromium_register_sign_in_as_second_factor_and_alone_and_a_
     let input = serde_json::json!({
         "base": app.base, "username": "alice", "password": PASSWORD, "screenshot_dir": shots,
     });
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/node/passkey.mjs"
-            ))
-            .arg(input.to_string())
-            .output()
-            .expect("node runs")
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "passkey flow failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let result = crate::helpers::node("passkey.mjs", input).await;
     assert!(
         result["cloned"].as_str().unwrap().contains("looks copied"),
         "{result}"

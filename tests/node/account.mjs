@@ -10,19 +10,10 @@
 // the authenticator listed. Prints one JSON line: {"account": text, "codes": [...]}.
 // Chromium: Debian's /usr/bin/chromium, or $SESAME_TEST_CHROMIUM. No browser is downloaded.
 
-import { chromium } from 'playwright-core';
 import { createHmac } from 'node:crypto';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { input as read, launch as start, shooter } from './chromium.mjs';
 
-const input = JSON.parse(process.argv[2] ?? '{}');
-for (const key of ['base', 'username', 'password']) {
-  if (typeof input[key] !== 'string') {
-    console.error(`account.mjs: "${key}" is required`);
-    process.exit(1);
-  }
-}
+const input = read('account.mjs', ['base', 'username', 'password']);
 
 /** RFC 4648 base32, spaces ignored. */
 function fromBase32(text) {
@@ -53,29 +44,11 @@ function totp(secret, step) {
 const stepNow = () => Math.floor(Date.now() / 1000 / 30);
 
 const launch = async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'sesame-account-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.SESAME_TEST_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 30000,
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15000);
-  await page.setViewportSize({ width: 1000, height: 800 });
-  return { dir, context, page };
+  const browser = await start('account');
+  await browser.page.setViewportSize({ width: 1000, height: 800 });
+  return browser;
 };
-let shots = 0;
-const shot = async (page, name) => {
-  if (!input.screenshot_dir) return;
-  shots += 1;
-  await mkdir(input.screenshot_dir, { recursive: true });
-  await page.screenshot({
-    path: path.join(input.screenshot_dir, `${String(shots).padStart(2, '0')}-${name}.png`),
-    fullPage: true,
-  });
-};
+const shot = shooter(input.screenshot_dir);
 const signIn = async (page) => {
   await page.goto(`${input.base}/account`);
   await page.waitForSelector('input[name=username]');
@@ -129,8 +102,5 @@ try {
   console.error(`account.mjs: ${e.message}\nat ${page?.url()}\n${(await page?.innerText('body').catch(() => '') ?? '').slice(0, 800)}`);
   process.exitCode = 1;
 } finally {
-  for (const b of browsers) {
-    await b.context.close();
-    await rm(b.dir, { recursive: true, force: true });
-  }
+  for (const b of browsers) await b.close();
 }

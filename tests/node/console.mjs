@@ -16,39 +16,13 @@
 // "connections", "keys", "sessions"}, each a page's text but the secret.
 // Chromium: Debian's /usr/bin/chromium, or $SESAME_TEST_CHROMIUM. No browser is downloaded.
 
-import { chromium } from 'playwright-core';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { input as read, launch, shooter } from './chromium.mjs';
 
-const input = JSON.parse(process.argv[2] ?? '{}');
-for (const key of ['base', 'username', 'password', 'client_id', 'person', 'new_password']) {
-  if (typeof input[key] !== 'string') {
-    console.error(`console.mjs: "${key}" is required`);
-    process.exit(1);
-  }
-}
-const userDataDir = await mkdtemp(path.join(tmpdir(), 'sesame-console-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.SESAME_TEST_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  timeout: 30000,
-});
+const input = read('console.mjs', ['base', 'username', 'password', 'client_id', 'person', 'new_password']);
+const { context, page, close } = await launch('console');
 await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: input.base });
-const page = context.pages()[0] ?? (await context.newPage());
-page.setDefaultTimeout(15000);
-let shots = 0;
-const shot = async (name) => {
-  if (!input.screenshot_dir) return;
-  shots += 1;
-  await mkdir(input.screenshot_dir, { recursive: true });
-  await page.screenshot({
-    path: path.join(input.screenshot_dir, `${String(shots).padStart(2, '0')}-${name}.png`),
-    fullPage: true,
-  });
-};
+const snap = shooter(input.screenshot_dir);
+const shot = (name) => snap(page, name);
 // A narrow window too: the console must be readable on a phone.
 const phone = async (name) => {
   await page.setViewportSize({ width: 390, height: 844 });
@@ -159,6 +133,5 @@ try {
   console.error(`console.mjs: ${e.message}\nat ${page.url()}\n${(await page.innerText('body').catch(() => '')).slice(0, 800)}`);
   process.exitCode = 1;
 } finally {
-  await context.close();
-  await rm(userDataDir, { recursive: true, force: true });
+  await close();
 }

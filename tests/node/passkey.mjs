@@ -13,39 +13,13 @@
 // remove the passkey. Prints one JSON line with each page's text.
 // Chromium: Debian's /usr/bin/chromium, or $SESAME_TEST_CHROMIUM. No browser is downloaded.
 
-import { chromium } from 'playwright-core';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { input as read, launch, shooter } from './chromium.mjs';
 
-const input = JSON.parse(process.argv[2] ?? '{}');
-for (const key of ['base', 'username', 'password']) {
-  if (typeof input[key] !== 'string') {
-    console.error(`passkey.mjs: "${key}" is required`);
-    process.exit(1);
-  }
-}
-const dir = await mkdtemp(path.join(tmpdir(), 'sesame-passkey-'));
-const context = await chromium.launchPersistentContext(dir, {
-  executablePath: process.env.SESAME_TEST_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  timeout: 30000,
-});
-const page = context.pages()[0] ?? (await context.newPage());
-page.setDefaultTimeout(15000);
+const input = read('passkey.mjs', ['base', 'username', 'password']);
+const { context, page, close } = await launch('passkey');
 await page.setViewportSize({ width: 1000, height: 800 });
-let shots = 0;
-const shot = async (name) => {
-  if (!input.screenshot_dir) return;
-  shots += 1;
-  await mkdir(input.screenshot_dir, { recursive: true });
-  await page.screenshot({
-    path: path.join(input.screenshot_dir, `${String(shots).padStart(2, '0')}-${name}.png`),
-    fullPage: true,
-  });
-};
+const snap = shooter(input.screenshot_dir);
+const shot = (name) => snap(page, name);
 const password = async () => {
   await page.waitForSelector('input[name=username]');
   await page.fill('input[name=username]', input.username);
@@ -126,6 +100,5 @@ try {
   console.error(`passkey.mjs: ${e.message}\nat ${page.url()}\n${(await page.innerText('body').catch(() => '')).slice(0, 800)}`);
   process.exitCode = 1;
 } finally {
-  await context.close();
-  await rm(dir, { recursive: true, force: true });
+  await close();
 }
