@@ -50,9 +50,12 @@ pub fn router(state: AppState, metrics: ops::MetricsAccess, demo: bool) -> Route
             get(second_factor::show_enrol).post(second_factor::submit_enrol),
         )
         .route(endpoints::ENROLLED, post(second_factor::enrolled))
-        .route(ui::passkey::LOGIN_PASSKEY, post(ui::passkey::sign_in))
         .route(
-            ui::passkey::LOGIN_PASSKEY_OPTIONS,
+            ui::passkey_script::LOGIN_PASSKEY,
+            post(ui::passkey::sign_in),
+        )
+        .route(
+            ui::passkey_script::LOGIN_PASSKEY_OPTIONS,
             post(ui::passkey::sign_in_options),
         )
         .route(
@@ -94,6 +97,7 @@ pub fn router(state: AppState, metrics: ops::MetricsAccess, demo: bool) -> Route
         .merge(crate::admin::router(&state.provider.settings().issuer))
         .merge(crate::console::routes())
         .merge(ui::account::routes())
+        .merge(ui::passkey::account_routes())
         .fallback(ui::home::not_found)
         .layer(axum::middleware::from_fn_with_state(
             issuer_path,

@@ -33,6 +33,8 @@ const CALLBACK: &str = "/account/callback";
 const TOTP: &str = "/account/totp";
 const RECOVERY_CODES: &str = "/account/recovery-codes";
 const FACTORS: &str = "/account/factors";
+pub const ACCOUNT_PASSKEY: &str = "/account/passkey";
+pub const ACCOUNT_PASSKEY_OPTIONS: &str = "/account/passkey/options";
 /// How recent a sign-in must be to change anything here, in seconds.
 const FRESH: i64 = 300;
 
@@ -52,14 +54,6 @@ pub fn routes() -> Router<AppState> {
         .route(TOTP, get(new_totp).post(enrol_totp))
         .route(RECOVERY_CODES, post(new_recovery_codes))
         .route("/account/factors/{id}/remove", post(remove_factor))
-        .route(
-            super::passkey::ACCOUNT_PASSKEY,
-            get(super::passkey::new_passkey).post(super::passkey::add_passkey),
-        )
-        .route(
-            super::passkey::ACCOUNT_PASSKEY_OPTIONS,
-            post(super::passkey::registration_options),
-        )
 }
 
 /// The account page's client, registered at every start.
@@ -155,7 +149,7 @@ async fn account_page(
             factors => rows, recovery_codes_left => left, notice,
             csrf_token => account.browser.csrf_token(),
             totp_url => settings.endpoint(TOTP),
-            passkey_url => state.passkeys.is_some().then(|| settings.endpoint(super::passkey::ACCOUNT_PASSKEY)),
+            passkey_url => state.passkeys.is_some().then(|| settings.endpoint(ACCOUNT_PASSKEY)),
             recovery_url => settings.endpoint(RECOVERY_CODES),
             logout_url => settings.endpoint(sesame_core::endpoints::LOGOUT),
             signed_in_at => crate::cli::output::time(account.session.auth_time),

@@ -2,7 +2,7 @@
 
 use super::browser::Browser;
 use super::error::PageError;
-use super::login::PageQuery;
+use super::sign_in::PageQuery;
 use super::{page, respond};
 use crate::extract::PageForm;
 use crate::state::AppState;

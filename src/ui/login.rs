@@ -1,25 +1,18 @@
 //! `/login`: the sign-in page of a pending authorization request.
 
-use super::browser::{self, Browser};
+use super::browser::Browser;
 use super::error::PageError;
-use super::{page, respond};
+use super::page;
+use super::sign_in::PageQuery;
 use crate::client_address::ClientAddress;
 use crate::extract::PageForm;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use sesame_core::authorize::flow;
 use sesame_core::authorize::pending::{self, PendingAuthorization};
 use sesame_core::client::Client;
 use sesame_core::login::{self, LoginFailure};
-use sesame_core::session;
-use sesame_core::user::User;
-
-#[derive(serde::Deserialize)]
-pub struct PageQuery {
-    pub id: Option<String>,
-}
 
 #[derive(serde::Deserialize)]
 pub struct LoginForm {
@@ -56,10 +49,12 @@ pub async fn login_page(
         // Absolute: the page is also shown at other paths (after a refused passkey).
         login_url => state.provider.settings().endpoint(sesame_core::endpoints::LOGIN),
         federation_url => state.provider.settings().endpoint("/federation/"),
-        ..super::passkey::form_context(state)
+        ..super::passkey_script::form_context(state)
     };
     Ok(match state.passkeys {
-        Some(_) => super::page_with_script(status, "login.html", context, super::passkey::SCRIPT),
+        Some(_) => {
+            super::page_with_script(status, "login.html", context, super::passkey_script::SCRIPT)
+        }
         None => page(status, "login.html", context),
     })
 }
@@ -109,28 +104,6 @@ pub async fn submit(
     metrics::counter!("sesame_sign_ins_total", "via" => "password").increment(1);
     let amr = vec![sesame_core::mfa::amr::PWD.to_owned()];
     super::second_factor::after_first_factor(&state, &browser, &client, pending, &user, amr).await
-}
-
-/// After a complete sign-in (`amr` says with which factors): a new session, and the pending
-/// authorization request continues.
-pub async fn signed_in(
-    state: &AppState,
-    browser: &Browser,
-    client: &Client,
-    pending: PendingAuthorization,
-    user: &User,
-    amr: Vec<String>,
-) -> Result<Response, PageError> {
-    let provider = &state.provider;
-    let old = session::find(provider, browser.session())
-        .await?
-        .map(|s| s.key);
-    let done = flow::signed_in(provider, client, pending, old.as_ref(), user, amr).await?;
-    let response = match done.next {
-        Ok(next) => respond::next(provider.settings(), next),
-        Err(e) => respond::failure(e),
-    };
-    Ok(browser::with_session(state, &done.cookie, response))
 }
 
 /// What a page says about a refused sign-in, with its status. A disabled account is answered

@@ -14,8 +14,10 @@ pub mod home;
 pub mod login;
 pub mod oauth1_approval;
 pub mod passkey;
+pub mod passkey_script;
 pub mod respond;
 pub mod second_factor;
+pub mod sign_in;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

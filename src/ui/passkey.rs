@@ -7,8 +7,8 @@
 use super::account::{Account, codes_page};
 use super::browser::Browser;
 use super::error::PageError;
-use super::login::signed_in;
 use super::page_with_script;
+use super::sign_in::signed_in;
 use crate::client_address::ClientAddress;
 use crate::extract::PageForm;
 use crate::passkeys::{PasskeyError, Passkeys, Proved};
@@ -23,16 +23,8 @@ use sesame_core::mfa::{Proof, amr};
 use sesame_core::user::active_user;
 use std::sync::Arc;
 
-pub const LOGIN_PASSKEY: &str = "/login/passkey";
-pub const LOGIN_PASSKEY_OPTIONS: &str = "/login/passkey/options";
-pub const ACCOUNT_PASSKEY: &str = "/account/passkey";
-pub const ACCOUNT_PASSKEY_OPTIONS: &str = "/account/passkey/options";
-
-/// The passkey forms' script: for each `form[data-passkey]`, shows its button, and on submit
-/// posts the form to its `data-options` URL, hands the options to
-/// `navigator.credentials.create` or `.get`, and submits the answer (base64url, as WebAuthn's
-/// JSON encoding has it) in the form's `credential` field.
-pub const SCRIPT: &str = "(()=>{const d=s=>Uint8Array.from(atob(s.replace(/-/g,'+').replace(/_/g,'/')),c=>c.charCodeAt(0));const e=b=>btoa(String.fromCharCode(...new Uint8Array(b))).replace(/\\+/g,'-').replace(/\\//g,'_').replace(/=+$/,'');for(const f of document.querySelectorAll('form[data-passkey]')){const b=f.querySelector('button');b.hidden=false;const say=m=>{const o=f.querySelector('[role=status]');if(o)o.textContent=m};f.addEventListener('submit',async v=>{v.preventDefault();if(!window.PublicKeyCredential){say('This browser cannot use passkeys.');return}try{const r=await fetch(f.dataset.options,{method:'POST',headers:{'content-type':'application/x-www-form-urlencoded'},body:new URLSearchParams(new FormData(f))});const o=await r.json();if(!r.ok){say(o.error);return}const p=o.options.publicKey;p.challenge=d(p.challenge);let c,a;if(f.dataset.passkey==='create'){p.user.id=d(p.user.id);(p.excludeCredentials||[]).forEach(x=>x.id=d(x.id));c=await navigator.credentials.create({publicKey:p});a={attestationObject:e(c.response.attestationObject),clientDataJSON:e(c.response.clientDataJSON)}}else{(p.allowCredentials||[]).forEach(x=>x.id=d(x.id));c=await navigator.credentials.get({publicKey:p});const q=c.response;a={authenticatorData:e(q.authenticatorData),clientDataJSON:e(q.clientDataJSON),signature:e(q.signature),userHandle:q.userHandle?e(q.userHandle):null}}f.elements.credential.value=JSON.stringify({id:c.id,rawId:e(c.rawId),type:c.type,response:a,extensions:c.getClientExtensionResults()});f.elements.ceremony.value=o.ceremony;f.submit()}catch(x){say('The passkey was not used: '+x.message)}})}})();";
+use super::account::{ACCOUNT_PASSKEY, ACCOUNT_PASSKEY_OPTIONS};
+use super::passkey_script::SCRIPT;
 
 /// A JSON refusal for the script to show.
 fn json_error(status: StatusCode, message: &str) -> Response {
@@ -224,15 +216,6 @@ async fn retry(
     }
 }
 
-/// What the login and second-factor pages need to offer a passkey.
-pub fn form_context(state: &AppState) -> minijinja::Value {
-    let settings = state.provider.settings();
-    minijinja::context! {
-        passkey_url => state.passkeys.is_some().then(|| settings.endpoint(LOGIN_PASSKEY)),
-        passkey_options_url => settings.endpoint(LOGIN_PASSKEY_OPTIONS),
-    }
-}
-
 /// `GET /account/passkey`: the page that adds one.
 pub async fn new_passkey(
     State(state): State<AppState>,
@@ -347,4 +330,12 @@ pub async fn add_passkey(
             &state.provider.settings().endpoint(super::account::HOME),
         )),
     }
+}
+
+/// The account page's passkey routes (its page links to them).
+pub fn account_routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route(ACCOUNT_PASSKEY, get(new_passkey).post(add_passkey))
+        .route(ACCOUNT_PASSKEY_OPTIONS, post(registration_options))
 }

@@ -6,9 +6,9 @@
 
 use super::browser::Browser;
 use super::error::PageError;
-use super::login::{PageQuery, signed_in};
 use super::page;
 use super::respond::{see_other, with_id};
+use super::sign_in::{PageQuery, signed_in};
 use crate::client_address::ClientAddress;
 use crate::extract::PageForm;
 use crate::manage::Manager;
@@ -104,14 +104,14 @@ pub async fn code_page(
         client_name => client.display_name(), error,
         has_totp => has(FactorKind::Totp), has_passkey => passkey,
         code_url => state.provider.settings().endpoint(endpoints::SECOND_FACTOR),
-        ..super::passkey::form_context(state)
+        ..super::passkey_script::form_context(state)
     };
     Ok(match passkey {
         true => super::page_with_script(
             status,
             "second_factor.html",
             context,
-            super::passkey::SCRIPT,
+            super::passkey_script::SCRIPT,
         ),
         false => page(status, "second_factor.html", context),
     })
