@@ -114,6 +114,7 @@ fn audit_event(event: &Event, now: i64) -> AuditEvent {
                 Refusal::Invalid => "invalid",
                 Refusal::Disabled => "disabled",
                 Refusal::Locked => "locked",
+                Refusal::NeedsSecondFactor => "needs_second_factor",
             };
             // A known account is named by its id; a name that matched no account is kept
             // shortened (it may be a password typed into the wrong box).

@@ -129,7 +129,7 @@ pub struct IdentityList {
 #[derive(ToSchema)]
 pub struct Factor {
     id: String,
-    /// `totp`.
+    /// `totp` (an authenticator app) or `passkey`.
     kind: String,
     name: String,
     created_at: i64,

@@ -74,11 +74,7 @@ pub async fn run(manager: &Manager<'_>, issuer: &str, command: MfaCommand) -> Re
             let user = manager.find_user_named(&username).await?;
             let secret = totp::generate_secret();
             let enrolled = manager.enrol_totp(&user, &name, &secret, None).await?;
-            let label = url::Url::parse(issuer)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_owned))
-                .unwrap_or_else(|| issuer.to_owned());
-            let uri = totp::otpauth_uri(&label, &user.username, &secret);
+            let uri = totp::otpauth_uri(&totp::issuer_label(issuer), &user.username, &secret);
             if json {
                 let mut v = describe(&enrolled.factor);
                 v["otpauth_uri"] = uri.into();

@@ -103,7 +103,8 @@ impl Manager<'_> {
             )));
         };
         self.store.delete_factor(&user.id, id).await?;
-        if factors.len() == 1 {
+        // Read again: of two removals racing for the last two factors, the later sees none.
+        if self.store.list_factors(&user.id).await?.is_empty() {
             self.store
                 .replace_recovery_codes(&user.id, &[], self.now)
                 .await?;

@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use sesame_core::audit::{Actor, Origin};
 use sesame_core::client::Client;
-use sesame_core::mfa::totp;
+use sesame_core::mfa::{Level, totp};
 use sesame_core::session::{self, BrowserSession};
 use sesame_core::user::User;
 use std::collections::BTreeMap;
@@ -80,9 +80,21 @@ impl FromRequestParts<AppState> for Account {
         let signed_in = session::signed_in(&state.provider, browser.session())
             .await
             .map_err(|e| PageError::Unavailable(e.to_string()).into_response())?;
+        let to_login = || see_other(&state.provider.settings().endpoint(LOGIN));
         let Some((session, user)) = signed_in else {
-            return Err(see_other(&state.provider.settings().endpoint(LOGIN)));
+            return Err(to_login());
         };
+        // A one-factor session of a user who has a factor since is not theirs to manage it
+        // with: signing in again asks for the factor (`authorize::flow`).
+        let factors = state
+            .provider
+            .store()
+            .list_factors(&user.id)
+            .await
+            .map_err(|e| PageError::from(e).into_response())?;
+        if Level::of(&session.amr) < Level::Two && !factors.is_empty() {
+            return Err(to_login());
+        }
         Ok(Self {
             browser,
             session,
@@ -107,11 +119,39 @@ impl Account {
         if !self.browser.sent_its_form(csrf_token) {
             return Some(PageError::Forgery.into_response());
         }
-        if state.provider.now() - self.session.auth_time > FRESH {
+        if !self.is_fresh(state) {
             let again = format!("{}?fresh=1", state.provider.settings().endpoint(LOGIN));
             return Some(see_other(&again));
         }
         None
+    }
+
+    /// After the user proved a factor they just added (its first code, or the passkey's own
+    /// ceremony): this browser's session is replaced by one with that factor in its `amr`,
+    /// and `response` carries the new cookie.
+    pub async fn signed_in_again(
+        &self,
+        state: &AppState,
+        proved: &[&str],
+        response: Response,
+    ) -> Result<Response, PageError> {
+        let provider = &state.provider;
+        let mut amr = self.session.amr.clone();
+        for value in proved.iter().chain(&[sesame_core::mfa::amr::MFA]) {
+            if !amr.iter().any(|a| a == value) {
+                amr.push((*value).to_owned());
+            }
+        }
+        if let Some(old) = session::find(provider, self.browser.session()).await? {
+            session::end(provider, &old.key).await?;
+        }
+        let (_, cookie) = session::start(provider, &self.user.id, amr).await?;
+        Ok(super::browser::with_session(state, &cookie, response))
+    }
+
+    /// Whether the sign-in is recent enough to change anything ([`FRESH`]).
+    pub fn is_fresh(&self, state: &AppState) -> bool {
+        state.provider.now() - self.session.auth_time <= FRESH
     }
 }
 
@@ -204,12 +244,23 @@ fn totp_page(
             csrf_token => account.browser.csrf_token(),
             action => state.provider.settings().endpoint(TOTP),
             ask_name => true, name, error,
-            // The key travels with the form (it is on the page already); the code typed with
-            // it proves the app holds it.
+            // The key travels with the form (it is on the page already), under a MAC bound to
+            // this session: only a key Sesame made is enrolled; the code typed proves the app
+            // holds it.
             carried_secret => totp::base32(secret),
+            carried_mac => secret_mac(state, account, &totp::base32(secret)),
             ..second_factor::enrolment_context(state, &account.user, secret)?
         },
     ))
+}
+
+/// The MAC over a key the enrolment page carries, bound to this browser's session.
+fn secret_mac(state: &AppState, account: &Account, secret: &str) -> String {
+    let bound = format!("sesame-totp\0{secret}");
+    state
+        .provider
+        .csrf()
+        .token(&bound, account.browser.session())
 }
 
 pub async fn new_totp(
@@ -233,6 +284,8 @@ pub struct TotpForm {
     #[serde(default)]
     secret: String,
     #[serde(default)]
+    secret_mac: String,
+    #[serde(default)]
     name: String,
     #[serde(default)]
     code: String,
@@ -246,8 +299,11 @@ pub async fn enrol_totp(
     if let Some(refused) = account.refusal(&state, form.csrf_token.as_deref()) {
         return Ok(refused);
     }
+    let expected = secret_mac(&state, &account, &form.secret);
+    let made_here: bool =
+        subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), form.secret_mac.as_bytes()).into();
     let secret = totp::from_base32(&form.secret)
-        .filter(|s| s.len() == totp::SECRET_LEN)
+        .filter(|s| made_here && s.len() == totp::SECRET_LEN)
         .ok_or_else(|| PageError::BadRequest("The form lost its key. Start again.".into()))?;
     let Some(step) = totp::matching_step(&secret, &form.code, state.provider.now()) else {
         let error = "That code does not match. Type the six digits the app shows now.";
@@ -259,10 +315,14 @@ pub async fn enrol_totp(
         .enrol_totp(&account.user, &form.name, &secret, Some(step))
         .await
     {
-        Ok(enrolled) => match enrolled.recovery_codes {
-            Some(codes) => Ok(codes_page(&state, &account, &codes)),
-            None => Ok(see_other(&state.provider.settings().endpoint(HOME))),
-        },
+        Ok(enrolled) => {
+            let response = match enrolled.recovery_codes {
+                Some(codes) => codes_page(&state, &account, &codes),
+                None => see_other(&state.provider.settings().endpoint(HOME)),
+            };
+            let otp = [sesame_core::mfa::amr::OTP];
+            account.signed_in_again(&state, &otp, response).await
+        }
         Err(ManageError::Invalid { message, .. }) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             totp_page(

@@ -16,6 +16,7 @@ use axum::response::Response;
 use sesame_core::device::verification::{self, CodeEntry, Guesser};
 use sesame_core::device::{DeviceCode, user_code};
 use sesame_core::login;
+use sesame_core::mfa::policy;
 use sesame_core::session;
 
 #[derive(serde::Deserialize)]
@@ -105,8 +106,9 @@ pub async fn submit(
 
     // Signing in on this page.
     if let (Some(username), Some(password)) = (&form.username, &form.password) {
+        let requires_mfa = client_requires_mfa(&state, &code.client_id).await?;
         let only_password =
-            login::authenticate_password_only(provider, address, username, password, false);
+            login::authenticate_password_only(provider, address, username, password, requires_mfa);
         let user = match only_password.await? {
             Ok(user) => user,
             Err(failure) => {
@@ -126,6 +128,9 @@ pub async fn submit(
         let context = minijinja::context! { shown_code };
         return Ok(render(&browser, StatusCode::OK, "login", context));
     };
+    if !policy::session_is_enough(provider, &code.client_id, &session).await? {
+        return Err(PageError::NeedsSecondFactor);
+    }
     let allow = match form.decision.as_deref() {
         None => return confirm(&state, &browser, &code, &user.username).await,
         answer => decision(answer)?,
@@ -171,4 +176,10 @@ async fn confirm(
             client_name, scopes, username, shown_code => user_code::display(&code.user_code)
         },
     ))
+}
+
+/// Whether the client behind a code asks every sign-in for a second factor.
+pub async fn client_requires_mfa(state: &AppState, client_id: &str) -> Result<bool, PageError> {
+    let client = state.provider.client(client_id).await?;
+    Ok(client.is_some_and(|c| c.metadata.require_mfa))
 }

@@ -24,6 +24,8 @@ pub enum PageError {
     Conflict(String),
     /// An upstream identity provider failed or answered wrongly.
     Upstream(String),
+    /// The browser's sign-in is one factor, and this needs two: the page cannot ask for them.
+    NeedsSecondFactor,
     /// An authorization request that cannot go back to its client: shown with its error code.
     Protocol(TokenError),
     /// The store cannot be reached; the cause is for the log.
@@ -35,7 +37,7 @@ pub enum PageError {
 impl PageError {
     fn status(&self) -> StatusCode {
         match self {
-            Self::Forgery => StatusCode::FORBIDDEN,
+            Self::Forgery | Self::NeedsSecondFactor => StatusCode::FORBIDDEN,
             Self::RequestGone | Self::OtherBrowser | Self::BadRequest(_) | Self::Protocol(_) => {
                 StatusCode::BAD_REQUEST
             }
@@ -52,6 +54,11 @@ impl PageError {
             Self::Forgery => {
                 "The form was not sent from this browser's Sesame page (missing or wrong CSRF \
                  token). Reload the page and try again."
+            }
+            Self::NeedsSecondFactor => {
+                "This needs a sign-in with a second factor, which this page cannot ask for. \
+                 Sign in on your account page (/account on this Sesame) with your authenticator \
+                 or passkey (or add one there), then come back to this page."
             }
             Self::RequestGone => {
                 "This sign-in request has expired or was already completed. Start again from \

@@ -97,7 +97,10 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let request = pending(&state, q.oauth_token.as_deref().unwrap_or_default()).await?;
     let response = match session::signed_in(&state.provider, browser.session()).await? {
-        Some((_, user)) => confirm(&browser, &request, &user),
+        Some((session, user)) => {
+            enough(&state, &request, &session).await?;
+            confirm(&browser, &request, &user)
+        }
         None => render(&browser, StatusCode::OK, "login", &request, ().into()),
     };
     Ok(browser.keep(response))
@@ -115,8 +118,10 @@ pub async fn submit(
     let request = pending(&state, &form.oauth_token).await?;
     let provider = &state.provider;
     if let (Some(username), Some(password)) = (&form.username, &form.password) {
+        let requires_mfa =
+            super::device::client_requires_mfa(&state, &request.token.client_id).await?;
         let only_password =
-            login::authenticate_password_only(provider, address, username, password, false);
+            login::authenticate_password_only(provider, address, username, password, requires_mfa);
         let user = match only_password.await? {
             Ok(user) => user,
             Err(failure) => {
@@ -130,7 +135,7 @@ pub async fn submit(
         let response = confirm(&browser.signed_in_with(&cookie), &request, &user);
         return Ok(browser::with_session(&state, &cookie, response));
     }
-    let Some((_, user)) = session::signed_in(provider, browser.session()).await? else {
+    let Some((session, user)) = session::signed_in(provider, browser.session()).await? else {
         return Ok(render(
             &browser,
             StatusCode::OK,
@@ -139,6 +144,7 @@ pub async fn submit(
             ().into(),
         ));
     };
+    enough(&state, &request, &session).await?;
     let allow = match form.decision.as_deref() {
         Some("allow") => true,
         Some("deny") => false,
@@ -182,4 +188,18 @@ fn confirm(browser: &Browser, request: &Request, user: &User) -> Response {
         request,
         minijinja::context! { scopes, username => user.username },
     )
+}
+
+/// Refused unless the session signed in strongly enough for the consumer (its `require_mfa`,
+/// the deployment's, and the user's own factors).
+async fn enough(
+    state: &AppState,
+    request: &Request,
+    session: &sesame_core::session::BrowserSession,
+) -> Result<(), PageError> {
+    let client_id = &request.token.client_id;
+    match sesame_core::mfa::policy::session_is_enough(&state.provider, client_id, session).await? {
+        true => Ok(()),
+        false => Err(PageError::NeedsSecondFactor),
+    }
 }

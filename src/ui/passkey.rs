@@ -254,10 +254,7 @@ pub async fn registration_options(
     if !account.browser.sent_its_form(form.csrf_token.as_deref()) {
         return Err(PageError::Forgery);
     }
-    if account
-        .refusal(&state, form.csrf_token.as_deref())
-        .is_some()
-    {
+    if !account.is_fresh(&state) {
         return Ok(json_error(
             StatusCode::UNAUTHORIZED,
             "Your sign-in is too old to add a passkey: reload the page to sign in again.",
@@ -278,7 +275,10 @@ pub async fn registration_options(
         Ok((ceremony, o)) => Ok(options(ceremony, o)),
         Err(PasskeyError::Store(e)) => Err(e.into()),
         Err(PasskeyError::Refused(why)) => Ok(json_error(StatusCode::BAD_REQUEST, &why)),
-        Err(e) => Ok(json_error(StatusCode::BAD_REQUEST, &format!("{e:?}"))),
+        // A registration checks no counter: nothing is a clone before it exists.
+        Err(PasskeyError::Cloned { .. }) => {
+            Err(PageError::Internal("a clone at registration".into()))
+        }
     }
 }
 
@@ -324,12 +324,15 @@ pub async fn add_passkey(
         .manager(&state)
         .passkey_added(&account.user, factor)
         .await?;
-    match enrolled.recovery_codes {
-        Some(codes) => Ok(codes_page(&state, &account, &codes)),
-        None => Ok(super::respond::see_other(
-            &state.provider.settings().endpoint(super::account::HOME),
-        )),
-    }
+    let home = state.provider.settings().endpoint(super::account::HOME);
+    let response = match enrolled.recovery_codes {
+        Some(codes) => codes_page(&state, &account, &codes),
+        None => super::respond::see_other(&home),
+    };
+    // The registration verified the user on the authenticator, as a sign-in with it would.
+    account
+        .signed_in_again(&state, &[amr::USER], response)
+        .await
 }
 
 /// The account page's passkey routes (its page links to them).

@@ -43,16 +43,17 @@ pub async fn after_first_factor(
         provider.settings().require_mfa,
     );
     let has_factor = !provider.store().list_factors(&user.id).await?.is_empty();
-    let path = match policy::after_first_factor(has_factor, needed) {
+    let (path, may_enrol) = match policy::after_first_factor(has_factor, needed) {
         AfterFirstFactor::Done => {
             return signed_in(state, browser, client, pending, user, amr).await;
         }
-        AfterFirstFactor::Verify => endpoints::SECOND_FACTOR,
-        AfterFirstFactor::Enrol => endpoints::ENROL,
+        AfterFirstFactor::Verify => (endpoints::SECOND_FACTOR, false),
+        AfterFirstFactor::Enrol => (endpoints::ENROL, true),
     };
     pending.first_factor = Some(FirstFactor {
         user_id: user.id.clone(),
         amr,
+        may_enrol,
         enrolling: None,
         proved: None,
     });
@@ -220,7 +221,7 @@ pub fn enrolment_context(
     user: &User,
     secret: &[u8],
 ) -> Result<minijinja::Value, PageError> {
-    let issuer = issuer_label(state);
+    let issuer = totp::issuer_label(&state.provider.settings().issuer);
     let uri = totp::otpauth_uri(&issuer, &user.username, secret);
     // Groups of four, as apps that take a typed key show it.
     let text: Vec<String> = totp::base32(secret)
@@ -235,13 +236,24 @@ pub fn enrolment_context(
     })
 }
 
-/// How an authenticator app names this Sesame: the issuer's host.
-fn issuer_label(state: &AppState) -> String {
-    let issuer = &state.provider.settings().issuer;
-    url::Url::parse(issuer)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_else(|| issuer.clone())
+/// [`halfway`], for a sign-in that may enrol a factor: its user had none when the password
+/// was accepted, and still has none (a factor enrolled meanwhile is proved, not added to).
+async fn enrolling(
+    state: &AppState,
+    browser: &Browser,
+    id: Option<&str>,
+) -> Result<(PendingAuthorization, Arc<Client>, FirstFactor, User), PageError> {
+    let (pending, client, first, user) = halfway(state, browser, id).await?;
+    let has_factor = !state
+        .provider
+        .store()
+        .list_factors(&user.id)
+        .await?
+        .is_empty();
+    if !first.may_enrol || has_factor {
+        return Err(PageError::RequestGone);
+    }
+    Ok((pending, client, first, user))
 }
 
 async fn enrol_page(
@@ -251,7 +263,7 @@ async fn enrol_page(
     id: Option<&str>,
     error: Option<&str>,
 ) -> Result<Response, PageError> {
-    let (mut pending, client, mut first, user) = halfway(state, browser, id).await?;
+    let (mut pending, client, mut first, user) = enrolling(state, browser, id).await?;
     let secret = enrolling_secret(state, &mut pending, &mut first).await?;
     Ok(page(
         status,
@@ -284,7 +296,7 @@ pub async fn submit_enrol(
     }
     let provider = &state.provider;
     let (mut pending, client, mut first, user) =
-        halfway(&state, &browser, form.id.as_deref()).await?;
+        enrolling(&state, &browser, form.id.as_deref()).await?;
     let secret = enrolling_secret(&state, &mut pending, &mut first).await?;
     let Some(step) = totp::matching_step(&secret, &form.code, provider.now()) else {
         let error = "That code does not match. Type the six digits your authenticator app shows \
@@ -301,6 +313,7 @@ pub async fn submit_enrol(
         .enrol_totp(&user, "Authenticator app", &secret, Some(step))
         .await?;
     first.enrolling = None;
+    first.may_enrol = false;
     first.proved = Some(first.with_second());
     pending.first_factor = Some(first);
     if !provider.store().update_pending(&pending).await? {

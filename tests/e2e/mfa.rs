@@ -121,6 +121,22 @@ async fn password_then_authenticator_code_and_the_relying_party_reads_acr_and_am
     let browser = Browser::new(&app);
     let page = to_second_factor(&browser, url.as_str()).await;
     assert_eq!(page.status, 200);
+    // The enrolment page is not a way round the factor the user has.
+    let id = page.field("id").unwrap();
+    let sideways = browser.get(&format!("/login/enrol?id={id}")).await;
+    assert_eq!(sideways.status, 400, "{}", sideways.body);
+    let csrf = page.field("csrf_token").unwrap();
+    let forced = browser
+        .post(
+            "/login/enrol",
+            &[("id", &id), ("csrf_token", &csrf), ("code", "123456")],
+        )
+        .await;
+    assert_eq!(forced.status, 400, "{}", forced.body);
+    assert_eq!(
+        app.provider.store().list_factors(&sub).await.unwrap().len(),
+        1
+    );
     assert!(page.text().contains("authenticator"), "{}", page.text());
     // A wrong code: refused, counted, the page asks again.
     let right = code_now(&app, SECRET);
@@ -316,6 +332,19 @@ async fn acr_values_2_steps_a_password_session_up_and_enrols_an_authenticator_on
     assert_eq!(claims["acr"], "2");
     assert_eq!(claims["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
 
+    // The pending request is spent: its proof cannot be replayed for another session.
+    let replay = browser
+        .post(
+            "/login/enrol/continue",
+            &[("id", &id), ("csrf_token", &csrf)],
+        )
+        .await;
+    assert!(
+        replay.location.is_none() && [400, 403].contains(&replay.status),
+        "{} {}",
+        replay.status,
+        replay.body
+    );
     // The code that confirmed the enrolment cannot sign in again.
     assert!(
         !store
@@ -477,4 +506,43 @@ async fn passkeys_in_chromium_register_sign_in_as_second_factor_and_alone_and_a_
         .filter(|e| e.action == "mfa.succeeded" && e.details["proof"] == "passkey")
         .count();
     assert_eq!(passkey_proofs, 2, "as second factor, and alone");
+}
+
+#[tokio::test]
+async fn a_session_from_before_an_enrolment_is_not_enough_afterwards() {
+    let app = spawn_app().await;
+    let sub = alice(&app).await;
+    web_client(&app, "web", AuthMethod::ClientSecretBasic, |m| {
+        m.skip_consent = true
+    })
+    .await;
+    let browser = Browser::new(&app);
+    let authorize = [
+        ("client_id", "web"),
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT),
+        ("scope", "openid"),
+    ];
+    let first = browser
+        .sign_in(&format!(
+            "{}/authorize?{}",
+            app.base,
+            crate::helpers::serde_urlencoded(&authorize)
+        ))
+        .await;
+    assert!(first.param("code").is_some());
+    // Signed in with the password alone; then the user (elsewhere) enrols an authenticator.
+    enrol(&app, &sub).await;
+    let again = browser.authorize(&authorize).await;
+    assert!(
+        again.param("code").is_none(),
+        "not straight back: {:?}",
+        again.location
+    );
+    let login = browser.follow(&again).await;
+    assert!(
+        login.is_login(),
+        "signed in again, with the factor: {}",
+        login.body
+    );
 }

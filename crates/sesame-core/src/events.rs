@@ -14,6 +14,8 @@ pub enum Refusal {
     Disabled,
     /// The account is locked after repeated failures.
     Locked,
+    /// The password was right, but the sign-in needs a second factor the caller cannot ask for.
+    NeedsSecondFactor,
 }
 
 /// Where a throttled guess was made.

@@ -42,6 +42,23 @@ pub async fn authenticate(
     username: &str,
     password: &str,
 ) -> Result<Result<User, LoginFailure>, StoreError> {
+    let checked = check(provider, address, username, password).await?;
+    if let Ok(user) = &checked {
+        provider.record(Event::SignedIn {
+            user_id: user.id.clone(),
+            address,
+        });
+    }
+    Ok(checked)
+}
+
+/// [`authenticate`] but for the record of a success, which the caller makes (or does not).
+async fn check(
+    provider: &Provider,
+    address: IpAddr,
+    username: &str,
+    password: &str,
+) -> Result<Result<User, LoginFailure>, StoreError> {
     let username = username.trim();
     let account = username.to_lowercase();
     let refused = |why, user_id: Option<&str>| {
@@ -69,10 +86,6 @@ pub async fn authenticate(
     let why = match &user {
         Some(user) if verified && user.may_sign_in() => {
             attempt.succeeded(provider).await?;
-            provider.record(Event::SignedIn {
-                user_id: user.id.clone(),
-                address,
-            });
             return Ok(Ok(user.clone()));
         }
         Some(_) if verified => Refusal::Disabled,
@@ -98,14 +111,24 @@ pub async fn authenticate_password_only(
     password: &str,
     client_requires_mfa: bool,
 ) -> Result<Result<User, LoginFailure>, StoreError> {
-    let user = match authenticate(provider, address, username, password).await? {
+    let user = match check(provider, address, username, password).await? {
         Ok(user) => user,
         Err(failure) => return Ok(Err(failure)),
     };
     let has_factor = !provider.store().list_factors(&user.id).await?.is_empty();
     if has_factor || client_requires_mfa || provider.settings().require_mfa {
+        provider.record(Event::SignInRefused {
+            account: username.trim().to_lowercase(),
+            why: Refusal::NeedsSecondFactor,
+            user_id: Some(user.id),
+            address,
+        });
         return Ok(Err(LoginFailure::NeedsSecondFactor));
     }
+    provider.record(Event::SignedIn {
+        user_id: user.id.clone(),
+        address,
+    });
     Ok(Ok(user))
 }
 

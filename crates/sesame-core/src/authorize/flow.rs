@@ -121,6 +121,8 @@ pub async fn resume_after_login(
         }
         Plan::Consent(user) => {
             pending.user_id = Some(user.id.clone());
+            // Signed in: what was proved on the way is spent, not to be replayed.
+            pending.first_factor = None;
             provider
                 .store()
                 .update_pending(&pending)
@@ -189,6 +191,17 @@ async fn plan<'a>(
         }
         _ => request,
     };
+    // A one-factor session of a user who has a factor since (it predates their enrolment)
+    // is not enough for anything: they sign in again, with it.
+    let enrolled_since = match (session, user) {
+        (Some(s), Some(u)) if crate::mfa::Level::of(&s.amr) == crate::mfa::Level::One => !provider
+            .store()
+            .list_factors(&u.id)
+            .await
+            .map_err(|e| request.error(issuer, e.into()))?
+            .is_empty(),
+        _ => false,
+    };
     let step = decide(
         request,
         client,
@@ -196,7 +209,7 @@ async fn plan<'a>(
         consented.as_ref(),
         provider.now(),
         just_logged_in,
-        provider.settings().require_mfa,
+        provider.settings().require_mfa || enrolled_since,
     );
     Ok(match (step, session, user) {
         (Step::Fail(e), _, _) => return Err(request.error(issuer, e)),

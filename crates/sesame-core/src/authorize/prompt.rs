@@ -54,7 +54,8 @@ pub enum Step {
 }
 
 /// Decides the next step. `just_logged_in` is true right after the login page, so `prompt=login`
-/// and `max_age` are satisfied by that login rather than asking again.
+/// and `max_age` are satisfied by that login rather than asking again. `two_factors`: the
+/// deployment requires them, or the user has a factor their session did not prove.
 pub fn decide(
     request: &AuthorizationRequest,
     client: &Client,
@@ -62,7 +63,7 @@ pub fn decide(
     consented: Option<&Scopes>,
     now: i64,
     just_logged_in: bool,
-    everyone_mfa: bool,
+    two_factors: bool,
 ) -> Step {
     let prompt = request.prompt;
     // The user who just signed in is not the one the client named: do not hand out their tokens.
@@ -91,7 +92,7 @@ pub fn decide(
     // A session signed in on fewer factors than the request needs is stepped up: signed in
     // again. Right after a sign-in that should not happen (the login page asks for what is
     // needed), and if it did the request fails rather than asking forever.
-    let needed = policy::needed(request.acr, client.metadata.require_mfa, everyone_mfa);
+    let needed = policy::needed(request.acr, client.metadata.require_mfa, two_factors);
     let too_weak = |s: &BrowserSession| Level::of(&s.amr) < needed;
     if just_logged_in && session.is_some_and(too_weak) {
         return Step::Fail(TokenError::with_code(

@@ -23,7 +23,7 @@ pub mod amr {
     pub const HWK: &str = "hwk";
     /// A software key: a passkey that syncs between devices (backup eligible).
     pub const SWK: &str = "swk";
-    /// The authenticator checked the user is present and verified (WebAuthn's UV).
+    /// A user-presence test (RFC 8176 §2): the authenticator was touched or unlocked.
     pub const USER: &str = "user";
     /// More than one factor.
     pub const MFA: &str = "mfa";
@@ -57,7 +57,7 @@ impl FactorKind {
 /// A second factor of one user, as stored. A TOTP factor's secret is sealed with the master
 /// key when one is set (`crate::sealed`, with the factor's id as its context); a passkey's is
 /// the relying party's record of it (public key, counter, backup flags: nothing secret).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Factor {
     /// `fct_` and random: names the factor in the CLI, the API and the account page.
     pub id: String,
@@ -72,6 +72,22 @@ pub struct Factor {
     pub last_used_at: Option<i64>,
     /// The last TOTP step accepted: a code of it or an earlier step is refused (RFC 6238 §5.2).
     pub last_step: Option<i64>,
+}
+
+/// Never the secret (without a master key it is the TOTP key itself).
+impl std::fmt::Debug for Factor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Factor")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("credential_id", &self.credential_id)
+            .field("created_at", &self.created_at)
+            .field("last_used_at", &self.last_used_at)
+            .field("last_step", &self.last_step)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Factor {
@@ -132,12 +148,16 @@ impl Factor {
 
 /// A sign-in halfway: the first factor proved, the second still to come. Kept in the pending
 /// authorization, so any node continues it, and gone with it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct FirstFactor {
     pub user_id: String,
     /// The first factor's `amr` (`pwd`; none for an upstream provider).
     #[serde(default)]
     pub amr: Vec<String>,
+    /// The user has no factor and the request needs two: this sign-in may enrol one (and only
+    /// then: a user with a factor proves it, never replaces it).
+    #[serde(default)]
+    pub may_enrol: bool,
     /// A TOTP secret being enrolled, sealed (context `enrol:<pending id>`), base64url.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrolling: Option<String>,
@@ -145,6 +165,19 @@ pub struct FirstFactor {
     /// with once the user has read their recovery codes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proved: Option<Vec<String>>,
+}
+
+/// Never the enrolling secret, in a log line or a panic message.
+impl std::fmt::Debug for FirstFactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FirstFactor")
+            .field("user_id", &self.user_id)
+            .field("amr", &self.amr)
+            .field("may_enrol", &self.may_enrol)
+            .field("enrolling", &self.enrolling.as_ref().map(|_| "<sealed>"))
+            .field("proved", &self.proved)
+            .finish()
+    }
 }
 
 impl FirstFactor {

@@ -59,6 +59,35 @@ pub fn needed(requested: Option<Level>, client_requires_mfa: bool, everyone_mfa:
     requested.map_or(policy, |r| r.max(policy))
 }
 
+/// Whether `session` signed in strongly enough to act for `client_id` outside an authorization
+/// request (the device and OAuth 1.0a approval pages): what the client and the deployment ask,
+/// and two factors whenever the user has one (a session from before their enrolment is not).
+pub async fn session_is_enough(
+    provider: &crate::Provider,
+    client_id: &str,
+    session: &crate::session::BrowserSession,
+) -> Result<bool, crate::store::StoreError> {
+    let reached = Level::of(&session.amr);
+    if reached == Level::Two {
+        return Ok(true);
+    }
+    let client_requires = provider
+        .client(client_id)
+        .await?
+        .is_some_and(|c| c.metadata.require_mfa);
+    let has_factor = !provider
+        .store()
+        .list_factors(&session.user_id)
+        .await?
+        .is_empty();
+    let two = needed(
+        None,
+        client_requires,
+        provider.settings().require_mfa || has_factor,
+    );
+    Ok(reached >= two)
+}
+
 /// What comes after the first factor (the password, or an upstream provider).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterFirstFactor {

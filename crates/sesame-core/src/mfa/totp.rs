@@ -108,6 +108,14 @@ pub fn from_base32(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// How an authenticator app names a Sesame: the issuer's host (the whole issuer if it has none).
+pub fn issuer_label(issuer: &str) -> String {
+    url::Url::parse(issuer)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| issuer.to_owned())
+}
+
 /// The `otpauth://` URI an authenticator app reads from the QR code (the Key Uri Format that
 /// Google Authenticator defined and every app follows): the issuer and account as its label.
 pub fn otpauth_uri(issuer: &str, account: &str, secret: &[u8]) -> String {

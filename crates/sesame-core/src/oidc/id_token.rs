@@ -56,6 +56,24 @@ pub struct IdTokenRequest<'a> {
     pub scope_claims: bool,
 }
 
+/// The `acr` to assert: the level the sign-in reached; when the client asked for `acr` as an
+/// essential claim with values, the highest of those it reached (OIDC Core §5.5.1.1: one of the
+/// values asked for), which the authorization request made sure exists.
+fn asserted_acr(delegation: &Delegation) -> crate::mfa::Level {
+    let reached = crate::mfa::Level::of(&delegation.amr);
+    let claims = &delegation.claims;
+    if !claims.essential_acr {
+        return reached;
+    }
+    claims
+        .acr_values
+        .iter()
+        .filter_map(|v| crate::mfa::Level::parse(v))
+        .filter(|l| *l <= reached)
+        .max()
+        .unwrap_or(reached)
+}
+
 pub async fn issue(
     provider: &Provider,
     client: &Client,
@@ -86,7 +104,7 @@ pub async fn issue(
         nonce: request.nonce.map(str::to_owned),
         azp: client.client_id.clone(),
         sid: delegation.sid.as_ref().map(|s| provider.sid_for(client, s)),
-        acr: Some(crate::mfa::Level::of(&delegation.amr).as_str().to_owned()),
+        acr: Some(asserted_acr(delegation).as_str().to_owned()),
         amr: delegation.amr.clone(),
         at_hash: request.access_token.map(|t| half_hash(alg, t)),
         c_hash: request.code.map(|c| half_hash(alg, c)),
@@ -164,6 +182,25 @@ pub fn subject_of_hint(provider: &Provider, hint: &str, client_id: &str) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_essential_acr_is_answered_with_a_value_it_listed() {
+        let mut d: Delegation = serde_json::from_value(serde_json::json!({
+            "delegation_id": "d", "client_id": "c", "user_id": "u", "scope": "openid",
+            "auth_time": 1, "amr": ["pwd", "otp", "mfa"]
+        }))
+        .unwrap();
+        assert_eq!(asserted_acr(&d), crate::mfa::Level::Two);
+        d.claims.essential_acr = true;
+        d.claims.acr_values = vec!["1".into()];
+        assert_eq!(
+            asserted_acr(&d),
+            crate::mfa::Level::One,
+            "two factors meet 1"
+        );
+        d.claims.acr_values = vec!["1".into(), "2".into()];
+        assert_eq!(asserted_acr(&d), crate::mfa::Level::Two);
+    }
 
     #[test]
     fn at_hash_matches_the_oidc_example() {
