@@ -1,7 +1,7 @@
 // Sign-in load generator: full authorization-code + PKCE rounds and refresh grants, over HTTP,
 // with Node's built-in fetch (no dependencies). Run by bench/flows.sh; usable on its own:
 //   node bench/flows.mjs '{"issuer":"http://127.0.0.1:8080","client_id":"bench-web",
-//     "client_secret":"...","redirect_uri":"http://127.0.0.1/cb","username":"bench",
+//     "client_secret":"...","redirect_uri":"http://127.0.0.1/cb","username":"bench",  (users bench-1..N)
 //     "password":"...","mode":"login","seconds":10,"concurrency":8}'
 // mode: login   authorize → login page → POST /login (argon2id) → code → /token, new browser each round
 //       sso     authorize with a live session → code → /token (no password hashing)
@@ -46,7 +46,7 @@ async function token(form) {
 }
 
 /// One authorization: sign in when the browser has no session, allow consent if asked.
-async function authorize(browser, scope) {
+async function authorize(browser, scope, username) {
   const verifier = b64url(randomBytes(32));
   const challenge = b64url(createHash("sha256").update(verifier).digest());
   const q = new URLSearchParams({
@@ -68,7 +68,7 @@ async function authorize(browser, scope) {
     if (html.includes('name="password"')) {
       res = await browser.go(`${cfg.issuer}/login`, {
         method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ ...form, username: cfg.username, password: cfg.password }),
+        body: new URLSearchParams({ ...form, username, password: cfg.password }),
       });
     } else {
       res = await browser.go(`${cfg.issuer}/consent`, {
@@ -80,36 +80,37 @@ async function authorize(browser, scope) {
   throw new Error("too many steps");
 }
 
-async function worker(deadline, latencies, errors) {
+async function worker(username, deadline, latencies, errors) {
   const scope = "openid offline_access";
   let browser = new Browser();
   let refresh = null;
-  if (cfg.mode !== "login") refresh = (await authorize(browser, scope)).refresh_token;
+  if (cfg.mode !== "login") refresh = (await authorize(browser, scope, username)).refresh_token;
   while (performance.now() < deadline) {
     const t0 = performance.now();
     try {
       if (cfg.mode === "login") {
         browser = new Browser();
-        await authorize(browser, scope);
+        await authorize(browser, scope, username);
       } else if (cfg.mode === "sso") {
-        await authorize(browser, scope);
+        await authorize(browser, scope, username);
       } else {
         refresh = (await token({ grant_type: "refresh_token", refresh_token: refresh })).refresh_token;
       }
       latencies.push(performance.now() - t0);
     } catch (e) {
       errors.push(String(e.message || e));
-      if (cfg.mode === "refresh") refresh = (await authorize(browser, scope)).refresh_token;
+      if (cfg.mode === "refresh") refresh = (await authorize(browser, scope, username)).refresh_token;
     }
   }
 }
 
-// One round first: the consent is given once and remembered from then on.
-await authorize(new Browser(), "openid offline_access");
+// One round per user first: each consents once, remembered from then on.
+const users = Array.from({ length: cfg.concurrency }, (_, i) => `${cfg.username}-${i + 1}`);
+await Promise.all(users.map((u) => authorize(new Browser(), "openid offline_access", u)));
 const latencies = [], errors = [];
 const start = performance.now();
 const deadline = start + cfg.seconds * 1000;
-await Promise.all(Array.from({ length: cfg.concurrency }, () => worker(deadline, latencies, errors)));
+await Promise.all(users.map((u) => worker(u, deadline, latencies, errors)));
 const seconds = (performance.now() - start) / 1000;
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies.length ? +latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))].toFixed(2) : null;

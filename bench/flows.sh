@@ -42,10 +42,12 @@ redirect_uris = ["http://127.0.0.1/cb"]
 grant_types = ["authorization_code", "refresh_token"]
 scope = "openid offline_access"
 
-[[users]]
-username = "bench"
-password = "$PASSWORD"
 TOML
+# One user per simulated user: eight sign-ins at once to one account are what the per-account
+# throttle exists to stop (it counts attempts before checking them), not what users do.
+for i in $(seq 1 "$CONCURRENCY"); do
+  printf '\n[[users]]\nusername = "bench-%s"\npassword = "%s"\n' "$i" "$PASSWORD" >> "$RESULTS_DIR/sesame.toml"
+done
 
 "$SESAME_BIN" serve --config "$RESULTS_DIR/sesame.toml" > "$RESULTS_DIR/server.log" 2>&1 &
 SERVER=$!

@@ -68,7 +68,7 @@ async fn on_hasher<T: Send + 'static>(
 }
 
 pub async fn hash_off_runtime(password: String) -> Result<String, PasswordError> {
-    on_hasher(move |_| password::hash_password(&password))
+    on_hasher(move |memory| password::hash_password_in(&password, memory))
         .await
         .unwrap_or_else(|| Err(PasswordError::Hash("the hashing thread failed".into())))
 }
