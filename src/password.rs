@@ -8,6 +8,7 @@
 use sesame_core::password::{self, HashingMemory, PasswordError};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
 use tokio::sync::{Semaphore, oneshot};
 
 type Job = Box<dyn FnOnce(&mut HashingMemory) + Send>;
@@ -51,12 +52,19 @@ fn work(jobs: &Mutex<Receiver<Job>>) {
     }
 }
 
-/// Runs `work` on a hashing thread and waits for it without blocking the runtime.
+/// How long a check waits for a hashing slot before it is answered "busy": long enough for a
+/// burst to pass (a slot frees every ~20 ms per core), short enough that a flood of logins
+/// hears 503 at once instead of queueing for minutes behind each other.
+const SLOT_WAIT: Duration = Duration::from_secs(1);
+
+/// Runs `work` on a hashing thread and waits for it without blocking the runtime; `None` when
+/// no slot freed within [`SLOT_WAIT`] (or the thread failed).
 async fn on_hasher<T: Send + 'static>(
     work: impl FnOnce(&mut HashingMemory) -> T + Send + 'static,
 ) -> Option<T> {
     let hashers = &*HASHERS;
-    let slot = Arc::clone(&hashers.slots).acquire_owned().await.ok()?;
+    let waiting = Arc::clone(&hashers.slots).acquire_owned();
+    let slot = tokio::time::timeout(SLOT_WAIT, waiting).await.ok()?.ok()?;
     let (reply, answer) = oneshot::channel();
     let job: Job = Box::new(move |memory| {
         let _ = reply.send(work(memory));
@@ -78,9 +86,9 @@ pub struct BlockingVerifier;
 
 #[async_trait::async_trait]
 impl password::PasswordVerifier for BlockingVerifier {
-    async fn verify(&self, hash: String, password: String) -> bool {
+    async fn verify(&self, hash: String, password: String) -> Result<bool, password::Busy> {
         on_hasher(move |memory| password::verify_password_in(&hash, &password, memory))
             .await
-            .unwrap_or(false)
+            .ok_or(password::Busy)
     }
 }

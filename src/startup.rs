@@ -168,7 +168,8 @@ async fn apply_declared_users(config: &Config, store: &dyn Store) -> Result<(), 
             let unchanged = crate::password::BlockingVerifier
                 .verify(current, password.expose_secret().to_owned())
                 .await;
-            if !unchanged {
+            // At start nothing else hashes: busy would mean a failed thread, so hash again.
+            if unchanged != Ok(true) {
                 let hash = crate::password::hash_off_runtime(password.expose_secret().to_owned())
                     .await
                     .map_err(|e| invalid(&e))?;

@@ -114,6 +114,10 @@ pub fn refusal(now: i64, failure: &LoginFailure) -> (StatusCode, String) {
             StatusCode::UNAUTHORIZED,
             "The username or password is not correct.".to_owned(),
         ),
+        LoginFailure::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sesame is busy checking other sign-ins. Try again in a few seconds.".to_owned(),
+        ),
         LoginFailure::NeedsSecondFactor => (
             StatusCode::FORBIDDEN,
             "This account signs in with a second factor, which this page cannot ask for. Sign in \

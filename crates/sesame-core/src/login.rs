@@ -24,6 +24,8 @@ pub enum LoginFailure {
     /// The password was right, but this sign-in also needs a second factor, which the caller
     /// cannot ask for ([`authenticate_password_only`]).
     NeedsSecondFactor,
+    /// Every password check is taken: try again in a few seconds (nothing was counted).
+    Busy,
 }
 
 /// An argon2id hash of a random password, checked when the username is unknown so the answer
@@ -82,7 +84,10 @@ async fn check(
         .as_ref()
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| DECOY_HASH.clone());
-    let verified = provider.passwords().verify(hash, password.to_owned()).await;
+    let Ok(verified) = provider.passwords().verify(hash, password.to_owned()).await else {
+        attempt.abandoned(provider).await?;
+        return Ok(Err(LoginFailure::Busy));
+    };
     let why = match &user {
         Some(user) if verified && user.may_sign_in() => {
             attempt.succeeded(provider).await?;
@@ -264,6 +269,31 @@ mod tests {
             LoginFailure::Invalid,
             "other addresses go on"
         );
+    }
+
+    /// Every hashing slot taken.
+    struct Busy;
+
+    #[async_trait::async_trait]
+    impl crate::password::PasswordVerifier for Busy {
+        async fn verify(&self, _: String, _: String) -> Result<bool, crate::password::Busy> {
+            Err(crate::password::Busy)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_check_that_cannot_start_is_busy_and_counts_nothing() {
+        let (provider, store, _) = testing::provider().await;
+        alice(&store, false).await;
+        let busy = provider.with_password_verifier(std::sync::Arc::new(Busy));
+        for _ in 0..10 {
+            let r = authenticate(&busy, ADDRESS, "alice", "wrong")
+                .await
+                .unwrap();
+            assert_eq!(r.unwrap_err(), LoginFailure::Busy, "never a wrong password");
+        }
+        let locked = crate::throttle::account_locked_until(store.as_ref(), "alice", T0).await;
+        assert_eq!(locked.unwrap(), None, "ten busy answers lock nothing");
     }
 
     #[tokio::test]

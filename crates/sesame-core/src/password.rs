@@ -155,16 +155,23 @@ pub fn verify_password_in(hash: &str, password: &str, memory: &mut HashingMemory
 /// blocking thread so the async workers keep serving; tests and the CLI verify inline.
 #[async_trait]
 pub trait PasswordVerifier: Send + Sync {
-    async fn verify(&self, hash: String, password: String) -> bool;
+    /// Whether `password` is the one `hash` was made of; `Err(Busy)` when no check could start
+    /// in time (every hashing slot taken), so a flood of sign-ins is answered at once instead
+    /// of queueing for minutes. Busy is no verdict: it must not count as a wrong password.
+    async fn verify(&self, hash: String, password: String) -> Result<bool, Busy>;
 }
+
+/// The password hashing threads are all taken, and stayed so for longer than a request waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
 
 /// Verifies on the calling thread.
 pub struct InlineVerifier;
 
 #[async_trait]
 impl PasswordVerifier for InlineVerifier {
-    async fn verify(&self, hash: String, password: String) -> bool {
-        verify_password(&hash, &password)
+    async fn verify(&self, hash: String, password: String) -> Result<bool, Busy> {
+        Ok(verify_password(&hash, &password))
     }
 }
 

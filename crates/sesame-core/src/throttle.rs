@@ -208,6 +208,15 @@ impl Attempt {
         Ok(())
     }
 
+    /// The guess could not be checked (the server is busy): given back, as if never made; a
+    /// lock it took stays (it is no proof of anything).
+    pub async fn abandoned(self, provider: &Provider) -> Result<(), StoreError> {
+        for (key, _) in &self.counted {
+            provider.store().release_attempt(key, false).await?;
+        }
+        Ok(())
+    }
+
     /// The guess was wrong: it stays counted and the locks it holds stay. Returns when they
     /// end, if this attempt locked something (and reports each lock).
     pub async fn failed(self, provider: &Provider) -> Result<Option<i64>, StoreError> {

@@ -44,6 +44,11 @@ pub async fn exchange(
                 login::retry_in(until, provider.now())
             )));
         }
+        Err(LoginFailure::Busy) => {
+            return Err(TokenError::temporarily_unavailable(
+                "every password check is taken; retry in a few seconds",
+            ));
+        }
     };
     let delegation = Delegation {
         delegation_id: random_token(16),
