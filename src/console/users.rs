@@ -212,93 +212,101 @@ impl Draft {
     }
 }
 
-async fn person_page(
-    state: &AppState,
-    console: &Console,
-    manager: &Manager<'_>,
-    user: &User,
-    draft: Draft,
-    status: StatusCode,
-    error: Option<String>,
-) -> Result<Response, PageError> {
-    let store = manager.store;
-    let sessions: Vec<minijinja::Value> = store
-        .list_sessions(&user.id, manager.now)
-        .await
-        .map_err(|e| PageError::Unavailable(e.to_string()))?
-        .iter()
-        .map(|s| {
+/// A person's page, drawn after whatever was done on it.
+struct PersonPage<'a> {
+    state: &'a AppState,
+    console: &'a Console,
+    manager: &'a Manager<'a>,
+}
+
+impl PersonPage<'_> {
+    async fn show(
+        &self,
+        user: &User,
+        draft: Draft,
+        status: StatusCode,
+        error: Option<String>,
+    ) -> Result<Response, PageError> {
+        let (state, console, manager) = (self.state, self.console, self.manager);
+        let store = manager.store;
+        let sessions: Vec<minijinja::Value> = store
+            .list_sessions(&user.id, manager.now)
+            .await
+            .map_err(|e| PageError::Unavailable(e.to_string()))?
+            .iter()
+            .map(|s| {
+                minijinja::context! {
+                    sid => s.sid,
+                    signed_in => crate::cli::output::time(s.auth_time),
+                    expires => crate::cli::output::time(s.expires_at),
+                    revoke_url => url(state, &[&user.id, "sessions", &s.sid, "revoke"]),
+                }
+            })
+            .collect();
+        let consents: Vec<minijinja::Value> = manager
+            .consents(user)
+            .await?
+            .iter()
+            .map(|c| {
+                minijinja::context! {
+                    client_id => c.client_id, scope => c.scope.to_string(),
+                    granted => crate::cli::output::time(c.granted_at),
+                    revoke_url => url(state, &[&user.id, "consents", &c.client_id, "revoke"]),
+                }
+            })
+            .collect();
+        let identities: Vec<minijinja::Value> = store
+            .list_linked_identities(&user.id)
+            .await
+            .map_err(|e| PageError::Unavailable(e.to_string()))?
+            .iter()
+            .map(|(connection, subject)| {
+                minijinja::context! {
+                    connection, subject,
+                    unlink_url => url(state, &[&user.id, "identities", connection, "unlink"]),
+                }
+            })
+            .collect();
+        let factors: Vec<minijinja::Value> = manager
+            .factors(user)
+            .await?
+            .iter()
+            .map(|f| {
+                minijinja::context! {
+                    id => f.id, name => f.name, kind => f.kind.as_str(),
+                    added => crate::cli::output::time(f.created_at),
+                    used => f.last_used_at.map(crate::cli::output::time),
+                    remove_url => url(state, &[&user.id, "factors", &f.id, "remove"]),
+                }
+            })
+            .collect();
+        let recovery_codes_left = store
+            .unused_recovery_codes(&user.id)
+            .await
+            .map_err(|e| PageError::Unavailable(e.to_string()))?;
+        let locked_until = manager
+            .locked_until(user)
+            .await?
+            .map(crate::cli::output::time);
+        Ok(page(
+            status,
+            "console_user.html",
             minijinja::context! {
-                sid => s.sid,
-                signed_in => crate::cli::output::time(s.auth_time),
-                expires => crate::cli::output::time(s.expires_at),
-                revoke_url => url(state, &[&user.id, "sessions", &s.sid, "revoke"]),
-            }
-        })
-        .collect();
-    let consents: Vec<minijinja::Value> = manager
-        .consents(user)
-        .await?
-        .iter()
-        .map(|c| {
-            minijinja::context! {
-                client_id => c.client_id, scope => c.scope.to_string(),
-                granted => crate::cli::output::time(c.granted_at),
-                revoke_url => url(state, &[&user.id, "consents", &c.client_id, "revoke"]),
-            }
-        })
-        .collect();
-    let identities: Vec<minijinja::Value> = store
-        .list_linked_identities(&user.id)
-        .await
-        .map_err(|e| PageError::Unavailable(e.to_string()))?
-        .iter()
-        .map(|(connection, subject)| {
-            minijinja::context! {
-                connection, subject,
-                unlink_url => url(state, &[&user.id, "identities", connection, "unlink"]),
-            }
-        })
-        .collect();
-    let factors: Vec<minijinja::Value> = manager
-        .factors(user)
-        .await?
-        .iter()
-        .map(|f| {
-            minijinja::context! {
-                id => f.id, name => f.name, kind => f.kind.as_str(),
-                added => crate::cli::output::time(f.created_at),
-                used => f.last_used_at.map(crate::cli::output::time),
-                remove_url => url(state, &[&user.id, "factors", &f.id, "remove"]),
-            }
-        })
-        .collect();
-    let recovery_codes_left = store
-        .unused_recovery_codes(&user.id)
-        .await
-        .map_err(|e| PageError::Unavailable(e.to_string()))?;
-    let locked_until = manager
-        .locked_until(user)
-        .await?
-        .map(crate::cli::output::time);
-    Ok(page(
-        status,
-        "console_user.html",
-        minijinja::context! {
-            person => minijinja::context! {
-                sub => user.id, username => user.username, disabled => user.disabled,
-                admin => user.has_role(Role::Admin), has_password => user.password_hash.is_some(),
+                person => minijinja::context! {
+                    sub => user.id, username => user.username, disabled => user.disabled,
+                    admin => user.has_role(Role::Admin), has_password => user.password_hash.is_some(),
+                },
+                locked_until, sessions, consents, identities, error, draft, factors,
+                recovery_codes_left,
+                edit_url => url(state, &[&user.id]),
+                password_url => url(state, &[&user.id, "password"]),
+                state_url => url(state, &[&user.id, "state"]),
+                unlock_url => url(state, &[&user.id, "unlock"]),
+                end_all_url => url(state, &[&user.id, "sessions", "revoke"]),
+                ..chrome(state, console)
             },
-            locked_until, sessions, consents, identities, error, draft, factors,
-            recovery_codes_left,
-            edit_url => url(state, &[&user.id]),
-            password_url => url(state, &[&user.id, "password"]),
-            state_url => url(state, &[&user.id, "state"]),
-            unlock_url => url(state, &[&user.id, "unlock"]),
-            end_all_url => url(state, &[&user.id, "sessions", "revoke"]),
-            ..chrome(state, console)
-        },
-    ))
+        ))
+    }
 }
 
 pub async fn show(
@@ -307,18 +315,14 @@ pub async fn show(
     Path(sub): Path<String>,
 ) -> Result<Response, PageError> {
     let manager = Manager::for_request(&state.provider, console.origin.clone());
+    let person = PersonPage {
+        state: &state,
+        console: &console,
+        manager: &manager,
+    };
     let user = manager.find_user(&sub).await?;
     let draft = Draft::of(&user);
-    person_page(
-        &state,
-        &console,
-        &manager,
-        &user,
-        draft,
-        StatusCode::OK,
-        None,
-    )
-    .await
+    person.show(&user, draft, StatusCode::OK, None).await
 }
 
 /// Saves the profile form: username, claims, the admin role; refused, with what was typed
@@ -332,21 +336,17 @@ pub async fn edit(
     let fields = Fields::checked(form, &console.browser)?;
     let draft = Draft::sent(&fields);
     let manager = Manager::for_request(&state.provider, console.origin.clone());
+    let person = PersonPage {
+        state: &state,
+        console: &console,
+        manager: &manager,
+    };
     let user = manager.find_user(&sub).await?;
     // An administrator who gave up the role would lock themselves out of here.
     if !draft.admin && user.id == console.user.id {
         let message = "You cannot take the admin role from yourself in the console.".to_owned();
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return person_page(
-            &state,
-            &console,
-            &manager,
-            &user,
-            draft,
-            status,
-            Some(message),
-        )
-        .await;
+        return person.show(&user, draft, status, Some(message)).await;
     }
     let version = draft.version.clone();
     let saved = manager
@@ -362,30 +362,12 @@ pub async fn edit(
             let user = manager.find_user(&sub).await?;
             let message = format!("{message}. It is shown as it is now: make your change again.");
             let (draft, status) = (Draft::of(&user), StatusCode::CONFLICT);
-            let page = person_page(
-                &state,
-                &console,
-                &manager,
-                &user,
-                draft,
-                status,
-                Some(message),
-            );
-            return page.await;
+            return person.show(&user, draft, status, Some(message)).await;
         }
         Err(e) => return Err(e.into()),
     };
     let draft = Draft::sent(&fields);
-    person_page(
-        &state,
-        &console,
-        &manager,
-        &user,
-        draft,
-        status,
-        Some(message),
-    )
-    .await
+    person.show(&user, draft, status, Some(message)).await
 }
 
 #[derive(serde::Deserialize)]
@@ -418,6 +400,11 @@ async fn apply(
         return Err(PageError::Forgery);
     }
     let manager = Manager::for_request(&state.provider, console.origin.clone());
+    let person = PersonPage {
+        state,
+        console,
+        manager: &manager,
+    };
     let user = manager.find_user(sub).await?;
     let done = match change {
         Change::Password => manager
@@ -431,16 +418,7 @@ async fn apply(
                 let message = "You cannot disable your own account from the console.".to_owned();
                 let status = StatusCode::UNPROCESSABLE_ENTITY;
                 let draft = Draft::of(&user);
-                return person_page(
-                    state,
-                    console,
-                    &manager,
-                    &user,
-                    draft,
-                    status,
-                    Some(message),
-                )
-                .await;
+                return person.show(&user, draft, status, Some(message)).await;
             }
             manager
                 .update_user(user.clone(), None, |p| {
@@ -461,16 +439,7 @@ async fn apply(
         Err(ManageError::Invalid { message, .. }) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             let draft = Draft::of(&user);
-            person_page(
-                state,
-                console,
-                &manager,
-                &user,
-                draft,
-                status,
-                Some(message),
-            )
-            .await
+            person.show(&user, draft, status, Some(message)).await
         }
         Err(e) => Err(e.into()),
     }
