@@ -33,7 +33,7 @@ impl IntoResponse for OAuthError {
                 tracing::error!(error = %e.code, cause = e.cause.as_deref().unwrap_or(""), "request failed");
             }
             ErrorCode::TemporarilyUnavailable => {
-                tracing::warn!(error = %e.code, cause = e.cause.as_deref().unwrap_or(""), "store unavailable");
+                tracing::warn!(error = %e.code, description = %e.description, cause = e.cause.as_deref().unwrap_or(""), "temporarily unavailable");
             }
             _ => {
                 tracing::info!(error = %e.code, description = %e.description, cause = e.cause.as_deref().unwrap_or(""), "request refused");

@@ -150,7 +150,7 @@ pub fn count_decision(flow: &'static str, allow: bool) {
 }
 
 /// Every metric family with its `# HELP` text, described once when the recorder is made.
-const FAMILIES: [(&str, &str); 12] = [
+const FAMILIES: [(&str, &str); 13] = [
     (
         "sesame_http_requests_total",
         "Requests answered, by route and status.",
@@ -170,6 +170,10 @@ const FAMILIES: [(&str, &str); 12] = [
     (
         "sesame_login_failures_total",
         "Sign-ins refused: wrong password, unknown or disabled account.",
+    ),
+    (
+        "sesame_password_checks_busy_total",
+        "Password checks answered busy: every hashing slot stayed taken for a second.",
     ),
     (
         "sesame_second_factor_failures_total",

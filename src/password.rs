@@ -58,13 +58,18 @@ fn work(jobs: &Mutex<Receiver<Job>>) {
 const SLOT_WAIT: Duration = Duration::from_secs(1);
 
 /// Runs `work` on a hashing thread and waits for it without blocking the runtime; `None` when
-/// no slot freed within [`SLOT_WAIT`] (or the thread failed).
+/// no slot freed within `wait` (or the thread failed). Sign-ins wait [`SLOT_WAIT`]; setting a
+/// password (an operator's, or the start's declared users) waits its turn however long.
 async fn on_hasher<T: Send + 'static>(
+    wait: Option<Duration>,
     work: impl FnOnce(&mut HashingMemory) -> T + Send + 'static,
 ) -> Option<T> {
     let hashers = &*HASHERS;
     let waiting = Arc::clone(&hashers.slots).acquire_owned();
-    let slot = tokio::time::timeout(SLOT_WAIT, waiting).await.ok()?.ok()?;
+    let slot = match wait {
+        Some(wait) => tokio::time::timeout(wait, waiting).await.ok()?.ok()?,
+        None => waiting.await.ok()?,
+    };
     let (reply, answer) = oneshot::channel();
     let job: Job = Box::new(move |memory| {
         let _ = reply.send(work(memory));
@@ -76,9 +81,11 @@ async fn on_hasher<T: Send + 'static>(
 }
 
 pub async fn hash_off_runtime(password: String) -> Result<String, PasswordError> {
-    on_hasher(move |memory| password::hash_password_in(&password, memory))
-        .await
-        .unwrap_or_else(|| Err(PasswordError::Hash("the hashing thread failed".into())))
+    on_hasher(None, move |memory| {
+        password::hash_password_in(&password, memory)
+    })
+    .await
+    .unwrap_or_else(|| Err(PasswordError::Hash("the hashing thread failed".into())))
 }
 
 /// The server's password verifier: argon2 on a hashing thread.
@@ -87,8 +94,13 @@ pub struct BlockingVerifier;
 #[async_trait::async_trait]
 impl password::PasswordVerifier for BlockingVerifier {
     async fn verify(&self, hash: String, password: String) -> Result<bool, password::Busy> {
-        on_hasher(move |memory| password::verify_password_in(&hash, &password, memory))
-            .await
-            .ok_or(password::Busy)
+        let check = move |memory: &mut HashingMemory| {
+            password::verify_password_in(&hash, &password, memory)
+        };
+        let verdict = on_hasher(Some(SLOT_WAIT), check).await;
+        if verdict.is_none() {
+            metrics::counter!("sesame_password_checks_busy_total").increment(1);
+        }
+        verdict.ok_or(password::Busy)
     }
 }

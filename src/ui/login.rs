@@ -97,7 +97,16 @@ pub async fn submit(
         Err(failure) => {
             let (status, message) = refusal(provider.now(), &failure);
             let again = Some(message.as_str());
-            return login_page(&state, &browser, status, &pending, &client, username, again).await;
+            let mut page =
+                login_page(&state, &browser, status, &pending, &client, username, again).await?;
+            // Busy: the browser (or a script) may come back in a second.
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                page.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("1"),
+                );
+            }
+            return Ok(page);
         }
     };
     tracing::info!(sub = %user.id, client_id = %client.client_id, "password accepted");

@@ -48,7 +48,6 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
         .map_err(|e| PasswordError::Hash(e.to_string()))
 }
 
-/// Accepts an argon2 hash given in the configuration (`password_hash = "$argon2id$..."`).
 /// [`hash_password`] in `memory` (a hashing thread's, kept between calls): the same PHC string,
 /// without a fresh 19 MiB allocation per hash, which the allocator keeps mapped afterwards (a
 /// start that hashed 8 declared users' passwords had grown to 159 MiB).
@@ -86,6 +85,7 @@ pub fn hash_password_in(
     Ok(phc.to_string())
 }
 
+/// Accepts an argon2 hash given in the configuration (`password_hash = "$argon2id$..."`).
 pub fn validate_password_hash(hash: &str) -> Result<(), PasswordError> {
     match argon2::password_hash::phc::PasswordHash::new(hash) {
         Ok(parsed) if parsed.algorithm.as_str().starts_with("argon2") => Ok(()),

@@ -208,11 +208,12 @@ impl Attempt {
         Ok(())
     }
 
-    /// The guess could not be checked (the server is busy): given back, as if never made; a
-    /// lock it took stays (it is no proof of anything).
+    /// The guess could not be checked (the server is busy): given back as if never made, the
+    /// locks it took too (a lock is only ever taken by the attempt that reached the limit, so
+    /// the next attempt takes it again: still one checked guess per lock at most).
     pub async fn abandoned(self, provider: &Provider) -> Result<(), StoreError> {
-        for (key, _) in &self.counted {
-            provider.store().release_attempt(key, false).await?;
+        for (key, holds) in &self.counted {
+            provider.store().release_attempt(key, *holds).await?;
         }
         Ok(())
     }
