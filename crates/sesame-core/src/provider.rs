@@ -112,7 +112,10 @@ pub struct Provider {
     clock: Arc<dyn Clock>,
     settings: Settings,
     master_key: Option<MasterKey>,
-    keys: RwLock<Arc<KeyRing>>,
+    /// The ring, and the number of the store read it was built from ([`Provider::reload_keys`]).
+    keys: RwLock<(u64, Arc<KeyRing>)>,
+    /// Store reads of the keys, numbered as they start.
+    key_reads: std::sync::atomic::AtomicU64,
     clients: ClientCache,
     passwords: Arc<dyn PasswordVerifier>,
     events: Arc<dyn EventSink>,
@@ -160,7 +163,8 @@ impl Provider {
             clock,
             settings,
             master_key,
-            keys: RwLock::new(Arc::new(ring)),
+            keys: RwLock::new((0, Arc::new(ring))),
+            key_reads: std::sync::atomic::AtomicU64::new(0),
             clients,
             passwords: Arc::new(InlineVerifier),
             events: Arc::new(Discard),
@@ -247,14 +251,20 @@ impl Provider {
 
     pub fn key_ring(&self) -> Arc<KeyRing> {
         match self.keys.read() {
-            Ok(ring) => Arc::clone(&ring),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+            Ok(ring) => Arc::clone(&ring.1),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner().1),
         }
     }
 
     /// Re-reads the keys from the store (another node or the CLI may have rotated them).
     /// Returns whether the ring changed.
+    ///
+    /// Reads are numbered as they start, and a ring built from an earlier read never replaces
+    /// one built from a later: a rotation reloads after its commit, so a background reload
+    /// that read the store just before it cannot put the old keys back.
     pub async fn reload_keys(&self) -> Result<bool, ProviderError> {
+        use std::sync::atomic::Ordering;
+        let read = self.key_reads.fetch_add(1, Ordering::SeqCst) + 1;
         let rows = self.store.list_signing_keys().await?;
         let current = self.key_ring();
         let ring = KeyRing::build(&rows, self.master_key.as_ref(), self.now(), Some(&current))?;
@@ -265,7 +275,10 @@ impl Provider {
             Ok(slot) => slot,
             Err(poisoned) => poisoned.into_inner(),
         };
-        *slot = Arc::new(ring);
+        if slot.0 > read {
+            return Ok(false);
+        }
+        *slot = (read, Arc::new(ring));
         Ok(true)
     }
 
